@@ -1,0 +1,858 @@
+"""Static checks of an index definition: AST → :class:`~indexdsl.model.IndexModel`.
+
+Every problem is collected as a diagnostic; the checker never stops at the first one,
+so a user fixes a file in one round.  What needs the data (columns, unit keys, numeric
+cells) is checked later by :mod:`indexdsl.data`.
+
+Weights rule (docs/reference/language.md#weights): the weights of a node's children
+must sum to 1.  Published weights are rounded, so a sum that differs from 1 by no more
+than the rounding its notation allows (half a unit of the last written digit per
+weight: 16.7% → ±0.05%) is renormalised with a warning; anything else is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+
+from indexdsl.components import Component, Normaliser
+from indexdsl.diagnostics import Diagnostic, Label, Span, error, suggest, warning
+from indexdsl.model import Indicator, IndexMeta, IndexModel, Node, PairsSpec, UnitsSpec
+from indexdsl.plugins import Registry
+from indexdsl.syntax import ast
+
+#: functions that aggregate a pair-level value over each unit's partners
+PARTNER_AGGREGATIONS = {
+    "sum": "sum over partners",
+    "mean": "mean over partners",
+    "count": "number of partners with a non-zero value",
+    "max": "highest value over partners",
+    "min": "lowest value over partners",
+}
+FLOWS = ("both", "out", "in")
+META_KEYS = ("title", "edition", "year", "description", "source", "publisher", "licence",
+             "license", "url", "version", "contact")
+DEFAULT_NORMALISER = ("minmax", {"low": 0.0, "high": 100.0})
+DEFAULT_AGGREGATOR = ("arithmetic", {})
+
+
+def _fmt_percent(value: Fraction | float) -> str:
+    text = f"{float(value) * 100:.4f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+class Checker:
+    def __init__(self, tree: ast.IndexFile, registry: Registry):
+        self.tree = tree
+        self.registry = registry
+        self.diagnostics: list[Diagnostic] = []
+        self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
+
+    # ---- helpers ----------------------------------------------------------------
+    def err(self, code: str, message: str, span: Span | None, **kw) -> None:
+        self.diagnostics.append(error(code, message, span, **kw))
+
+    def warn(self, code: str, message: str, span: Span | None, **kw) -> None:
+        self.diagnostics.append(warning(code, message, span, **kw))
+
+    def declare(self, name: ast.Name, kind: str) -> bool:
+        if name.text in self.names:
+            other_kind, other_span = self.names[name.text]
+            self.err(
+                "E101",
+                f"the name `{name.text}` is declared twice",
+                name.span,
+                label=f"second declaration (a {kind})",
+                secondary=(Label(other_span, f"first declared here (a {other_kind})"),)
+                if other_span
+                else (),
+                help="every units set, pairs table, indicator and framework node needs its "
+                "own name; rename one of them",
+            )
+            return False
+        self.names[name.text] = (kind, name.span)
+        return True
+
+    def component(self, role: str, comp: ast.Component) -> Component | None:
+        """Instantiate a component from the registry, checking its parameters."""
+        provided = self.registry.get(role, comp.name.text)
+        if provided is None:
+            hints = self.registry.suggestions(role, comp.name.text)
+            available = ", ".join(f"`{n}`" for n in self.registry.names(role))
+            self.err(
+                "E210",
+                f"unknown {role} `{comp.name.text}`",
+                comp.name.span,
+                label=f"no installed plugin provides this {role}",
+                help=f"did you mean {' or '.join(hints)}?" if hints else None,
+                notes=(f"available {role}s: {available}",),
+            )
+            return None
+        cls = provided.cls
+        values, ok = {}, True
+        if len(comp.args) > len(cls.params):
+            extra = comp.args[len(cls.params)]
+            self.err(
+                "E211",
+                f"`{cls.name}` takes at most {len(cls.params)} parameter"
+                f"{'s' if len(cls.params) != 1 else ''}, {len(comp.args)} given",
+                extra.span,
+                label="one too many",
+                help=self._signature_help(cls),
+            )
+            return None
+        for param, literal in zip(cls.params, comp.args, strict=False):
+            ok &= self._bind(cls, param, literal, values)
+        known = {p.name: p for p in cls.params}
+        for key, literal in comp.kwargs:
+            param = known.get(key.text)
+            if param is None:
+                hint = suggest(key.text, known)
+                self.err(
+                    "E212",
+                    f"`{cls.name}` has no parameter `{key.text}`",
+                    key.span,
+                    label="unknown parameter",
+                    help=f"did you mean `{hint[0]}`?" if hint else self._signature_help(cls),
+                )
+                ok = False
+                continue
+            if param.name in values:
+                self.err("E213", f"parameter `{param.name}` is given twice", key.span)
+                ok = False
+                continue
+            ok &= self._bind(cls, param, literal, values)
+        for param in cls.params:
+            if param.required and param.name not in values:
+                self.err(
+                    "E214",
+                    f"`{cls.name}` needs the parameter `{param.name}` ({param.doc})",
+                    comp.span,
+                    help=self._signature_help(cls),
+                )
+                ok = False
+        if not ok:
+            return None
+        try:
+            return cls(**values)
+        except Exception as exc:
+            self.err(
+                "E901",
+                f"plugin `{provided.plugin}` failed to create `{cls.name}`: {exc}",
+                comp.span,
+                help=f"this is a bug in the plugin `{provided.plugin}`",
+            )
+            return None
+
+    @staticmethod
+    def _signature_help(cls) -> str:
+        params = ", ".join(
+            p.name if p.required else f"{p.name} = {p.default!r}" for p in cls.params
+        )
+        return f"write it as `{cls.name}({params})`"
+
+    def _bind(self, cls, param, literal: ast.Literal, values: dict) -> bool:
+        value = literal.value
+        if param.kind in (float, int):
+            if literal.kind not in ("number", "percent"):
+                self.err(
+                    "E215",
+                    f"parameter `{param.name}` of `{cls.name}` must be a number",
+                    literal.span,
+                    label=f"a {literal.kind}",
+                )
+                return False
+            if param.kind is int and float(value) != int(value):
+                self.err("E215", f"parameter `{param.name}` must be a whole number", literal.span)
+                return False
+            values[param.name] = param.kind(value)
+            return True
+        if param.kind is str:
+            if literal.kind not in ("string", "symbol"):
+                self.err(
+                    "E215",
+                    f"parameter `{param.name}` of `{cls.name}` must be text",
+                    literal.span,
+                    label=f"a {literal.kind}",
+                    help=f'put it in double quotes: "{value}"',
+                )
+                return False
+            values[param.name] = str(value)
+            return True
+        values[param.name] = value
+        return True
+
+    # ---- the whole file ------------------------------------------------------------
+    def run(self) -> IndexModel | None:
+        by_kind: dict[type, list] = {}
+        for decl in self.tree.declarations:
+            by_kind.setdefault(type(decl), []).append(decl)
+        meta = self.check_meta(by_kind.get(ast.IndexDecl, []))
+        defaults = self.check_defaults(by_kind.get(ast.DefaultsDecl, []))
+        units = self.check_units(by_kind.get(ast.UnitsDecl, []))
+        pairs = {p.name: p for p in (self.check_pairs(d) for d in by_kind.get(ast.PairsDecl, []))
+                 if p is not None}
+        decls = by_kind.get(ast.IndicatorDecl, [])
+        for decl in decls:
+            self.declare(decl.name, "indicator")
+        indicator_decls = {}
+        for decl in decls:
+            indicator_decls.setdefault(decl.name.text, decl)
+        indicators = self.check_indicators(indicator_decls, units, pairs)
+        frameworks = by_kind.get(ast.FrameworkDecl, [])
+        root = pathways = pathways_span = None
+        if not frameworks:
+            self.err(
+                "E120",
+                "this index has no `framework` block",
+                Span.point(self.tree.path, 1, 1),
+                help="add `framework { … }` listing the dimensions and indicators with their "
+                "weights",
+            )
+        else:
+            for extra in frameworks[1:]:
+                self.err("E121", "an index has one `framework` block", extra.span,
+                         secondary=(Label(frameworks[0].span, "first one here"),))
+            root, pathways, pathways_span = self.check_framework(
+                frameworks[0], meta, defaults, indicators, units, pairs
+            )
+        if any(d.is_error for d in self.diagnostics) or None in (meta, units, root):
+            return None
+        return IndexModel(
+            meta=meta,
+            units=units,
+            pairs=pairs,
+            indicators=indicators,
+            root=root,
+            pathways=pathways,
+            pathways_span=pathways_span,
+            file=self.tree.path,
+        )
+
+    # ---- metadata and defaults -----------------------------------------------------------
+    def check_meta(self, decls: list[ast.IndexDecl]) -> IndexMeta | None:
+        if not decls:
+            self.err(
+                "E110",
+                "this file has no `index` block",
+                Span.point(self.tree.path, 1, 1),
+                help='start the file with `index short_name "Full title" { edition 2024 }`',
+            )
+            return None
+        for extra in decls[1:]:
+            self.err("E111", "a file defines one index", extra.span,
+                     secondary=(Label(decls[0].span, "the index is declared here"),))
+        decl = decls[0]
+        self.declare(decl.name, "index")
+        fields: dict[str, str] = {}
+        sources: list[str] = []
+        for item in decl.meta:
+            key = item.key.text
+            if key not in META_KEYS:
+                hint = suggest(key, META_KEYS)
+                self.warn(
+                    "W112",
+                    f"unknown metadata `{key}` is kept but not used",
+                    item.key.span,
+                    help=f"did you mean `{hint[0]}`?" if hint else
+                    f"known metadata: {', '.join(META_KEYS)}",
+                )
+            value = item.value.value
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            if key == "source":
+                sources.append(text)
+            else:
+                fields.setdefault(key, text)
+        return IndexMeta(
+            name=decl.name.text,
+            title=decl.title or fields.pop("title", decl.name.text),
+            edition=fields.pop("edition", None) or fields.pop("year", None),
+            description=fields.pop("description", None),
+            sources=tuple(sources),
+            extra=tuple(sorted(fields.items())),
+        )
+
+    def check_defaults(self, decls: list[ast.DefaultsDecl]) -> dict[str, tuple]:
+        out: dict[str, tuple] = {}
+        for extra in decls[1:]:
+            self.err("E113", "a file has one `defaults` block", extra.span)
+        for setting in (decls[0].settings if decls else ()):
+            if setting.kind in ("aggregate", "normalise"):
+                role = "aggregator" if setting.kind == "aggregate" else "normaliser"
+                comp = self.component(role, setting.component)
+                if comp is not None:
+                    out[setting.kind] = (comp, setting.span)
+            elif setting.kind == "weights":
+                pass  # equal weights are the default already
+            else:
+                self.err(
+                    "E114",
+                    f"`{setting.kind}` cannot be a default",
+                    setting.span,
+                    help="put it in the `framework` block",
+                )
+        return out
+
+    # ---- data tables ------------------------------------------------------------------------
+    def _illustrative(self, items: Iterable[ast.Illustrative]) -> tuple[dict, dict]:
+        reasons, spans = {}, {}
+        for item in items:
+            for column in item.columns:
+                reasons[column.text] = item.reason or "illustrative values, not measured"
+                spans[column.text] = column.span
+        return reasons, spans
+
+    def _loader(self, decl, what: str) -> Component | None:
+        if decl.source is None:
+            self.err(
+                "E130",
+                f"`{decl.name.text}` does not say where its data come from",
+                decl.name.span,
+                help=f'add `from csv("data/{decl.name.text}.csv")` inside the {what} block',
+            )
+            return None
+        return self.component("loader", decl.source)
+
+    def check_units(self, decls: list[ast.UnitsDecl]) -> UnitsSpec | None:
+        if not decls:
+            self.err(
+                "E131",
+                "this index has no `units` block",
+                Span.point(self.tree.path, 1, 1),
+                help='declare what is ranked: `units city "Cities" { from csv("cities.csv") '
+                "key city_id }`",
+            )
+            return None
+        for extra in decls[1:]:
+            self.err("E132", "an index ranks one set of units", extra.span,
+                     secondary=(Label(decls[0].span, "units declared here"),),
+                     help="put all units in one table, and use `groups` to tell them apart")
+        decl = decls[0]
+        self.declare(decl.name, "units set")
+        loader = self._loader(decl, "units")
+        if decl.key is None:
+            self.err(
+                "E133",
+                f"units `{decl.name.text}` need a key column",
+                decl.name.span,
+                help="add `key COLUMN`, naming the column that identifies each unit",
+            )
+        reasons, spans = self._illustrative(decl.illustrative)
+        if loader is None or decl.key is None:
+            return None
+        return UnitsSpec(
+            name=decl.name.text,
+            title=decl.title or decl.name.text,
+            loader=loader,
+            span=decl.name.span,
+            illustrative=reasons,
+            illustrative_spans=spans,
+            key=decl.key.text,
+            key_span=decl.key.span,
+            label=decl.label.text if decl.label else None,
+            label_span=decl.label.span if decl.label else None,
+            groups=tuple((g.text, g.span) for g in decl.groups),
+        )
+
+    def check_pairs(self, decl: ast.PairsDecl) -> PairsSpec | None:
+        self.declare(decl.name, "pairs table")
+        loader = self._loader(decl, "pairs")
+        if decl.between is None:
+            self.err(
+                "E134",
+                f"pairs `{decl.name.text}` must say which columns hold the two units",
+                decl.name.span,
+                help="add `between COLUMN_A and COLUMN_B`",
+            )
+        reasons, spans = self._illustrative(decl.illustrative)
+        if loader is None or decl.between is None:
+            return None
+        return PairsSpec(
+            name=decl.name.text,
+            title=decl.title or decl.name.text,
+            loader=loader,
+            span=decl.name.span,
+            illustrative=reasons,
+            illustrative_spans=spans,
+            between=(decl.between[0].text, decl.between[1].text),
+            between_spans=(decl.between[0].span, decl.between[1].span),
+            directed=bool(decl.directed),
+        )
+
+    # ---- indicators ------------------------------------------------------------------------------
+    def check_indicators(self, decls: dict[str, ast.IndicatorDecl], units, pairs) -> dict:
+        info: dict[str, dict] = {}
+        for name, decl in decls.items():
+            info[name] = self._scan_expr(decl.expr, decls, units, pairs)
+        order = self._order(decls, info)
+        levels: dict[str, str] = {}
+        pair_form: dict[str, bool] = {}
+        indicators: dict[str, Indicator] = {}
+        for name in order:
+            decl = decls[name]
+            level, has_pair_form = self._level(decl.expr, levels, pair_form, pairs)
+            levels[name] = level or "constant"
+            pair_form[name] = has_pair_form
+            if decl.normalise is not None:
+                self.component("normaliser", decl.normalise.component)
+            indicators[name] = Indicator(
+                name=name,
+                title=decl.title or name,
+                decl=decl,
+                higher_is_better=decl.direction != "lower",
+                level=levels[name],
+                depends=tuple(info[name]["depends"]),
+                columns=tuple(info[name]["columns"]),
+                pair_tables=tuple(info[name]["pair_tables"]),
+                has_pair_form=has_pair_form,
+            )
+        return indicators
+
+    def _scan_expr(self, expr, decls, units, pairs) -> dict:
+        """Resolve names in an expression; collect dependencies and columns."""
+        found = {"depends": [], "columns": [], "pair_tables": []}
+        tables = ([units.name] if units else []) + list(pairs)
+
+        def visit(node, inside_partner: bool):
+            if isinstance(node, ast.NameRef):
+                name = node.name.text
+                if name in decls:
+                    found["depends"].append(name)
+                else:
+                    hints = suggest(name, decls)
+                    secondary = tuple(
+                        Label(decls[h].name.span, "similar name declared here") for h in hints[:1]
+                    )
+                    if name in self.names:
+                        kind = self.names[name][0]
+                        help_text = f"`{name}` is a {kind}; an expression can use indicators " \
+                                    "and columns (`table.column`)"
+                    elif hints:
+                        help_text = f"did you mean `{hints[0]}`?"
+                    else:
+                        help_text = "declare it with `indicator " + name + " = …`, or write a " \
+                                    "column as `table.column`" + (
+                                        f" (e.g. `{tables[0]}.{name}`)" if tables else "")
+                    self.err("E201", f"unknown indicator `{name}`", node.name.span,
+                             label="not declared in this index", secondary=secondary,
+                             help=help_text)
+            elif isinstance(node, ast.ColumnRef):
+                table = node.table.text
+                if table not in tables:
+                    hints = suggest(table, tables)
+                    self.err(
+                        "E202",
+                        f"unknown table `{table}`",
+                        node.table.span,
+                        label="no units set or pairs table has this name",
+                        help=f"did you mean `{hints[0]}`?" if hints else
+                        f"tables in this index: {', '.join(f'`{t}`' for t in tables) or 'none'}",
+                    )
+                else:
+                    found["columns"].append(node)
+            elif isinstance(node, ast.Call):
+                self._check_call(node, found, visit, inside_partner)
+            elif isinstance(node, ast.Binary):
+                visit(node.left, inside_partner)
+                visit(node.right, inside_partner)
+            elif isinstance(node, ast.Negate):
+                visit(node.operand, inside_partner)
+
+        visit(expr, False)
+        return found
+
+    def _check_call(self, node: ast.Call, found, visit, inside_partner: bool) -> None:
+        name = node.func.text
+        nargs = len(node.args)
+        if name in PARTNER_AGGREGATIONS and (nargs == 1 or name in ("sum", "mean", "count")):
+            if nargs != 1:
+                self.err("E220", f"`{name}` takes one value per pair, {nargs} given", node.span,
+                         help=f"write `{name}(pairs.column)`")
+                return
+            for key, value in node.kwargs:
+                if key.text != "flow":
+                    self.err("E221", f"`{name}` has no parameter `{key.text}`", key.span,
+                             help="the only parameter is `flow = out`, `in` or `both`")
+                elif not (isinstance(value, ast.NameRef) and value.name.text in FLOWS):
+                    self.err("E221", "`flow` must be `out`, `in` or `both`", value.span)
+            if inside_partner:
+                self.err("E222", f"`{name}` over partners cannot be nested in another one",
+                         node.span)
+            visit(node.args[0], True)
+            return
+        transform = self.registry.get("transform", name)
+        normaliser = self.registry.get("normaliser", name)
+        if transform is not None:
+            params = transform.cls.params
+            required = sum(p.required for p in params)
+            if not required <= nargs + len(node.kwargs) <= len(params):
+                self.err(
+                    "E223",
+                    f"`{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}"
+                    f" ({', '.join(p.name for p in params)}), {nargs + len(node.kwargs)} given",
+                    node.span,
+                )
+            names = {p.name for p in params}
+            for key, _ in node.kwargs:
+                if key.text not in names:
+                    self.err("E212", f"`{name}` has no parameter `{key.text}`", key.span)
+            for arg in list(node.args) + [v for _, v in node.kwargs]:
+                visit(arg, inside_partner)
+            return
+        if normaliser is not None:
+            if nargs < 1:
+                self.err("E223", f"`{name}` needs the values to normalise", node.span,
+                         help=f"write `{name}(indicator)`")
+                return
+            literals = []
+            for arg in node.args[1:]:
+                if not isinstance(arg, ast.Number):
+                    self.err("E224", f"parameters of `{name}` must be numbers", arg.span)
+                else:
+                    literals.append(ast.Literal(arg.value, "number", span=arg.span))
+            kwargs = []
+            for key, value in node.kwargs:
+                if not isinstance(value, ast.Number):
+                    self.err("E224", f"parameters of `{name}` must be numbers", value.span)
+                else:
+                    kwargs.append((key, ast.Literal(value.value, "number", span=value.span)))
+            self.component("normaliser", ast.Component(node.func, tuple(literals), tuple(kwargs),
+                                                       True, span=node.span))
+            visit(node.args[0], inside_partner)
+            return
+        candidates = list(PARTNER_AGGREGATIONS) + self.registry.names("transform") + \
+            self.registry.names("normaliser")
+        hints = suggest(name, candidates)
+        self.err(
+            "E225",
+            f"unknown function `{name}`",
+            node.func.span,
+            label="not a partner aggregation, transform or normaliser",
+            help=f"did you mean `{hints[0]}`?" if hints else "run `indexdsl plugins` to list "
+            "the functions installed",
+        )
+
+    def _order(self, decls, info) -> list[str]:
+        """Indicators in dependency order; report cycles."""
+        order: list[str] = []
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(name: str):
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = stack[stack.index(name):] + [name]
+                decl = decls[name]
+                self.err(
+                    "E203",
+                    f"indicators depend on each other in a cycle: {' → '.join(cycle)}",
+                    decl.name.span,
+                    secondary=tuple(Label(decls[c].name.span, f"`{c}` is part of the cycle")
+                                    for c in cycle[1:-1]),
+                    help="an indicator cannot be computed from itself; break the cycle",
+                )
+                return
+            state[name] = 1
+            stack.append(name)
+            for dep in info[name]["depends"]:
+                if dep in decls:
+                    visit(dep)
+            stack.pop()
+            state[name] = 2
+            order.append(name)
+
+        for name in decls:
+            visit(name)
+        return order
+
+    def _level(self, expr, levels, pair_form, pairs) -> tuple[str | None, bool]:
+        """Whether an expression gives one value per unit or per pair (None: a constant),
+        and whether it can also be evaluated per pair (for pathway scores)."""
+        if isinstance(expr, ast.Number):
+            return None, True
+        if isinstance(expr, ast.NameRef):
+            level = levels.get(expr.name.text)
+            return (None if level == "constant" else level), pair_form.get(expr.name.text, False)
+        if isinstance(expr, ast.ColumnRef):
+            is_pair = expr.table.text in pairs
+            return ("pair" if is_pair else "unit"), is_pair
+        if isinstance(expr, ast.Negate):
+            return self._level(expr.operand, levels, pair_form, pairs)
+        if isinstance(expr, ast.Call) and expr.func.text in PARTNER_AGGREGATIONS and \
+                len(expr.args) == 1:
+            inner, inner_pair = self._level(expr.args[0], levels, pair_form, pairs)
+            if inner != "pair":
+                self.err(
+                    "E226",
+                    f"`{expr.func.text}` aggregates over partners, but its argument is not a "
+                    "value per pair",
+                    expr.args[0].span,
+                    label="one value per unit" if inner == "unit" else "a constant",
+                    help="give it a column of a pairs table, e.g. `sum(routes.flights)`",
+                )
+            return "unit", inner_pair
+        parts = list(expr.args) + [v for _, v in expr.kwargs] if isinstance(expr, ast.Call) \
+            else [expr.left, expr.right]
+        found = [self._level(p, levels, pair_form, pairs) for p in parts]
+        kinds = {lvl for lvl, _ in found if lvl is not None}
+        if len(kinds) > 1:
+            self.err(
+                "E227",
+                "this expression mixes values per unit with values per pair",
+                expr.span,
+                help="aggregate the pair values over partners first, e.g. "
+                "`sum(routes.flights) / city.population`",
+            )
+        level = "pair" if "pair" in kinds else ("unit" if kinds else None)
+        return level, all(p for _, p in found)
+
+    # ---- the framework -------------------------------------------------------------------------------
+    def check_framework(self, decl: ast.FrameworkDecl, meta, defaults, indicators, units, pairs):
+        used: dict[str, Span | None] = {}
+        pathways = pathways_span = None
+        root_settings = []
+        for setting in decl.settings:
+            if setting.kind == "pathways":
+                if setting.target.text not in pairs:
+                    hints = suggest(setting.target.text, pairs)
+                    self.err(
+                        "E230",
+                        f"`pathways` names `{setting.target.text}`, which is not a pairs table",
+                        setting.target.span,
+                        help=f"did you mean `{hints[0]}`?" if hints else
+                        "declare the pairs with `pairs NAME { … }` first",
+                    )
+                else:
+                    pathways, pathways_span = setting.target.text, setting.span
+            else:
+                root_settings.append(setting)
+        inherited = {
+            "aggregate": defaults.get("aggregate")
+            or (self.registry.get("aggregator", DEFAULT_AGGREGATOR[0]).cls(**DEFAULT_AGGREGATOR[1]),
+                None),
+            "normalise": defaults.get("normalise")
+            or (self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
+                None),
+        }
+        name = meta.name if meta else "index"
+        keyword = Span(decl.span.file, decl.span.line, decl.span.col, decl.span.line,
+                       decl.span.col + len("framework")) if decl.span else None
+        root_decl = ast.NodeDecl(
+            ast.Name(name, span=keyword), meta.title if meta else None, None,
+            settings=tuple(root_settings), children=decl.children, has_body=True, span=decl.span,
+        )
+        root = self._node(root_decl, Fraction(1), "100%", inherited, indicators, units, used, 0,
+                          is_root=True)
+        for ind_name, indicator in indicators.items():
+            referenced = any(ind_name in other.depends for other in indicators.values())
+            if ind_name not in used and not referenced:
+                self.warn("W240", f"indicator `{ind_name}` is declared but never used",
+                          indicator.decl.name.span,
+                          help="add it to the framework, or remove it")
+        if pathways and root is not None:
+            for node in root.walk():
+                if node.is_leaf:
+                    ind = indicators[node.indicator]
+                    if not ind.has_pair_form or (ind.pair_tables and
+                                                 set(ind.pair_tables) != {pathways}):
+                        self.err(
+                            "E231",
+                            f"pathway scores need a value per pair for every indicator, but "
+                            f"`{ind.name}` has none",
+                            ind.decl.name.span,
+                            secondary=(Label(pathways_span, "pathways requested here"),),
+                            help=f"compute it from `{pathways}` columns with `sum(...)` or "
+                            "`mean(...)` over partners, or remove `pathways`",
+                        )
+        return root, pathways, pathways_span
+
+    def _node(self, decl: ast.NodeDecl, weight, weight_text, inherited, indicators, units, used,
+              depth, is_root=False) -> Node | None:
+        name = decl.name.text
+        settings = dict(inherited)
+        reference = None
+        equal_weights = None
+        for setting in decl.settings:
+            if setting.kind == "aggregate":
+                comp = self.component("aggregator", setting.component)
+                if comp is not None:
+                    settings["aggregate"] = (comp, setting.span)
+            elif setting.kind == "normalise":
+                comp = self.component("normaliser", setting.component)
+                if comp is not None:
+                    settings["normalise"] = (comp, setting.span)
+            elif setting.kind == "weights":
+                equal_weights = setting
+            elif setting.kind == "reference":
+                column = setting.column
+                if units is not None and column.table.text != units.name:
+                    self.err("E232", "reference ranks must be a column of the units table",
+                             column.table.span, help=f"write `{units.name}.COLUMN`")
+                else:
+                    reference = column
+            elif setting.kind == "pathways":
+                self.err("E233", "`pathways` belongs at the top of the `framework` block",
+                         setting.span)
+        if not decl.has_body and not is_root:
+            # a leaf: an indicator by name
+            if name not in indicators:
+                hints = suggest(name, indicators)
+                secondary = tuple(Label(indicators[h].decl.name.span, "similar name declared here")
+                                  for h in hints[:1])
+                self.err(
+                    "E201",
+                    f"unknown indicator `{name}`",
+                    decl.name.span,
+                    label="not declared in this index",
+                    secondary=secondary,
+                    help=f"did you mean `{hints[0]}`?" if hints else
+                    f"declare it with `indicator {name} = …`, or give this node children in "
+                    "`{ … }`",
+                )
+                return None
+            if name in used:
+                self.err(
+                    "E241",
+                    f"indicator `{name}` appears twice in the framework",
+                    decl.name.span,
+                    secondary=(Label(used[name], "first used here"),) if used[name] else (),
+                    help="each indicator can have one place in the hierarchy; declare a second "
+                    "indicator with the same expression if you need it twice",
+                )
+                return None
+            used[name] = decl.name.span
+            indicator = indicators[name]
+            if indicator.level != "unit":
+                what = "a value per pair" if indicator.level == "pair" else "a constant"
+                self.err(
+                    "E242",
+                    f"indicator `{name}` is {what}, but the framework ranks units",
+                    decl.name.span,
+                    secondary=(Label(indicator.decl.name.span, "declared here"),),
+                    help="aggregate pair values over each unit's partners, e.g. "
+                    "`sum(routes.flights)`" if indicator.level == "pair" else None,
+                )
+            if decl.title:
+                self.warn("W243", f"leaf `{name}` takes its title from the indicator declaration",
+                          decl.span)
+            own = indicator.decl.normalise
+            normaliser = settings["normalise"]
+            if own is not None:
+                comp = self.component("normaliser", own.component)
+                normaliser = (comp, own.span) if comp is not None else normaliser
+            return Node(
+                name=name,
+                title=indicator.title,
+                weight=float(weight),
+                weight_text=weight_text,
+                span=decl.name.span,
+                indicator=name,
+                normaliser=normaliser[0] if isinstance(normaliser[0], Normaliser) else None,
+                normaliser_span=normaliser[1],
+                reference=reference,
+                depth=depth,
+            )
+        if not is_root:
+            self.declare(decl.name, "framework node")
+        if not decl.children:
+            self.err(
+                "E244",
+                f"`{name}` has no indicators or sub-dimensions",
+                decl.name.span,
+                help="list its children inside `{ … }`, or remove the braces to make it an "
+                "indicator",
+            )
+            return None
+        weights = self._weights(decl, equal_weights)
+        children = []
+        for child, (w, text) in zip(decl.children, weights, strict=True):
+            node = self._node(child, w, text, settings, indicators, units, used, depth + 1)
+            if node is not None:
+                children.append(node)
+        if len(children) != len(decl.children):
+            return None
+        aggregator, aggregator_span = settings["aggregate"]
+        return Node(
+            name=name,
+            title=decl.title or name,
+            weight=float(weight),
+            weight_text=weight_text,
+            span=decl.name.span,
+            children=tuple(children),
+            aggregator=aggregator,
+            aggregator_span=aggregator_span,
+            reference=reference,
+            depth=depth,
+        )
+
+    def _weights(self, decl: ast.NodeDecl, equal_weights) -> list[tuple[Fraction, str]]:
+        children = decl.children
+        given = [c.weight for c in children]
+        n = len(children)
+        equal = [(Fraction(1, n), f"1/{n}")] * n
+        if equal_weights is not None:
+            for c in children:
+                if c.weight is not None:
+                    self.err(
+                        "E250",
+                        f"`{c.name.text}` has a weight, but `{decl.name.text}` says "
+                        "`weights equal`",
+                        c.weight.span,
+                        secondary=(Label(equal_weights.span, "equal weights requested here"),),
+                        help="remove either the weight or `weights equal`",
+                    )
+            return equal
+        if all(w is None for w in given):
+            return equal
+        missing = [c for c in children if c.weight is None]
+        if missing:
+            self.err(
+                "E251",
+                f"some children of `{decl.name.text}` have weights and some do not",
+                missing[0].name.span,
+                label="no weight",
+                help="give every child a weight (e.g. `25%`), or none of them for equal "
+                "weights",
+            )
+            return equal
+        total = sum(w.value for w in given)
+        tolerance = sum(w.resolution for w in given) / 2
+        texts = " + ".join(w.text for w in given)
+        if total == 1:
+            return [(w.value, w.text) for w in given]
+        if total == 0:
+            self.err("E252", f"the weights of `{decl.name.text}` are all zero", decl.name.span)
+            return equal
+        if abs(total - 1) <= tolerance:
+            self.warn(
+                "W253",
+                f"weights of `{decl.name.text}` sum to {_fmt_percent(total)}, not 100%; "
+                "renormalised",
+                decl.name.span,
+                notes=(f"{texts} = {_fmt_percent(total)}; the difference is within the "
+                       f"rounding of the written weights (±{_fmt_percent(tolerance)}), so each "
+                       "weight was divided by the sum",),
+                help="write exact weights (fractions such as `1/6`, or `weights equal`) to "
+                "silence this",
+            )
+            return [(w.value / total, w.text) for w in given]
+        self.err(
+            "E253",
+            f"weights of `{decl.name.text}` sum to {_fmt_percent(total)}, not 100%",
+            given[0].span,
+            label="first weight",
+            secondary=tuple(Label(w.span, "") for w in given[1:]),
+            notes=(f"{texts} = {_fmt_percent(total)}; rounding of the written weights "
+                   f"explains at most ±{_fmt_percent(tolerance)}",),
+            help="make the children's weights sum to 100%, or write `weights equal`",
+        )
+        return equal
+
+
+def check(tree: ast.IndexFile, registry: Registry) -> tuple[IndexModel | None, list[Diagnostic]]:
+    """Resolve and check an index file; returns the model (None if any error) and all
+    diagnostics, warnings included."""
+    checker = Checker(tree, registry)
+    model = checker.run()
+    return model, checker.diagnostics + list(registry.problems)

@@ -1,0 +1,161 @@
+"""The `indexdsl` command.
+
+Exit codes (docs/reference/cli.md): 0 success; 1 the index definition or its data have
+errors; 2 usage (bad options); 3 a plugin failed; 4 an internal error (a bug in
+indexdsl: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PLUGIN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+BUG_REPORT = "https://github.com/indexdsl/indexdsl/issues"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from indexdsl import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="indexdsl",
+        description="Compute composite indices defined in .idx files.",
+    )
+    parser.add_argument("--version", action="version", version=f"indexdsl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="compute an index, print its rankings, write every score")
+    run.add_argument("file", type=Path, help="the index file (.idx)")
+    run.add_argument("-o", "--out", type=Path, default=None,
+                     help="output folder (default: indexdsl-out/<index name>)")
+    run.add_argument("--top", type=int, default=10, help="pathways to print (default 10)")
+    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+    run.add_argument("--json", action="store_true",
+                     help="print the run record (scores location, agreement, warnings) as JSON")
+    run.add_argument("--no-write", action="store_true", help="do not write the output folder")
+    check = sub.add_parser("check", help="check an index file and its data without computing")
+    check.add_argument("file", type=Path)
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="how to print problems")
+    sub.add_parser("plugins", help="list every component and the plugin that provides it")
+    return parser
+
+
+def _colour(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _print_diagnostics(diagnostics, sources, as_json: bool = False) -> None:
+    from indexdsl.diagnostics import render_all, render_json
+
+    if not diagnostics:
+        return
+    if as_json:
+        print(render_json(diagnostics), file=sys.stderr)
+    else:
+        print(render_all(diagnostics, sources, colour=_colour(sys.stderr)), file=sys.stderr)
+
+
+def cmd_run(args, session) -> int:
+    from rich.console import Console
+
+    from indexdsl.pipeline import run_file
+    from indexdsl.report import print_report
+    from indexdsl.results import run_record, write_outputs
+
+    result, session = run_file(args.file, session)
+    _print_diagnostics(session.warnings, session.sources)
+    model = result.graph.model
+    written = []
+    out = args.out or Path("indexdsl-out") / model.meta.name
+    if not args.no_write:
+        written = write_outputs(result, out, args.file, session.warnings, session.registry)
+    if args.json:
+        record = run_record(result, args.file, session.warnings, session.registry)
+        record["outputs"] = [str(p) for p in written]
+        print(json.dumps(record, indent=2, sort_keys=True, default=str))
+    elif not args.quiet:
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+        print_report(result, console, top=args.top)
+        if written:
+            console.print(f"Wrote {len(written)} files to {out}/: "
+                          + ", ".join(p.name for p in written))
+    return EXIT_OK
+
+
+def cmd_check(args, session) -> int:
+    from indexdsl.pipeline import check_file, load
+
+    model = check_file(args.file, session)
+    load(model, args.file, session)
+    _print_diagnostics(session.warnings, session.sources, args.format == "json")
+    if args.format == "text":
+        leaves = sum(1 for n in model.root.walk() if n.is_leaf)
+        print(f"{args.file}: ok ({leaves} indicators, {len(model.nodes()) - leaves} nodes)")
+    return EXIT_OK
+
+
+def cmd_plugins(args, session) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from indexdsl.plugins import load_registry
+
+    registry = load_registry()
+    table = Table(title="Installed components")
+    table.add_column("kind")
+    table.add_column("name")
+    table.add_column("parameters")
+    table.add_column("plugin")
+    table.add_column("what it does")
+    for role, name, provided in registry.all():
+        params = ", ".join(p.name if p.required else f"{p.name}={p.default!r}"
+                           for p in provided.cls.params)
+        table.add_row(role, name, params, provided.plugin, provided.cls.summary)
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from indexdsl.diagnostics import DiagnosticError, PluginError
+    from indexdsl.pipeline import Session
+
+    handler = {"run": cmd_run, "check": cmd_check, "plugins": cmd_plugins}[args.command]
+    session = Session()
+    try:
+        return handler(args, session)
+    except DiagnosticError as exc:
+        # warnings found before the failure still help the user
+        shown = [*session.warnings, *exc.diagnostics]
+        _print_diagnostics(shown, session.sources, getattr(args, "format", "text") == "json")
+        return EXIT_INVALID
+    except PluginError as exc:
+        _print_diagnostics([exc.diagnostic], session.sources)
+        return EXIT_PLUGIN
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", prefix="indexdsl-crash-", suffix=".txt",
+                                         delete=False) as report:
+            traceback.print_exc(file=report)
+        print("internal error: indexdsl failed unexpectedly. This is a bug in indexdsl, not a "
+              f"mistake in your index file. Please report it at {BUG_REPORT} and attach "
+              f"{report.name} (the details of the failure).", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

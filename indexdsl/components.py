@@ -1,0 +1,170 @@
+"""Base classes of the components that plugins provide.
+
+A component class has a ``name`` (used in index files), a one-line ``summary`` and a
+tuple of :class:`Param` describing what it accepts, so the checker can validate a call
+such as ``minmax(60, 100)`` before any data is read, and ``indexdsl plugins`` can
+document it.  Every array method works on the last axis (units) and broadcasts over
+any leading axes, so that the evaluator can pass a batch of variants in one call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import numpy as np
+
+from indexdsl.diagnostics import IndexdslError
+
+REQUIRED = object()
+
+
+@attrs.frozen
+class Param:
+    """One parameter of a component: name, Python type, default and what it is for."""
+
+    name: str
+    kind: type
+    default: Any = REQUIRED
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+class ComponentValueError(IndexdslError):
+    """Raised by a component when the data do not suit it (a constant indicator under
+    min-max, a zero under a geometric mean).  The engine turns it into a diagnostic
+    located at the declaration that chose the component."""
+
+    def __init__(self, message: str, help: str | None = None, units: tuple[int, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.help = help
+        self.units = units
+
+
+class Component:
+    """Common shape of every component; ``role`` says which hook registers it."""
+
+    name: ClassVar[str]
+    role: ClassVar[str]
+    summary: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]] = ()
+
+    def __init__(self, **values: Any) -> None:
+        for param in self.params:
+            if param.name not in values and not param.required:
+                values[param.name] = param.default
+        self.values = values
+
+    def __getattr__(self, item: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if item in values:
+            return values[item]
+        raise AttributeError(item)
+
+    def describe(self) -> str:
+        """How this instance is written in an index file: ``minmax(low=0, high=100)``."""
+        if not self.params:
+            return self.name
+        inner = ", ".join(f"{p.name}={self.values.get(p.name)!r}" for p in self.params)
+        return f"{self.name}({inner})"
+
+
+class Normaliser(Component):
+    """Puts an indicator on a common scale.
+
+    Direction is handled once, by the engine: ``normalise`` always receives values
+    oriented so that higher is better.  It returns the normalised values and the fitted
+    state (minimum, maximum, mean …) that makes a run explainable.
+    """
+
+    role: ClassVar[str] = "normaliser"
+
+    def normalise(self, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        raise NotImplementedError
+
+
+class Aggregator(Component):
+    """Combines the scores of a node's children into the node's score.
+
+    ``values`` has shape (..., units, children) and may hold NaN for missing scores;
+    ``weights`` has shape (children,) or (..., children) and sums to 1.
+    """
+
+    role: ClassVar[str] = "aggregator"
+    #: whether raising one child's score can never lower the aggregate (rank monotonicity)
+    monotone: ClassVar[bool] = True
+
+    def aggregate(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Transform(Component):
+    """A function usable inside indicator expressions: ``log(x)``, ``cap(x, 0, 100)``.
+
+    Its params are its arguments; every argument arrives as an array broadcastable
+    against the others.
+    """
+
+    role: ClassVar[str] = "transform"
+
+    def apply(self, *args: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+@attrs.frozen
+class Table:
+    """A loaded data table: header, text cells, and where each row came from.
+
+    Cells stay text until the engine needs a number, so that a bad cell is reported
+    with its file, line and column only if it is used.
+    """
+
+    path: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    line_numbers: tuple[int, ...]
+    column_offsets: tuple[tuple[int, ...], ...] = ()
+    text: str = attrs.field(default="", repr=False)
+
+    def column_index(self, name: str) -> int:
+        return self.columns.index(name)
+
+    def cells(self, name: str) -> list[str]:
+        i = self.columns.index(name)
+        return [row[i] for row in self.rows]
+
+
+class DataError(IndexdslError):
+    """Raised by a loader for a located problem in a data file."""
+
+    def __init__(self, message: str, file: str, line: int = 0, col: int = 0,
+                 help: str | None = None, text: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+        self.help = help
+        self.text = text
+
+
+class Loader(Component):
+    """Reads a data table; ``base`` is the folder of the index file, paths are relative to it."""
+
+    role: ClassVar[str] = "loader"
+
+    def load(self, base: Path) -> Table:
+        raise NotImplementedError
+
+
+ROLES: dict[str, type[Component]] = {
+    "normaliser": Normaliser,
+    "aggregator": Aggregator,
+    "transform": Transform,
+    "loader": Loader,
+}

@@ -1,0 +1,291 @@
+"""Loading the data an index reads, and checking it against the definition.
+
+Loaders (plugins) return text tables; this module resolves unit keys, pair endpoints
+and the numeric columns the expressions use, and reports every problem at its place in
+the data file (file:line:column), with the declaration in the index file beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from indexdsl.components import DataError, Table
+from indexdsl.diagnostics import (
+    Diagnostic,
+    Label,
+    PluginError,
+    SourceMap,
+    Span,
+    error,
+    suggest,
+)
+from indexdsl.model import IndexModel, PairsSpec, TableSpec
+
+MISSING = {"", "na", "n/a", "nan", "..", "-", "null", "none"}
+MAX_CELL_ERRORS = 5
+
+
+@attrs.frozen
+class PairData:
+    spec: PairsSpec
+    table: Table
+    a: np.ndarray  # unit index of the first unit of each row
+    b: np.ndarray  # unit index of the second unit
+
+
+@attrs.frozen
+class Dataset:
+    """Everything the evaluator needs from the data, already numeric and indexed."""
+
+    units: Table
+    keys: tuple[str, ...]
+    labels: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]
+    pairs: dict[str, PairData]
+    columns: dict[tuple[str, str], np.ndarray]
+    references: dict[str, np.ndarray]  # node -> published rank per unit
+    files: dict[str, str]  # path shown to users -> absolute path (for provenance)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.keys)
+
+
+def _cell_span(table: Table, row: int, column: int) -> Span:
+    line = table.line_numbers[row]
+    offsets = table.column_offsets[row] if table.column_offsets else ()
+    col = offsets[column] if column < len(offsets) else 1
+    width = len(table.rows[row][column]) or 1
+    return Span(table.path, line, col, line, col + width)
+
+
+class DataChecker:
+    def __init__(self, model: IndexModel, base: Path, sources: SourceMap):
+        self.model = model
+        self.base = base
+        self.sources = sources
+        self.diagnostics: list[Diagnostic] = []
+        self.files: dict[str, str] = {}
+
+    def err(self, code: str, message: str, span: Span | None, **kw) -> None:
+        self.diagnostics.append(error(code, message, span, **kw))
+
+    def load(self, spec: TableSpec) -> Table | None:
+        loader = spec.loader
+        try:
+            table = loader.load(self.base)
+        except DataError as exc:
+            if exc.text:
+                self.sources.add(exc.file, exc.text)
+            where = Span.point(exc.file, exc.line, exc.col) if exc.line else None
+            secondary = (Label(spec.span, f"`{spec.name}` is loaded from it"),) if where else ()
+            self.err("E301", exc.message, where or spec.span, help=exc.help, secondary=secondary)
+            return None
+        except Exception as exc:
+            plugin = type(loader).__module__
+            raise PluginError(
+                error(
+                    "E901",
+                    f"loader `{loader.name}` (plugin `{plugin}`) failed: "
+                    f"{type(exc).__name__}: {exc}",
+                    spec.span,
+                    help="this is a bug in the plugin; report it to its authors",
+                )
+            ) from None
+        self.sources.add(table.path, table.text)
+        try:
+            self.files[table.path] = str((self.base / getattr(loader, "path", "")).resolve())
+        except Exception:  # pragma: no cover - provenance is best effort for exotic loaders
+            self.files[table.path] = table.path
+        return table
+
+    def _column(self, table: Table, name: str, span: Span | None, what: str) -> int | None:
+        if name in table.columns:
+            return table.columns.index(name)
+        hints = suggest(name, table.columns)
+        self.err(
+            "E302",
+            f"column `{name}` is not in `{table.path}`",
+            span,
+            label=f"the {what}",
+            help=f"did you mean `{hints[0]}`?" if hints else None,
+            notes=(f"columns of `{table.path}`: {', '.join(table.columns)}",),
+        )
+        return None
+
+    def numeric(self, table: Table, name: str, span: Span | None) -> np.ndarray | None:
+        index = self._column(table, name, span, "column used here")
+        if index is None:
+            return None
+        values = np.empty(len(table.rows))
+        bad = []
+        for r, row in enumerate(table.rows):
+            cell = row[index]
+            if cell.lower() in MISSING:
+                values[r] = math.nan
+                continue
+            try:
+                values[r] = float(cell)
+            except ValueError:
+                bad.append(r)
+                values[r] = math.nan
+            else:
+                if not math.isfinite(values[r]):
+                    bad.append(r)
+        for r in bad[:MAX_CELL_ERRORS]:
+            self.err(
+                "E303",
+                f"`{table.rows[r][index]}` in column `{name}` is not a number",
+                _cell_span(table, r, index),
+                label="expected a number",
+                secondary=(Label(span, "the column is used here"),) if span else (),
+                help="write numbers with a dot for decimals and no thousands separators; "
+                "leave the cell empty (or write NA) for a missing value",
+            )
+        if len(bad) > MAX_CELL_ERRORS:
+            self.err("E303", f"{len(bad) - MAX_CELL_ERRORS} more non-numeric cells in column "
+                     f"`{name}` of `{table.path}`", None)
+        return None if bad else values
+
+    def run(self) -> Dataset | None:
+        model = self.model
+        units_spec = model.units
+        units = self.load(units_spec)
+        pair_tables = {name: self.load(spec) for name, spec in model.pairs.items()}
+        if units is None:
+            return None
+        key_index = self._column(units, units_spec.key, units_spec.key_span, "key column")
+        keys: list[str] = []
+        positions: dict[str, int] = {}
+        if key_index is not None:
+            for r, row in enumerate(units.rows):
+                key = row[key_index]
+                if not key:
+                    self.err("E304", "a unit has an empty key", _cell_span(units, r, key_index),
+                             help="every row of the units table needs a key")
+                elif key in positions:
+                    first = positions[key]
+                    self.err(
+                        "E305",
+                        f"unit key `{key}` appears twice",
+                        _cell_span(units, r, key_index),
+                        label="second row with this key",
+                        secondary=(Label(_cell_span(units, first, key_index), "first row"),),
+                        help="keys must be unique; remove or rename one of the rows",
+                    )
+                else:
+                    positions[key] = r
+                keys.append(key)
+        labels = keys
+        if units_spec.label:
+            li = self._column(units, units_spec.label, units_spec.label_span, "label column")
+            if li is not None:
+                labels = [row[li] or row[key_index or 0] for row in units.rows]
+        groups = {}
+        for group, span in units_spec.groups:
+            gi = self._column(units, group, span, "group column")
+            if gi is not None:
+                groups[group] = tuple(row[gi] for row in units.rows)
+        for column, span in units_spec.illustrative_spans.items():
+            self._column(units, column, span, "illustrative column")
+        pairs = {}
+        for name, table in pair_tables.items():
+            if table is not None and key_index is not None:
+                pair = self._pairs(model.pairs[name], table, positions)
+                if pair is not None:
+                    pairs[name] = pair
+        columns: dict[tuple[str, str], np.ndarray] = {}
+        for indicator in model.indicators.values():
+            for ref in indicator.columns:
+                table_name, column = ref.table.text, ref.column.text
+                if (table_name, column) in columns:
+                    continue
+                table = units if table_name == units_spec.name else pair_tables.get(table_name)
+                if table is None:
+                    continue
+                values = self.numeric(table, column, ref.column.span)
+                if values is not None:
+                    columns[(table_name, column)] = values
+        references = {}
+        for node in model.nodes():
+            if node.reference is not None:
+                values = self.numeric(units, node.reference.column.text,
+                                      node.reference.column.span)
+                if values is not None:
+                    references[node.name] = values
+        if any(d.is_error for d in self.diagnostics):
+            return None
+        return Dataset(
+            units=units,
+            keys=tuple(keys),
+            labels=tuple(labels),
+            groups=groups,
+            pairs=pairs,
+            columns=columns,
+            references=references,
+            files=self.files,
+        )
+
+    def _pairs(self, spec: PairsSpec, table: Table, positions: dict[str, int]) -> PairData | None:
+        ia = self._column(table, spec.between[0], spec.between_spans[0], "first unit column")
+        ib = self._column(table, spec.between[1], spec.between_spans[1], "second unit column")
+        for column, span in spec.illustrative_spans.items():
+            self._column(table, column, span, "illustrative column")
+        if ia is None or ib is None:
+            return None
+        a = np.empty(len(table.rows), dtype=np.int64)
+        b = np.empty(len(table.rows), dtype=np.int64)
+        seen: dict[tuple[int, int], int] = {}
+        failures = 0
+        for r, row in enumerate(table.rows):
+            for target, ci in ((a, ia), (b, ib)):
+                key = row[ci]
+                if key in positions:
+                    target[r] = positions[key]
+                    continue
+                failures += 1
+                if failures <= MAX_CELL_ERRORS:
+                    hints = suggest(key, positions)
+                    self.err(
+                        "E306",
+                        f"pair row names `{key}`, which is not a unit of `{self.model.units.name}`",
+                        _cell_span(table, r, ci),
+                        label="unknown unit",
+                        help=f"did you mean `{hints[0]}`?" if hints else
+                        "add the unit to the units table, or remove the row",
+                    )
+                target[r] = -1
+            if a[r] < 0 or b[r] < 0:
+                continue
+            if a[r] == b[r]:
+                self.err("E307", f"pair row links `{row[ia]}` with itself",
+                         _cell_span(table, r, ia), help="remove the row")
+                continue
+            pair = (int(a[r]), int(b[r])) if spec.directed else tuple(sorted((int(a[r]), int(b[r]))))
+            if pair in seen:
+                self.err(
+                    "E308",
+                    f"the pair `{row[ia]}`–`{row[ib]}` appears twice"
+                    + ("" if spec.directed else " (pairs are undirected)"),
+                    _cell_span(table, r, ia),
+                    secondary=(Label(_cell_span(table, seen[pair], ia), "first row"),),
+                    help="merge the rows" + ("" if spec.directed else
+                                             ", or declare the pairs `directed`"),
+                )
+            else:
+                seen[pair] = r
+        if failures > MAX_CELL_ERRORS:
+            self.err("E306", f"{failures - MAX_CELL_ERRORS} more unknown units in `{table.path}`",
+                     None)
+        return PairData(spec, table, a, b)
+
+
+def load_data(model: IndexModel, base: Path, sources: SourceMap) -> tuple[Dataset | None,
+                                                                          list[Diagnostic]]:
+    checker = DataChecker(model, base, sources)
+    dataset = checker.run()
+    return dataset, checker.diagnostics

@@ -1,0 +1,209 @@
+"""Structured diagnostics: what went wrong, where, and how to fix it.
+
+Every stage reports problems as :class:`Diagnostic` values instead of raising
+ad-hoc exceptions, so that the checker can collect *all* problems of a file in one
+pass and the CLI can render them as text, colour or JSON.  Rendering is kept apart
+from the data (after rustc and Elm): a diagnostic knows its spans, not its looks.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@attrs.frozen
+class Span:
+    """A region of a source file (the index file or a data file); 1-based lines and columns.
+
+    ``end_col`` is exclusive.  Spans never take part in equality of AST nodes
+    (see :mod:`indexdsl.syntax.ast`), but two spans compare by value.
+    """
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    @classmethod
+    def point(cls, file: str, line: int, col: int, width: int = 1) -> Span:
+        return cls(file, line, col, line, col + max(width, 1))
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@attrs.frozen
+class Label:
+    """A secondary span with its own message ("similar name declared here")."""
+
+    span: Span
+    message: str = ""
+
+
+@attrs.frozen
+class Diagnostic:
+    """One problem, with a stable code (documented in docs/reference/errors.md)."""
+
+    severity: Severity
+    code: str
+    message: str
+    span: Span | None = None
+    label: str = ""
+    secondary: tuple[Label, ...] = ()
+    help: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_dict(self) -> dict:
+        def span_dict(span: Span | None) -> dict | None:
+            return None if span is None else attrs.asdict(span)
+
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "span": span_dict(self.span),
+            "label": self.label,
+            "secondary": [
+                {"span": span_dict(s.span), "message": s.message} for s in self.secondary
+            ],
+            "help": self.help,
+            "notes": list(self.notes),
+        }
+
+
+def error(code: str, message: str, span: Span | None = None, **kwargs) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, span, **kwargs)
+
+
+def warning(code: str, message: str, span: Span | None = None, **kwargs) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, span, **kwargs)
+
+
+class IndexdslError(Exception):
+    """Root of every exception indexdsl raises on purpose."""
+
+
+class DiagnosticError(IndexdslError):
+    """Raised by a stage that cannot go on; carries every diagnostic collected so far."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        first = next((d for d in self.diagnostics if d.is_error), None)
+        super().__init__(first.message if first else "failed")
+
+
+class PluginError(IndexdslError):
+    """A plugin raised while doing its work: reported with the plugin's name, exit code 3."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.message)
+
+
+class SourceMap:
+    """Texts of every file a diagnostic may point into, keyed by the path shown to users."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, list[str]] = {}
+
+    def add(self, file: str, text: str) -> None:
+        self._texts[file] = text.splitlines()
+
+    def line(self, file: str, number: int) -> str | None:
+        lines = self._texts.get(file)
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+
+def _gutter_width(diag: Diagnostic) -> int:
+    lines = [diag.span.line] if diag.span else []
+    lines += [s.span.line for s in diag.secondary]
+    return len(str(max(lines))) if lines else 1
+
+
+def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> str:
+    """Render one diagnostic as rustc does: header, location, source lines, carets, help."""
+
+    def paint(text: str, style: str) -> str:
+        if not colour:
+            return text
+        codes = {"red": "1;31", "yellow": "1;33", "blue": "1;34", "cyan": "1;36", "bold": "1"}
+        return f"\x1b[{codes[style]}m{text}\x1b[0m"
+
+    sev_style = {"error": "red", "warning": "yellow", "note": "cyan"}[diag.severity.value]
+    out = [paint(f"{diag.severity.value}[{diag.code}]", sev_style) + paint(f": {diag.message}", "bold")]
+    width = _gutter_width(diag)
+    pad = " " * width
+    if diag.span is not None:
+        out.append(f"{pad}{paint('-->', 'blue')} {diag.span}")
+        annotated: list[tuple[Span, str, str]] = [(diag.span, diag.label, "^")]
+        annotated += [(s.span, s.message, "-") for s in diag.secondary]
+        annotated = [a for a in annotated if a[0].file == diag.span.file] + [
+            a for a in annotated if a[0].file != diag.span.file
+        ]
+        out.append(f"{pad} {paint('|', 'blue')}")
+        previous_line = None
+        for span, message, mark in sorted(annotated, key=lambda a: (a[0].file != diag.span.file, a[0].line)):
+            if span.file != diag.span.file:
+                out.append(f"{pad}{paint('::', 'blue')} {span}")
+            elif previous_line is not None and span.line > previous_line + 1:
+                out.append(paint("...", "blue"))
+            previous_line = span.line
+            text = sources.line(span.file, span.line)
+            if text is None:
+                if message:
+                    out.append(f"{pad} {paint('=', 'blue')} {span}: {message}")
+                continue
+            text = text.replace("\t", " ")
+            out.append(f"{paint(str(span.line).rjust(width), 'blue')} {paint('|', 'blue')} {text}")
+            end = span.end_col if span.end_line == span.line else len(text) + 1
+            length = max(1, min(end, len(text) + 1) - span.col)
+            marks = " " * (span.col - 1) + mark * length
+            style = sev_style if mark == "^" else "blue"
+            suffix = f" {message}" if message else ""
+            out.append(f"{pad} {paint('|', 'blue')} {paint(marks + suffix, style)}")
+        out.append(f"{pad} {paint('|', 'blue')}")
+    for note in diag.notes:
+        out.append(f"{pad} {paint('=', 'blue')} note: {note}")
+    if diag.help:
+        out.append(f"{paint('help', 'cyan')}: {diag.help}")
+    return "\n".join(out)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], sources: SourceMap, colour: bool = False) -> str:
+    diagnostics = list(diagnostics)
+    parts = [render_text(d, sources, colour) for d in diagnostics]
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}"
+                     + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+                     + " found")
+    return "\n\n".join(parts)
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_dict() for d in diagnostics], indent=2)
+
+
+def suggest(name: str, candidates: Iterable[str]) -> list[str]:
+    """Close matches for a misspelt name, best first (difflib, as Python's own hints do)."""
+    import difflib
+
+    return difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)

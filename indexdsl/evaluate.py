@@ -1,0 +1,273 @@
+"""Evaluating a computation graph with numpy, vectorised over units (or pairs).
+
+The same graph runs at two levels: ``unit`` (every city or country) and ``pair``
+(pathways: every row of the pairs table named by ``pathways``).  At pair level a
+partner aggregation such as ``sum(route.flights)`` is replaced by the pair value
+itself, so a pathway's score for a metric is the strength of that one link.
+
+Scores of every node are kept, with the fitted state of each normaliser (minimum,
+maximum …) and the weights used, so a run can be explained and reproduced.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from indexdsl.check import PARTNER_AGGREGATIONS
+from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
+from indexdsl.components import ComponentValueError, Normaliser, Transform
+from indexdsl.data import Dataset, PairData
+from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error
+from indexdsl.plugins import Registry
+from indexdsl.syntax import ast
+
+#: scores are rounded to this many decimals before ranking, so that values equal up to
+#: floating-point noise share a rank (published indices rank rounded scores)
+RANK_DECIMALS = 9
+
+
+def competition_ranks(scores: np.ndarray) -> np.ndarray:
+    """Rank 1 for the highest score; ties share the best rank and the next ranks are
+    skipped (1, 2, 2, 4), as published indices rank.  Missing scores get rank 0.
+    Works on the last axis."""
+    rounded = np.round(scores, RANK_DECIMALS)
+    valid = ~np.isnan(rounded)
+    filled = np.where(valid, rounded, -np.inf)
+    ordered = np.sort(filled, axis=-1)
+    n_valid = valid.sum(axis=-1, keepdims=True)
+    if scores.ndim == 1:
+        above = len(filled) - np.searchsorted(ordered, filled, side="right")
+    else:
+        flat_o = ordered.reshape(-1, scores.shape[-1])
+        flat_f = filled.reshape(-1, scores.shape[-1])
+        above = np.stack([len(r) - np.searchsorted(o, r, side="right")
+                          for o, r in zip(flat_o, flat_f, strict=True)]).reshape(scores.shape)
+    del n_valid
+    return np.where(valid, above + 1, 0).astype(np.int64)
+
+
+@attrs.frozen
+class LevelResult:
+    """Scores of every node at one level (units or pairs)."""
+
+    raw: dict[str, np.ndarray]  # indicator -> value before normalisation
+    scores: dict[str, np.ndarray]  # node -> score (leaves: normalised indicator)
+    ranks: dict[str, np.ndarray]
+    fitted: dict[str, dict]  # leaf -> normaliser state
+
+
+@attrs.frozen
+class Result:
+    graph: Graph
+    data: Dataset
+    units: LevelResult
+    pairs: LevelResult | None
+    pair_data: PairData | None
+
+
+class Evaluator:
+    def __init__(self, graph: Graph, data: Dataset, registry: Registry):
+        self.graph = graph
+        self.data = data
+        self.registry = registry
+        self.model = graph.model
+        self._transforms: dict[str, Transform] = {}
+
+    # ---- expressions -------------------------------------------------------------
+    def expr(self, node: ast.Expr, level: str, raw: dict[str, np.ndarray]) -> np.ndarray:
+        if isinstance(node, ast.Number):
+            return np.float64(node.value)
+        if isinstance(node, ast.NameRef):
+            return raw[node.name.text]
+        if isinstance(node, ast.ColumnRef):
+            return self.data.columns[(node.table.text, node.column.text)]
+        if isinstance(node, ast.Negate):
+            return -self.expr(node.operand, level, raw)
+        if isinstance(node, ast.Binary):
+            left = self.expr(node.left, level, raw)
+            right = self.expr(node.right, level, raw)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if node.op == "+":
+                    return left + right
+                if node.op == "-":
+                    return left - right
+                if node.op == "*":
+                    return left * right
+                if node.op == "/":
+                    out = np.true_divide(left, right)
+                    return np.where(np.isfinite(out), out, np.nan)
+                return np.power(left, right)
+        if isinstance(node, ast.Call):
+            return self.call(node, level, raw)
+        raise TypeError(f"unexpected expression node {node!r}")  # pragma: no cover
+
+    def call(self, node: ast.Call, level: str, raw) -> np.ndarray:
+        name = node.func.text
+        if name in PARTNER_AGGREGATIONS and len(node.args) == 1:
+            inner = self.expr(node.args[0], "pair", raw)
+            if level == "pair":
+                return inner  # a pathway's own value
+            flow = "both"
+            for key, value in node.kwargs:
+                if key.text == "flow":
+                    flow = value.name.text
+            return self.partner_aggregate(name, inner, node, flow)
+        provided = self.registry.get("transform", name)
+        if provided is not None:
+            args = [self.expr(a, level, raw) for a in node.args]
+            kwargs = {k.text: self.expr(v, level, raw) for k, v in node.kwargs}
+            transform = self._transforms.setdefault(name, provided.cls())
+            return self._guard(lambda: transform.apply(*args, **kwargs), node.span,
+                               f"`{name}`", provided.plugin)
+        provided = self.registry.get("normaliser", name)
+        params = [a.value for a in node.args[1:]]
+        names = [p.name for p in provided.cls.params]
+        normaliser = provided.cls(**dict(zip(names, params, strict=False)),
+                                  **{k.text: v.value for k, v in node.kwargs})
+        values = self.expr(node.args[0], level, raw)
+        return self._guard(lambda: normaliser.normalise(values)[0], node.span, f"`{name}`",
+                           provided.plugin)
+
+    def _pair_data(self, node: ast.Call) -> PairData:
+        tables = set()
+
+        def find(n):
+            if isinstance(n, ast.ColumnRef) and n.table.text in self.data.pairs:
+                tables.add(n.table.text)
+            for child in attrs.astuple(n, recurse=False) if attrs.has(type(n)) else ():
+                if isinstance(child, tuple):
+                    for c in child:
+                        if attrs.has(type(c)):
+                            find(c)
+                elif attrs.has(type(child)):
+                    find(child)
+
+        find(node)
+        if len(tables) != 1:
+            raise DiagnosticError([error(
+                "E228",
+                "a partner aggregation must read one pairs table"
+                + (f", not {len(tables)}" if tables else ""),
+                node.span,
+                help="aggregate each pairs table separately and combine the results",
+            )])
+        return self.data.pairs[tables.pop()]
+
+    def partner_aggregate(self, how: str, values: np.ndarray, node: ast.Call,
+                          flow: str) -> np.ndarray:
+        pairs = self._pair_data(node)
+        n = self.data.n_units
+        values = np.broadcast_to(values, pairs.a.shape).astype(float)
+        present = ~np.isnan(values)
+        ends = []
+        if flow in ("both", "out") or not pairs.spec.directed:
+            ends.append(pairs.a)
+        if flow in ("both", "in") or not pairs.spec.directed:
+            ends.append(pairs.b)
+        if how in ("sum", "mean", "count"):
+            total = np.zeros(n)
+            count = np.zeros(n)
+            for end in ends:
+                if how == "count":
+                    total += np.bincount(end, weights=(present & (values != 0)).astype(float),
+                                         minlength=n)
+                else:
+                    total += np.bincount(end, weights=np.where(present, values, 0.0), minlength=n)
+                count += np.bincount(end, weights=present.astype(float), minlength=n)
+            if how == "mean":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+            return total
+        out = np.full(n, np.nan)
+        reducer = np.fmax if how == "max" else np.fmin
+        for end in ends:
+            reducer.at(out, end[present], values[present])
+        return out
+
+    # ---- guarded component calls ---------------------------------------------------------
+    def _guard(self, fn, span: Span | None, what: str, plugin: str, secondary=(),
+               unit_names: tuple[str, ...] | None = None):
+        try:
+            return fn()
+        except ComponentValueError as exc:
+            names = unit_names if unit_names is not None else self.data.keys
+            notes = ()
+            if exc.units:
+                shown = [names[u] for u in exc.units[:8] if u < len(names)]
+                more = f" and {len(exc.units) - 8} more" if len(exc.units) > 8 else ""
+                notes = (f"affected: {', '.join(shown)}{more}",)
+            raise DiagnosticError([error("E401", f"{what}: {exc.message}", span,
+                                         secondary=secondary, help=exc.help, notes=notes)]
+                                  ) from None
+        except DiagnosticError:
+            raise
+        except Exception as exc:
+            raise PluginError(error(
+                "E901", f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}", span,
+                help=f"this is a bug in the plugin `{plugin}`; report it to its authors",
+            )) from None
+
+    # ---- one level -------------------------------------------------------------------------
+    def level(self, level: str) -> LevelResult:
+        raw: dict[str, np.ndarray] = {}
+        scores: dict[str, np.ndarray] = {}
+        fitted: dict[str, dict] = {}
+        size = self.data.n_units if level == "unit" else len(self._pathway_data().a)
+        names = self.data.keys if level == "unit" else self.pair_names()
+        for step in self.graph.steps:
+            if isinstance(step, ComputeIndicator):
+                indicator = self.model.indicators[step.name]
+                if level == "pair" and not indicator.has_pair_form:
+                    continue
+                value = self.expr(step.expr, level, raw)
+                raw[step.name] = np.broadcast_to(np.asarray(value, dtype=float), (size,))
+            elif isinstance(step, NormaliseLeaf):
+                node = self.graph.nodes[step.node]
+                values = raw[step.indicator]
+                oriented = values if step.higher_is_better else -values
+                normaliser: Normaliser = step.normaliser
+                secondary = (Label(node.normaliser_span, f"`{normaliser.name}` chosen here"),) \
+                    if node.normaliser_span else ()
+                what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
+                normalised, state = self._guard(
+                    lambda n=normaliser, o=oriented: n.normalise(o),
+                    self.model.indicators[step.indicator].decl.name.span, what,
+                    type(normaliser).__module__, secondary, names,
+                )
+                scores[step.node] = normalised
+                fitted[step.node] = state
+            elif isinstance(step, AggregateNode):
+                node = self.graph.nodes[step.node]
+                stacked = np.stack([scores[c] for c in step.children], axis=-1)
+                secondary = (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),) \
+                    if node.aggregator_span else ()
+                where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
+                scores[step.node] = self._guard(
+                    lambda a=step.aggregator, s=stacked, w=step.weights: a.aggregate(s, w),
+                    node.span or self.model.root.span, where, type(step.aggregator).__module__,
+                    secondary, names,
+                )
+        ranks = {name: competition_ranks(values) for name, values in scores.items()}
+        return LevelResult(raw, scores, ranks, fitted)
+
+    def _pathway_data(self) -> PairData:
+        return self.data.pairs[self.model.pathways]
+
+    def pair_names(self) -> tuple[str, ...]:
+        pairs = self._pathway_data()
+        keys = self.data.keys
+        sep = " → " if pairs.spec.directed else " – "
+        return tuple(f"{keys[a]}{sep}{keys[b]}" for a, b in zip(pairs.a, pairs.b, strict=True))
+
+    def run(self) -> Result:
+        units = self.level("unit")
+        pairs = pair_data = None
+        if self.model.pathways:
+            pairs = self.level("pair")
+            pair_data = self._pathway_data()
+        return Result(self.graph, self.data, units, pairs, pair_data)
+
+
+def evaluate(graph: Graph, data: Dataset, registry: Registry) -> Result:
+    return Evaluator(graph, data, registry).run()

@@ -1,0 +1,87 @@
+"""The pipeline in one place: read → parse → check → load data → compile → evaluate.
+
+Each stage consumes only the previous stage's output.  Problems travel as
+diagnostics inside :class:`~indexdsl.diagnostics.DiagnosticError`; warnings are kept on
+the way and returned with the result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from indexdsl.check import check
+from indexdsl.compile import Graph, compile_model
+from indexdsl.data import Dataset, load_data
+from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, Span, error
+from indexdsl.evaluate import Result, evaluate
+from indexdsl.model import IndexModel
+from indexdsl.plugins import Registry, load_registry
+from indexdsl.syntax import ast, parse
+
+
+@attrs.define
+class Session:
+    """What a run accumulates: sources for rendering diagnostics, and warnings."""
+
+    sources: SourceMap = attrs.field(factory=SourceMap)
+    warnings: list[Diagnostic] = attrs.field(factory=list)
+    registry: Registry | None = None
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DiagnosticError([error("E010", f"index file `{shown}` does not exist", None,
+                                     help="check the path; index files end in `.idx`")]) from None
+    except IsADirectoryError:
+        raise DiagnosticError([error("E010", f"`{shown}` is a folder, not an index file",
+                                     None)]) from None
+    except UnicodeDecodeError as exc:
+        raise DiagnosticError([error("E011", f"index file `{shown}` is not UTF-8 text "
+                                     f"(byte {exc.start})", None,
+                                     help="save the file as UTF-8")]) from None
+    except OSError as exc:
+        raise DiagnosticError([error("E010", f"cannot read `{shown}`: {exc.strerror}",
+                                     None)]) from None
+    session.sources.add(shown, text)
+    return parse(text, shown), shown
+
+
+def check_file(path: Path, session: Session) -> IndexModel:
+    tree, _ = read_index(path, session)
+    if session.registry is None:
+        session.registry = load_registry()
+    model, diagnostics = check(tree, session.registry)
+    session.warnings.extend(d for d in diagnostics if not d.is_error)
+    if model is None or any(d.is_error for d in diagnostics):
+        raise DiagnosticError(diagnostics)
+    return model
+
+
+def load(model: IndexModel, path: Path, session: Session) -> Dataset:
+    data, diagnostics = load_data(model, path.parent, session.sources)
+    session.warnings.extend(d for d in diagnostics if not d.is_error)
+    if data is None:
+        raise DiagnosticError(diagnostics or [error("E300", "the data could not be loaded",
+                                                    Span.point(model.file, 1, 1))])
+    return data
+
+
+def run_file(path: Path, session: Session | None = None) -> tuple[Result, Session]:
+    """Compute an index file end to end."""
+    session = session or Session()
+    model = check_file(path, session)
+    data = load(model, path, session)
+    graph: Graph = compile_model(model)
+    return evaluate(graph, data, session.registry), session

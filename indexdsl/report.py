@@ -1,0 +1,137 @@
+"""The terminal report of a run: header, overall ranking, rankings by dimension and
+top pathways, with published ranks beside the computed ones where the file gives them."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from indexdsl.evaluate import Result
+from indexdsl.results import agreement
+
+
+def _fmt(score: float) -> str:
+    return "–" if np.isnan(score) else f"{score:.2f}"
+
+
+def header(result: Result) -> Panel:
+    model = result.graph.model
+    meta = model.meta
+    lines = Text()
+    lines.append(meta.title, style="bold")
+    if meta.edition:
+        lines.append(f"  ·  edition {meta.edition}")
+    lines.append(f"\n{result.data.n_units} {model.units.title.lower()}")
+    leaves = sum(1 for n in model.root.walk() if n.is_leaf)
+    lines.append(f", {leaves} indicators")
+    if result.pairs is not None:
+        lines.append(f", {len(result.pair_data.a)} pathways scored")
+    illustrative = sorted(result.graph.illustrative)
+    if illustrative:
+        share = 0.0
+
+        def visit(node, weight):
+            nonlocal share
+            if node.is_leaf:
+                share += weight if node.name in result.graph.illustrative else 0.0
+            for child in node.children:
+                visit(child, weight * child.weight)
+
+        visit(model.root, 1.0)
+        lines.append("\nILLUSTRATIVE DATA: ", style="bold yellow")
+        lines.append(
+            f"{len(illustrative)} of {leaves} indicators ({share:.0%} of the index weight) use "
+            "illustrative values, not measurements: " + ", ".join(illustrative) + ".",
+            style="yellow",
+        )
+        lines.append("\nScores and ranks that depend on them show the method, not the cities.",
+                     style="yellow")
+    return Panel(lines, expand=False)
+
+
+def _ranked(scores: np.ndarray, ranks: np.ndarray) -> list[int]:
+    return sorted(range(len(scores)), key=lambda i: (ranks[i] == 0, ranks[i], -np.nan_to_num(scores[i])))
+
+
+def print_report(result: Result, console: Console, top: int = 10) -> None:
+    graph, data = result.graph, result.data
+    model = graph.model
+    root = model.root
+    units = result.units
+    agree = agreement(result)
+    console.print(header(result))
+
+    reference = data.references.get(root.name)
+    table = Table(title=f"{root.title}: overall ranking", title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column(model.units.title)
+    for group in list(data.groups)[:2]:
+        table.add_column(group)
+    table.add_column("score", justify="right")
+    if reference is not None:
+        table.add_column("published rank", justify="right")
+        table.add_column("Δ", justify="right")
+    for i in _ranked(units.scores[root.name], units.ranks[root.name]):
+        row = [str(units.ranks[root.name][i]), data.labels[i]]
+        row += [data.groups[g][i] for g in list(data.groups)[:2]]
+        row.append(_fmt(units.scores[root.name][i]))
+        if reference is not None:
+            published = reference[i]
+            delta = int(published - units.ranks[root.name][i]) if not np.isnan(published) else 0
+            row += ["–" if np.isnan(published) else str(int(published)),
+                    "" if delta == 0 else f"{delta:+d}"]
+        table.add_row(*row)
+    console.print(table)
+
+    dimensions = [c for c in root.children if not c.is_leaf] or list(root.children)
+    if dimensions:
+        table = Table(title="Ranking in each dimension" + (
+            " (published rank in brackets)" if any(d.name in data.references for d in dimensions)
+            else ""), title_justify="left")
+        table.add_column(model.units.title)
+        for dim in dimensions:
+            table.add_column(f"{dim.title}\n{dim.weight_text}", justify="right")
+        for i in _ranked(units.scores[root.name], units.ranks[root.name]):
+            row = [data.labels[i]]
+            for dim in dimensions:
+                cell = str(units.ranks[dim.name][i])
+                ref = data.references.get(dim.name)
+                if ref is not None and not np.isnan(ref[i]):
+                    cell += f" ({int(ref[i])})"
+                row.append(cell)
+            table.add_row(*row)
+        console.print(table)
+
+    if agree:
+        table = Table(title="Agreement with the published ranks", title_justify="left")
+        table.add_column("node")
+        table.add_column("Spearman ρ", justify="right")
+        table.add_column("same rank", justify="right")
+        table.add_column("largest gap", justify="right")
+        for node in graph.node_order:
+            if node in agree:
+                a = agree[node]
+                table.add_row(graph.nodes[node].title, f"{a['spearman']:.3f}",
+                              f"{a['exact']} of {a['n']}", str(int(a["max_abs_difference"])))
+        console.print(table)
+
+    if result.pairs is not None and top > 0:
+        pairs = result.pair_data
+        scores = result.pairs.scores[root.name]
+        ranks = result.pairs.ranks[root.name]
+        table = Table(title=f"Top {top} pathways", title_justify="left")
+        table.add_column("rank", justify="right")
+        table.add_column("pathway")
+        table.add_column("score", justify="right")
+        for dim in dimensions:
+            table.add_column(dim.title, justify="right")
+        sep = " → " if pairs.spec.directed else " – "
+        for p in _ranked(scores, ranks)[:top]:
+            row = [str(ranks[p]), f"{data.labels[pairs.a[p]]}{sep}{data.labels[pairs.b[p]]}",
+                   _fmt(scores[p])]
+            row += [_fmt(result.pairs.scores[d.name][p]) for d in dimensions]
+            table.add_row(*row)
+        console.print(table)

@@ -1,0 +1,215 @@
+"""Writing a run's results to an output folder: every node, every unit, every pathway.
+
+Files are written to a temporary folder first and moved into place one by one with
+``os.replace``, so a reader never sees a half-written file; files other than ours in
+the output folder are left alone.  Apart from the time stamp in ``run.json``, the same
+inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from indexdsl import __version__
+from indexdsl.diagnostics import Diagnostic
+from indexdsl.evaluate import Result
+from indexdsl.stats import spearman
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def safe_text(value: str) -> str:
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def number(value: float) -> str:
+    return "" if value is None or np.isnan(value) else repr(float(value))
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def agreement(result: Result) -> dict[str, dict]:
+    """Computed vs reference (published) ranks, per node that declares `reference ranks`."""
+    out = {}
+    for node, published in result.data.references.items():
+        computed = result.units.ranks[node].astype(float)
+        exact = int(np.sum(computed == published))
+        out[node] = {
+            "spearman": spearman(computed, published),
+            "exact": exact,
+            "n": int(np.sum(~np.isnan(published))),
+            "max_abs_difference": float(np.nanmax(np.abs(computed - published))),
+        }
+    return out
+
+
+def tables(result: Result) -> dict[str, str]:
+    """The CSV files of a run, by file name."""
+    graph, data = result.graph, result.data
+    order = list(graph.node_order)
+    files: dict[str, str] = {}
+
+    group_names = list(data.groups)
+    header = ["unit", "label", *group_names]
+    for node in order:
+        header += [f"{node}_score", f"{node}_rank"]
+    rows = []
+    for i, key in enumerate(data.keys):
+        row = [safe_text(key), safe_text(data.labels[i])]
+        row += [safe_text(data.groups[g][i]) for g in group_names]
+        for node in order:
+            row += [number(result.units.scores[node][i]), str(result.units.ranks[node][i])]
+        rows.append(row)
+    rows.sort(key=lambda r: (int(r[header.index(f"{graph.root}_rank")] or 0) or 10**9, r[0]))
+    files["units.csv"] = _csv(header, rows)
+
+    indicators = list(graph.model.indicators)
+    rows = [[safe_text(key)] + [number(result.units.raw[name][i]) for name in indicators]
+            for i, key in enumerate(data.keys)]
+    files["indicators.csv"] = _csv(["unit", *indicators], rows)
+
+    rows = []
+    parents = {c.name: n.name for n in graph.nodes.values() for c in n.children}
+    for node_name in order:
+        node = graph.nodes[node_name]
+        rows.append([
+            node_name, safe_text(node.title), parents.get(node_name, ""), str(node.depth),
+            "indicator" if node.is_leaf else "dimension" if node.depth else "index",
+            node.weight_text, repr(node.weight),
+            node.aggregator.describe() if node.aggregator else "",
+            node.normaliser.describe() if node.normaliser else "",
+            "lower" if node.is_leaf and not graph.model.indicators[node_name].higher_is_better
+            else ("higher" if node.is_leaf else ""),
+            "yes" if node.is_leaf and node_name in graph.illustrative else "",
+        ])
+    files["nodes.csv"] = _csv(["node", "title", "parent", "depth", "kind", "weight_written",
+                               "weight", "aggregator", "normaliser", "better", "illustrative"],
+                              rows)
+
+    if result.pairs is not None:
+        pairs = result.pair_data
+        header = ["unit_a", "unit_b"]
+        for node in order:
+            header += [f"{node}_score", f"{node}_rank"]
+        rows = []
+        for p in range(len(pairs.a)):
+            row = [safe_text(data.keys[pairs.a[p]]), safe_text(data.keys[pairs.b[p]])]
+            for node in order:
+                row += [number(result.pairs.scores[node][p]), str(result.pairs.ranks[node][p])]
+            rows.append(row)
+        root_rank = header.index(f"{graph.root}_rank")
+        rows.sort(key=lambda r: (int(r[root_rank]) or 10**9, r[0], r[1]))
+        files["pathways.csv"] = _csv(header, rows)
+    return files
+
+
+def provenance(result: Result, index_path: Path, warnings: list[Diagnostic],
+               registry) -> dict:
+    model = result.graph.model
+    used_plugins = set()
+    for node in result.graph.nodes.values():
+        for comp in (node.aggregator, node.normaliser):
+            if comp is not None:
+                used_plugins.add(type(comp).__module__.split(".")[0])
+    for spec in [model.units, *model.pairs.values()]:
+        used_plugins.add(type(spec.loader).__module__.split(".")[0])
+    versions = {"indexdsl": __version__}
+    for name in sorted(used_plugins):
+        if name == "indexdsl_builtins":
+            versions[name] = __version__
+            continue
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name.replace("_", "-"))
+        except Exception:
+            versions[name] = "unknown"
+    return {
+        "index": {"file": model.file, "sha256": _sha256(str(index_path))},
+        "data": {shown: _sha256(path) for shown, path in sorted(result.data.files.items())},
+        "versions": versions,
+        "seed": None,
+    }
+
+
+def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], registry) -> dict:
+    model = result.graph.model
+    meta = model.meta
+    illustrative = sorted(result.graph.illustrative)
+    weight_share = _illustrative_share(result)
+    return {
+        "index": {"name": meta.name, "title": meta.title, "edition": meta.edition,
+                  "description": meta.description, "sources": list(meta.sources)},
+        "units": {"name": model.units.name, "count": result.data.n_units},
+        "pathways": None if result.pairs is None else
+        {"table": model.pathways, "count": int(len(result.pair_data.a))},
+        "illustrative": {"indicators": illustrative, "weight_share": weight_share},
+        "fitted": {node: {k: np.asarray(v).tolist() for k, v in state.items()}
+                   for node, state in result.units.fitted.items()},
+        "agreement_with_reference_ranks": agreement(result),
+        "warnings": [d.to_dict() for d in warnings],
+        "provenance": provenance(result, index_path, warnings, registry),
+    }
+
+
+def _illustrative_share(result: Result) -> float:
+    """Share of the index's total weight carried by illustrative indicators."""
+    share = 0.0
+
+    def visit(node, weight):
+        nonlocal share
+        if node.is_leaf:
+            if node.name in result.graph.illustrative:
+                share += weight
+            return
+        for child in node.children:
+            visit(child, weight * child.weight)
+
+    visit(result.graph.model.root, 1.0)
+    return round(share, 12)
+
+
+def write_outputs(result: Result, out_dir: Path, index_path: Path,
+                  warnings: list[Diagnostic], registry) -> list[Path]:
+    """Write every table and ``run.json`` into ``out_dir``; returns the files written."""
+    files = tables(result)
+    record = run_record(result, index_path, warnings, registry)
+    record["time"] = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    files["run.json"] = json.dumps(record, indent=2, sort_keys=True, default=str) + "\n"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".indexdsl-", dir=out_dir))
+    written = []
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for name in files:  # run.json last: its presence marks a complete run
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written

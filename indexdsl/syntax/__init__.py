@@ -1,0 +1,5 @@
+"""The index language: grammar, parser, AST and formatter."""
+
+from indexdsl.syntax.parser import parse
+
+__all__ = ["parse"]

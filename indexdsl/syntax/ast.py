@@ -1,0 +1,217 @@
+"""The abstract syntax tree of an index file.
+
+Frozen attrs classes; every node carries the :class:`Span` it came from, but spans are
+excluded from equality and hashing, so that ``parse(format(tree)) == tree`` holds and
+can be tested as a property.  The AST is shape only: names are not resolved here.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import attrs
+
+from indexdsl.diagnostics import Span
+
+_span = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class Name:
+    """An identifier with its own span, so diagnostics can underline exactly it."""
+
+    text: str
+    span: Span | None = _span
+
+
+# ---- literals and component calls -------------------------------------------
+
+
+@attrs.frozen
+class Literal:
+    """A parameter value: str, float, a percentage (stored as a fraction of 1) or a symbol."""
+
+    value: str | float
+    kind: str  # "string" | "number" | "percent" | "symbol"
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Component:
+    """A plugin component named in the file, with literal parameters: ``minmax(0, 100)``."""
+
+    name: Name
+    args: tuple[Literal, ...] = ()
+    kwargs: tuple[tuple[Name, Literal], ...] = ()
+    has_parens: bool = False
+    span: Span | None = _span
+
+
+# ---- expressions ---------------------------------------------------------------
+
+
+@attrs.frozen
+class Number:
+    value: float
+    span: Span | None = _span
+
+
+@attrs.frozen
+class NameRef:
+    """A reference to another indicator by name."""
+
+    name: Name
+    span: Span | None = _span
+
+
+@attrs.frozen
+class ColumnRef:
+    """``table.column``: a column of the units table or of a pairs table."""
+
+    table: Name
+    column: Name
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Call:
+    """A function in an expression: partner aggregation, transform or normaliser."""
+
+    func: Name
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[tuple[Name, Expr], ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Binary:
+    op: str  # + - * / ^
+    left: Expr
+    right: Expr
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Negate:
+    operand: Expr
+    span: Span | None = _span
+
+
+Expr = Number | NameRef | ColumnRef | Call | Binary | Negate
+
+
+# ---- declarations ------------------------------------------------------------------
+
+
+@attrs.frozen
+class MetaItem:
+    key: Name
+    value: Literal
+    span: Span | None = _span
+
+
+@attrs.frozen
+class IndexDecl:
+    name: Name
+    title: str | None
+    meta: tuple[MetaItem, ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Setting:
+    """A node or defaults setting: ``aggregate geometric``, ``weights equal``, …"""
+
+    kind: str  # "aggregate" | "normalise" | "weights" | "pathways" | "reference"
+    component: Component | None = None
+    target: Name | None = None
+    column: ColumnRef | None = None
+    span: Span | None = _span
+
+
+@attrs.frozen
+class DefaultsDecl:
+    settings: tuple[Setting, ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Illustrative:
+    """Columns whose values are illustrative, not measured; reported in every run."""
+
+    columns: tuple[Name, ...]
+    reason: str | None = None
+    span: Span | None = _span
+
+
+@attrs.frozen
+class UnitsDecl:
+    name: Name
+    title: str | None
+    source: Component | None = None
+    key: Name | None = None
+    label: Name | None = None
+    groups: tuple[Name, ...] = ()
+    illustrative: tuple[Illustrative, ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
+class PairsDecl:
+    name: Name
+    title: str | None
+    source: Component | None = None
+    between: tuple[Name, Name] | None = None
+    directed: bool | None = None
+    illustrative: tuple[Illustrative, ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
+class IndicatorDecl:
+    name: Name
+    title: str | None
+    expr: Expr
+    direction: str | None = None  # "higher" | "lower" | None (higher)
+    normalise: Setting | None = None
+    unit: str | None = None
+    span: Span | None = _span
+
+
+@attrs.frozen
+class Weight:
+    """A weight as written; ``resolution`` is the rounding step its notation implies."""
+
+    value: Fraction
+    text: str
+    resolution: Fraction
+    span: Span | None = _span
+
+
+@attrs.frozen
+class NodeDecl:
+    """A child in the framework: a leaf (an indicator's name) or an inner node with a body."""
+
+    name: Name
+    title: str | None
+    weight: Weight | None
+    settings: tuple[Setting, ...] = ()
+    children: tuple[NodeDecl, ...] = ()
+    has_body: bool = False
+    span: Span | None = _span
+
+
+@attrs.frozen
+class FrameworkDecl:
+    settings: tuple[Setting, ...] = ()
+    children: tuple[NodeDecl, ...] = ()
+    span: Span | None = _span
+
+
+Declaration = IndexDecl | DefaultsDecl | UnitsDecl | PairsDecl | IndicatorDecl | FrameworkDecl
+
+
+@attrs.frozen
+class IndexFile:
+    declarations: tuple[Declaration, ...]
+    path: str = attrs.field(default="<string>", eq=False)

@@ -1,0 +1,151 @@
+"""Text → AST, with lark's exceptions translated into located diagnostics.
+
+The LALR parser is built once per process (it is the slow part of parsing) and the
+grammar file is the language reference.  Lark names tokens by their terminal
+(`RPAR`, `COMMA`); users see the characters instead.  LALR reports an unexpected end
+of input at the last token, so that case is placed at the end of the text.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from indexdsl.diagnostics import DiagnosticError, Span, error
+from indexdsl.syntax import ast
+from indexdsl.syntax.transformer import ToAst
+
+# Named terminals shown to users in words rather than lark's names.
+_FRIENDLY = {
+    "NAME": "a name",
+    "STRING": 'a quoted string ("…")',
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "DIRECTION": "`higher` or `lower`",
+    "$END": "the end of the file",
+    "PLUS": "`+`",
+    "MINUS": "`-`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "_LPAR": "`(`",
+}
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    grammar = resources.files("indexdsl.syntax").joinpath("grammar.lark").read_text("utf-8")
+    return lark.Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start="start",
+    )
+
+
+@functools.cache
+def _terminal_text() -> dict[str, str]:
+    texts = {}
+    for terminal in _parser().terminals:
+        pattern = terminal.pattern
+        if isinstance(pattern, lark.lexer.PatternStr):
+            texts[terminal.name] = f"`{pattern.value}`"
+    return texts
+
+
+def _describe(terminal: str) -> str:
+    return _FRIENDLY.get(terminal) or _terminal_text().get(terminal) or terminal.lower()
+
+
+def _expected_list(expected: set[str]) -> str:
+    words = sorted({_describe(t) for t in expected if not t.startswith("__")})
+    if len(words) > 8:
+        words = words[:8] + ["…"]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _end_of_text(file: str, text: str) -> Span:
+    lines = text.splitlines() or [""]
+    # place the caret just after the last non-blank character
+    for number in range(len(lines), 0, -1):
+        stripped = lines[number - 1].rstrip()
+        if stripped:
+            return Span.point(file, number, len(stripped) + 1)
+    return Span.point(file, 1, 1)
+
+
+def _translate(exc: UnexpectedInput, file: str, text: str):
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        span = Span.point(file, exc.line, exc.column)
+        if char == "'":
+            return error(
+                "E001",
+                "strings use double quotes",
+                span,
+                label="single quote here",
+                help='write the text between double quotes: "like this"',
+            )
+        return error(
+            "E001",
+            f"unexpected character `{char}`",
+            span,
+            label="not part of the index language",
+            help=f"expected {_expected_list(exc.allowed)}" if exc.allowed else None,
+        )
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
+        expected = getattr(exc, "expected", None) or getattr(exc, "accepts", set())
+        return error(
+            "E002",
+            "unexpected end of file",
+            _end_of_text(file, text),
+            label="the file ends here",
+            help=f"expected {_expected_list(set(expected))}" if expected else None,
+            notes=("a `{` may be missing its closing `}`",) if "RBRACE" in expected else (),
+        )
+    assert isinstance(exc, UnexpectedToken)
+    token = exc.token
+    shown = str(token).replace("\n", " ")
+    span = Span(file, token.line, token.column, token.end_line or token.line,
+                token.end_column or token.column + len(shown))
+    expected = exc.accepts or exc.expected
+    return error(
+        "E003",
+        f"unexpected `{shown}`",
+        span,
+        label=f"expected {_expected_list(set(expected))} here" if expected else "",
+        help=_hint(token, set(expected)),
+    )
+
+
+def _hint(token: lark.Token, expected: set[str]) -> str | None:
+    if token.type == "NAME" and token.value in {"normalize", "normalise"}:
+        return "`normalise` belongs in `defaults`, in a framework node, or after an indicator"
+    if "EQUAL" in expected and token.type == "STRING":
+        return "an indicator takes one title: `indicator name \"Title\" = expression`"
+    if "RBRACE" in expected:
+        return "check that every `{` has its `}`"
+    return None
+
+
+def parse(text: str, file: str = "<string>") -> ast.IndexFile:
+    """Parse index-file text into an :class:`~indexdsl.syntax.ast.IndexFile`.
+
+    Raises :class:`~indexdsl.diagnostics.DiagnosticError` (and nothing else) when the
+    text is not a well-formed index file.
+    """
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        raise DiagnosticError([_translate(exc, file, text)]) from None
+    except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
+        raise DiagnosticError([error("E000", f"cannot parse: {exc}", Span.point(file, 1, 1))]) from None
+    declarations = ToAst(file).transform(tree)
+    return ast.IndexFile(tuple(declarations), path=file)

@@ -1,0 +1,350 @@
+"""Lark parse tree → AST.  Shape only: no look-ups and no raising.
+
+Exceptions raised inside a lark Transformer arrive wrapped in ``VisitError``; keeping
+this stage free of checks keeps the parser's error story simple.  Everything that can
+be wrong with a well-formed file is found later by :mod:`indexdsl.check`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from lark import Token, Transformer, Tree, v_args
+
+from indexdsl.diagnostics import Span
+from indexdsl.syntax import ast
+
+
+def _unquote(token: str) -> str:
+    body = token[1:-1]
+    out = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _resolution(text: str) -> Fraction:
+    """The rounding step a decimal literal implies: ``16.7`` → 0.1, ``33`` → 1."""
+    digits = text.split(".", 1)[1] if "." in text else ""
+    return Fraction(1, 10 ** len(digits))
+
+
+class ToAst(Transformer):
+    """Builds :mod:`indexdsl.syntax.ast` nodes; needs ``file`` to make spans."""
+
+    def __init__(self, file: str):
+        super().__init__(visit_tokens=False)
+        self.file = file
+
+    # ---- helpers -----------------------------------------------------------
+    def _span(self, meta) -> Span | None:
+        if getattr(meta, "empty", True):
+            return None
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tok_span(self, tok: Token) -> Span:
+        return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _name(self, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), span=self._tok_span(tok))
+
+    @staticmethod
+    def _title(tok: Token | None) -> str | None:
+        return None if tok is None else _unquote(str(tok))
+
+    # ---- literals and components ----------------------------------------------
+    @v_args(meta=True)
+    def string(self, meta, children):
+        return ast.Literal(_unquote(str(children[0])), "string", span=self._span(meta))
+
+    @v_args(meta=True)
+    def signed_number(self, meta, children):
+        sign, number = children
+        value = float(number)
+        if sign is not None and str(sign) == "-":
+            value = -value
+        return ast.Literal(value, "number", span=self._span(meta))
+
+    @v_args(meta=True)
+    def percent(self, meta, children):
+        value = float(str(children[0])[:-1]) / 100
+        return ast.Literal(value, "percent", span=self._span(meta))
+
+    @v_args(meta=True)
+    def symbol(self, meta, children):
+        return ast.Literal(str(children[0]), "symbol", span=self._span(meta))
+
+    @v_args(meta=True)
+    def keyword_arg(self, meta, children):
+        return ("kw", self._name(children[0]), children[1])
+
+    def component_args(self, children):
+        return [c for c in children if c is not None]
+
+    @v_args(meta=True)
+    def component(self, meta, children):
+        name_tok, args = children
+        positional, keywords = [], []
+        for arg in args or []:
+            if isinstance(arg, tuple) and arg[0] == "kw":
+                keywords.append((arg[1], arg[2]))
+            else:
+                positional.append(arg)
+        return ast.Component(
+            self._name(name_tok),
+            tuple(positional),
+            tuple(keywords),
+            has_parens=args is not None,
+            span=self._span(meta),
+        )
+
+    # ---- expressions ------------------------------------------------------------
+    @v_args(meta=True)
+    def number(self, meta, children):
+        return ast.Number(float(children[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def name_ref(self, meta, children):
+        return ast.NameRef(self._name(children[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def column_ref(self, meta, children):
+        return ast.ColumnRef(
+            self._name(children[0]), self._name(children[1]), span=self._span(meta)
+        )
+
+    @v_args(meta=True)
+    def keyword_expr(self, meta, children):
+        return ("kw", self._name(children[0]), children[1])
+
+    def call_args(self, children):
+        return list(children)
+
+    @v_args(meta=True)
+    def call(self, meta, children):
+        name_tok, args = children
+        positional, keywords = [], []
+        for arg in args or []:
+            if isinstance(arg, tuple) and arg[0] == "kw":
+                keywords.append((arg[1], arg[2]))
+            else:
+                positional.append(arg)
+        return ast.Call(
+            self._name(name_tok), tuple(positional), tuple(keywords), span=self._span(meta)
+        )
+
+    @v_args(meta=True)
+    def binary(self, meta, children):
+        left, op, right = children
+        return ast.Binary(str(op), left, right, span=self._span(meta))
+
+    @v_args(meta=True)
+    def power(self, meta, children):
+        return ast.Binary("^", children[0], children[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def negate(self, meta, children):
+        return ast.Negate(children[-1], span=self._span(meta))
+
+    # ---- settings ---------------------------------------------------------------
+    @v_args(meta=True)
+    def aggregate(self, meta, children):
+        return ast.Setting("aggregate", component=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def normalise(self, meta, children):
+        return ast.Setting("normalise", component=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def equal_weights(self, meta, children):
+        return ast.Setting("weights", span=self._span(meta))
+
+    @v_args(meta=True)
+    def pathways(self, meta, children):
+        return ast.Setting("pathways", target=self._name(children[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def reference(self, meta, children):
+        return ast.Setting("reference", column=children[0], span=self._span(meta))
+
+    # ---- declarations -------------------------------------------------------------
+    @v_args(meta=True)
+    def meta_item(self, meta, children):
+        return ast.MetaItem(self._name(children[0]), children[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def index_decl(self, meta, children):
+        name, title, *items = children
+        return ast.IndexDecl(
+            self._name(name), self._title(title), tuple(items), span=self._span(meta)
+        )
+
+    @v_args(meta=True)
+    def defaults_decl(self, meta, children):
+        return ast.DefaultsDecl(tuple(children), span=self._span(meta))
+
+    @v_args(meta=True)
+    def source(self, meta, children):
+        return ("source", children[0])
+
+    @v_args(meta=True)
+    def key(self, meta, children):
+        return ("key", self._name(children[0]))
+
+    @v_args(meta=True)
+    def label(self, meta, children):
+        return ("label", self._name(children[0]))
+
+    def name_list(self, children):
+        return tuple(self._name(t) for t in children)
+
+    @v_args(meta=True)
+    def groups(self, meta, children):
+        return ("groups", children[0])
+
+    @v_args(meta=True)
+    def illustrative(self, meta, children):
+        columns, reason = children
+        return ("illustrative", ast.Illustrative(columns, self._title(reason), span=self._span(meta)))
+
+    @v_args(meta=True)
+    def between(self, meta, children):
+        return ("between", (self._name(children[0]), self._name(children[1])))
+
+    def directed(self, children):
+        return ("directed", True)
+
+    def undirected(self, children):
+        return ("directed", False)
+
+    @staticmethod
+    def _collect(items) -> dict:
+        # Repeated single-valued items keep the first; the checker reports repeats.
+        fields: dict = {"illustrative": [], "repeats": []}
+        for key, value in items:
+            if key == "illustrative":
+                fields["illustrative"].append(value)
+            elif key in fields:
+                fields["repeats"].append(key)
+            else:
+                fields[key] = value
+        return fields
+
+    @v_args(meta=True)
+    def units_decl(self, meta, children):
+        name, title, *items = children
+        f = self._collect(items)
+        return ast.UnitsDecl(
+            self._name(name),
+            self._title(title),
+            source=f.get("source"),
+            key=f.get("key"),
+            label=f.get("label"),
+            groups=f.get("groups", ()),
+            illustrative=tuple(f["illustrative"]),
+            span=self._span(meta),
+        )
+
+    @v_args(meta=True)
+    def pairs_decl(self, meta, children):
+        name, title, *items = children
+        f = self._collect(items)
+        return ast.PairsDecl(
+            self._name(name),
+            self._title(title),
+            source=f.get("source"),
+            between=f.get("between"),
+            directed=f.get("directed"),
+            illustrative=tuple(f["illustrative"]),
+            span=self._span(meta),
+        )
+
+    @v_args(meta=True)
+    def direction(self, meta, children):
+        return ("direction", str(children[0]))
+
+    @v_args(meta=True)
+    def measure_unit(self, meta, children):
+        return ("unit", _unquote(str(children[0])))
+
+    @v_args(meta=True)
+    def indicator_decl(self, meta, children):
+        name, title, expr, *options = children
+        direction = normalise = unit = None
+        for option in options:
+            if isinstance(option, ast.Setting):
+                normalise = normalise or option
+            elif option[0] == "direction":
+                direction = direction or option[1]
+            else:
+                unit = unit or option[1]
+        return ast.IndicatorDecl(
+            self._name(name),
+            self._title(title),
+            expr,
+            direction=direction,
+            normalise=normalise,
+            unit=unit,
+            span=self._span(meta),
+        )
+
+    @v_args(meta=True)
+    def percent_weight(self, meta, children):
+        text = str(children[0])
+        number = text[:-1]
+        return ast.Weight(
+            Fraction(number) / 100, text, _resolution(number) / 100, span=self._span(meta)
+        )
+
+    @v_args(meta=True)
+    def number_weight(self, meta, children):
+        text = str(children[0])
+        return ast.Weight(Fraction(text), text, _resolution(text), span=self._span(meta))
+
+    @v_args(meta=True)
+    def fraction_weight(self, meta, children):
+        num, _, den = children
+        text = f"{num}/{den}"
+        denominator = Fraction(str(den))
+        value = Fraction(str(num)) / denominator if denominator else Fraction(0)
+        return ast.Weight(value, text, Fraction(0), span=self._span(meta))
+
+    @v_args(meta=True)
+    def child(self, meta, children):
+        name, title, weight, body = children
+        has_body = body is not None
+        body = body or []
+        return ast.NodeDecl(
+            self._name(name),
+            self._title(title),
+            weight,
+            settings=tuple(b for b in body if isinstance(b, ast.Setting)),
+            children=tuple(b for b in body if isinstance(b, ast.NodeDecl)),
+            has_body=has_body,
+            span=self._span(meta),
+        )
+
+    def body(self, children):
+        return list(children)
+
+    @v_args(meta=True)
+    def framework_decl(self, meta, children):
+        return ast.FrameworkDecl(
+            settings=tuple(c for c in children if isinstance(c, ast.Setting)),
+            children=tuple(c for c in children if isinstance(c, ast.NodeDecl)),
+            span=self._span(meta),
+        )
+
+    def start(self, children):
+        return list(children)
+
+    def __default__(self, data, children, meta):  # pragma: no cover - grammar guard
+        return Tree(data, children, meta)

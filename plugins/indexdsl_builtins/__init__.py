@@ -1,0 +1,1 @@
+"""The methods indexdsl ships with, registered through the same hooks as any plugin."""

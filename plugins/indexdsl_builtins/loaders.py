@@ -1,0 +1,106 @@
+"""Data loaders: CSV with an explicit encoding."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from indexdsl.components import DataError, Loader, Param, Table
+from indexdsl.hookspecs import hookimpl
+
+
+def _field_offsets(line: str, delimiter: str) -> tuple[int, ...]:
+    """1-based column where each field of a raw CSV line starts (quotes respected)."""
+    offsets = [1]
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            offsets.append(i + 2)
+    return tuple(offsets)
+
+
+def _shown(path: Path) -> str:
+    """The path as users should see it: relative to the working folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class CsvLoader(Loader):
+    name = "csv"
+    summary = "a comma-separated file with a header row; text cells, decoded with `encoding`"
+    params = (
+        Param("path", str, doc="file path, relative to the index file"),
+        Param("encoding", str, "utf-8", "text encoding of the file (utf-8, latin-1, cp1252 …)"),
+        Param("delimiter", str, ",", "field separator"),
+    )
+
+    def load(self, base: Path) -> Table:
+        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
+        shown = _shown(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise DataError(f"data file `{shown}` does not exist", shown,
+                            help=f"paths are relative to the index file's folder ({base})") from None
+        except IsADirectoryError:
+            raise DataError(f"`{shown}` is a folder, not a data file", shown) from None
+        except OSError as exc:
+            raise DataError(f"cannot read `{shown}`: {exc.strerror}", shown) from None
+        try:
+            text = raw.decode(self.encoding)
+        except LookupError:
+            raise DataError(f"unknown encoding `{self.encoding}`", shown,
+                            help='use a Python codec name such as "utf-8" or "latin-1"') from None
+        except UnicodeDecodeError as exc:
+            before = raw[: exc.start]
+            line = before.count(b"\n") + 1
+            col = exc.start - (before.rfind(b"\n") + 1) + 1
+            raise DataError(
+                f"`{shown}` is not valid {self.encoding}: byte 0x{raw[exc.start]:02x} at "
+                f"line {line}, column {col} cannot be decoded",
+                shown, line, col,
+                help=f'give the file\'s encoding in the loader, e.g. csv("{shown}", '
+                'encoding = "latin-1")',
+            ) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        raw_lines = text.splitlines()
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        header: list[str] | None = None
+        rows, numbers, offsets = [], [], []
+        try:
+            for record in reader:
+                line_no = reader.line_num
+                if not record or all(not cell.strip() for cell in record):
+                    continue
+                if header is None:
+                    header = [c.strip() for c in record]
+                    width = len(header)
+                    continue
+                if len(record) != width:
+                    raise DataError(
+                        f"row has {len(record)} fields but the header has {width}",
+                        shown, line_no, 1,
+                        help="check for a missing or extra delimiter, or an unquoted "
+                        f"`{self.delimiter}` inside a value",
+                        text=text,
+                    )
+                rows.append(tuple(c.strip() for c in record))
+                numbers.append(line_no)
+                raw = raw_lines[line_no - 1] if line_no - 1 < len(raw_lines) else ""
+                offsets.append(_field_offsets(raw, self.delimiter))
+        except csv.Error as exc:
+            raise DataError(f"malformed CSV: {exc}", shown, reader.line_num, 1, text=text) from None
+        if header is None:
+            raise DataError(f"data file `{shown}` is empty", shown, help="add a header row")
+        return Table(shown, tuple(header), tuple(rows), tuple(numbers), tuple(offsets), text)
+
+
+@hookimpl
+def indexdsl_register_loaders():
+    return [CsvLoader]
