@@ -78,7 +78,7 @@ def cmd_run(args, session) -> int:
         record["outputs"] = [str(p) for p in written]
         print(json.dumps(record, indent=2, sort_keys=True, default=str))
     elif not args.quiet:
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+        console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
         print_report(result, console, top=args.top)
         if written:
             console.print(f"Wrote {len(written)} files to {out}/: "
@@ -115,7 +115,7 @@ def cmd_plugins(args, session) -> int:
         params = ", ".join(p.name if p.required else f"{p.name}={p.default!r}"
                            for p in provided.cls.params)
         table.add_row(role, name, params, provided.plugin, provided.cls.summary)
-    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+    Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160).print(table)
     return EXIT_OK
 
 
