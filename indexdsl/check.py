@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from indexdsl.components import Component, Normaliser
 from indexdsl.diagnostics import Diagnostic, Label, Span, error, suggest, warning
-from indexdsl.model import Indicator, IndexMeta, IndexModel, Node, PairsSpec, UnitsSpec
+from indexdsl.model import IndexMeta, IndexModel, Indicator, Node, PairsSpec, UnitsSpec
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -30,8 +30,19 @@ PARTNER_AGGREGATIONS = {
     "min": "lowest value over partners",
 }
 FLOWS = ("both", "out", "in")
-META_KEYS = ("title", "edition", "year", "description", "source", "publisher", "licence",
-             "license", "url", "version", "contact")
+META_KEYS = (
+    "title",
+    "edition",
+    "year",
+    "description",
+    "source",
+    "publisher",
+    "licence",
+    "license",
+    "url",
+    "version",
+    "contact",
+)
 DEFAULT_NORMALISER = ("minmax", {"low": 0.0, "high": 100.0})
 DEFAULT_AGGREGATOR = ("arithmetic", {})
 
@@ -47,6 +58,7 @@ class Checker:
         self.registry = registry
         self.diagnostics: list[Diagnostic] = []
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
+        self._components: dict[int, Component | None] = {}
 
     # ---- helpers ----------------------------------------------------------------
     def err(self, code: str, message: str, span: Span | None, **kw) -> None:
@@ -74,7 +86,14 @@ class Checker:
         return True
 
     def component(self, role: str, comp: ast.Component) -> Component | None:
-        """Instantiate a component from the registry, checking its parameters."""
+        """Instantiate a component from the registry, checking its parameters (once per
+        place in the file, so that a setting inherited by many nodes is reported once)."""
+        key = id(comp)
+        if key not in self._components:
+            self._components[key] = self._instantiate(role, comp)
+        return self._components[key]
+
+    def _instantiate(self, role: str, comp: ast.Component) -> Component | None:
         provided = self.registry.get(role, comp.name.text)
         if provided is None:
             hints = self.registry.suggestions(role, comp.name.text)
@@ -190,8 +209,11 @@ class Checker:
         meta = self.check_meta(by_kind.get(ast.IndexDecl, []))
         defaults = self.check_defaults(by_kind.get(ast.DefaultsDecl, []))
         units = self.check_units(by_kind.get(ast.UnitsDecl, []))
-        pairs = {p.name: p for p in (self.check_pairs(d) for d in by_kind.get(ast.PairsDecl, []))
-                 if p is not None}
+        pairs = {
+            p.name: p
+            for p in (self.check_pairs(d) for d in by_kind.get(ast.PairsDecl, []))
+            if p is not None
+        }
         decls = by_kind.get(ast.IndicatorDecl, [])
         for decl in decls:
             self.declare(decl.name, "indicator")
@@ -211,8 +233,12 @@ class Checker:
             )
         else:
             for extra in frameworks[1:]:
-                self.err("E121", "an index has one `framework` block", extra.span,
-                         secondary=(Label(frameworks[0].span, "first one here"),))
+                self.err(
+                    "E121",
+                    "an index has one `framework` block",
+                    extra.span,
+                    secondary=(Label(frameworks[0].span, "first one here"),),
+                )
             root, pathways, pathways_span = self.check_framework(
                 frameworks[0], meta, defaults, indicators, units, pairs
             )
@@ -240,8 +266,12 @@ class Checker:
             )
             return None
         for extra in decls[1:]:
-            self.err("E111", "a file defines one index", extra.span,
-                     secondary=(Label(decls[0].span, "the index is declared here"),))
+            self.err(
+                "E111",
+                "a file defines one index",
+                extra.span,
+                secondary=(Label(decls[0].span, "the index is declared here"),),
+            )
         decl = decls[0]
         self.declare(decl.name, "index")
         fields: dict[str, str] = {}
@@ -254,11 +284,14 @@ class Checker:
                     "W112",
                     f"unknown metadata `{key}` is kept but not used",
                     item.key.span,
-                    help=f"did you mean `{hint[0]}`?" if hint else
-                    f"known metadata: {', '.join(META_KEYS)}",
+                    help=f"did you mean `{hint[0]}`?"
+                    if hint
+                    else f"known metadata: {', '.join(META_KEYS)}",
                 )
             value = item.value.value
-            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            text = (
+                str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            )
             if key == "source":
                 sources.append(text)
             else:
@@ -276,7 +309,7 @@ class Checker:
         out: dict[str, tuple] = {}
         for extra in decls[1:]:
             self.err("E113", "a file has one `defaults` block", extra.span)
-        for setting in (decls[0].settings if decls else ()):
+        for setting in decls[0].settings if decls else ():
             if setting.kind in ("aggregate", "normalise"):
                 role = "aggregator" if setting.kind == "aggregate" else "normaliser"
                 comp = self.component(role, setting.component)
@@ -324,9 +357,13 @@ class Checker:
             )
             return None
         for extra in decls[1:]:
-            self.err("E132", "an index ranks one set of units", extra.span,
-                     secondary=(Label(decls[0].span, "units declared here"),),
-                     help="put all units in one table, and use `groups` to tell them apart")
+            self.err(
+                "E132",
+                "an index ranks one set of units",
+                extra.span,
+                secondary=(Label(decls[0].span, "units declared here"),),
+                help="put all units in one table, and use `groups` to tell them apart",
+            )
         decl = decls[0]
         self.declare(decl.name, "units set")
         loader = self._loader(decl, "units")
@@ -425,28 +462,39 @@ class Checker:
                     )
                     if name in self.names:
                         kind = self.names[name][0]
-                        help_text = f"`{name}` is a {kind}; an expression can use indicators " \
-                                    "and columns (`table.column`)"
+                        help_text = (
+                            f"`{name}` is a {kind}; an expression can use indicators "
+                            "and columns (`table.column`)"
+                        )
                     elif hints:
                         help_text = f"did you mean `{hints[0]}`?"
                     else:
-                        help_text = "declare it with `indicator " + name + " = …`, or write a " \
-                                    "column as `table.column`" + (
-                                        f" (e.g. `{tables[0]}.{name}`)" if tables else "")
-                    self.err("E201", f"unknown indicator `{name}`", node.name.span,
-                             label="not declared in this index", secondary=secondary,
-                             help=help_text)
+                        help_text = (
+                            "declare it with `indicator " + name + " = …`, or write a "
+                            "column as `table.column`"
+                            + (f" (e.g. `{tables[0]}.{name}`)" if tables else "")
+                        )
+                    self.err(
+                        "E201",
+                        f"unknown indicator `{name}`",
+                        node.name.span,
+                        label="not declared in this index",
+                        secondary=secondary,
+                        help=help_text,
+                    )
             elif isinstance(node, ast.ColumnRef):
                 table = node.table.text
                 if table not in tables:
                     hints = suggest(table, tables)
+                    listed = ", ".join(f"`{t}`" for t in tables) or "none"
                     self.err(
                         "E202",
                         f"unknown table `{table}`",
                         node.table.span,
                         label="no units set or pairs table has this name",
-                        help=f"did you mean `{hints[0]}`?" if hints else
-                        f"tables in this index: {', '.join(f'`{t}`' for t in tables) or 'none'}",
+                        help=f"did you mean `{hints[0]}`?"
+                        if hints
+                        else f"tables in this index: {listed}",
                     )
                 else:
                     found["columns"].append(node)
@@ -466,18 +514,27 @@ class Checker:
         nargs = len(node.args)
         if name in PARTNER_AGGREGATIONS and (nargs == 1 or name in ("sum", "mean", "count")):
             if nargs != 1:
-                self.err("E220", f"`{name}` takes one value per pair, {nargs} given", node.span,
-                         help=f"write `{name}(pairs.column)`")
+                self.err(
+                    "E220",
+                    f"`{name}` takes one value per pair, {nargs} given",
+                    node.span,
+                    help=f"write `{name}(pairs.column)`",
+                )
                 return
             for key, value in node.kwargs:
                 if key.text != "flow":
-                    self.err("E221", f"`{name}` has no parameter `{key.text}`", key.span,
-                             help="the only parameter is `flow = out`, `in` or `both`")
+                    self.err(
+                        "E221",
+                        f"`{name}` has no parameter `{key.text}`",
+                        key.span,
+                        help="the only parameter is `flow = out`, `in` or `both`",
+                    )
                 elif not (isinstance(value, ast.NameRef) and value.name.text in FLOWS):
                     self.err("E221", "`flow` must be `out`, `in` or `both`", value.span)
             if inside_partner:
-                self.err("E222", f"`{name}` over partners cannot be nested in another one",
-                         node.span)
+                self.err(
+                    "E222", f"`{name}` over partners cannot be nested in another one", node.span
+                )
             visit(node.args[0], True)
             return
         transform = self.registry.get("transform", name)
@@ -501,8 +558,12 @@ class Checker:
             return
         if normaliser is not None:
             if nargs < 1:
-                self.err("E223", f"`{name}` needs the values to normalise", node.span,
-                         help=f"write `{name}(indicator)`")
+                self.err(
+                    "E223",
+                    f"`{name}` needs the values to normalise",
+                    node.span,
+                    help=f"write `{name}(indicator)`",
+                )
                 return
             literals = []
             for arg in node.args[1:]:
@@ -516,20 +577,26 @@ class Checker:
                     self.err("E224", f"parameters of `{name}` must be numbers", value.span)
                 else:
                     kwargs.append((key, ast.Literal(value.value, "number", span=value.span)))
-            self.component("normaliser", ast.Component(node.func, tuple(literals), tuple(kwargs),
-                                                       True, span=node.span))
+            self.component(
+                "normaliser",
+                ast.Component(node.func, tuple(literals), tuple(kwargs), True, span=node.span),
+            )
             visit(node.args[0], inside_partner)
             return
-        candidates = list(PARTNER_AGGREGATIONS) + self.registry.names("transform") + \
-            self.registry.names("normaliser")
+        candidates = (
+            list(PARTNER_AGGREGATIONS)
+            + self.registry.names("transform")
+            + self.registry.names("normaliser")
+        )
         hints = suggest(name, candidates)
         self.err(
             "E225",
             f"unknown function `{name}`",
             node.func.span,
             label="not a partner aggregation, transform or normaliser",
-            help=f"did you mean `{hints[0]}`?" if hints else "run `indexdsl plugins` to list "
-            "the functions installed",
+            help=f"did you mean `{hints[0]}`?"
+            if hints
+            else "run `indexdsl plugins` to list the functions installed",
         )
 
     def _order(self, decls, info) -> list[str]:
@@ -542,14 +609,16 @@ class Checker:
             if state.get(name) == 2:
                 return
             if state.get(name) == 1:
-                cycle = stack[stack.index(name):] + [name]
+                cycle = stack[stack.index(name) :] + [name]
                 decl = decls[name]
                 self.err(
                     "E203",
                     f"indicators depend on each other in a cycle: {' → '.join(cycle)}",
                     decl.name.span,
-                    secondary=tuple(Label(decls[c].name.span, f"`{c}` is part of the cycle")
-                                    for c in cycle[1:-1]),
+                    secondary=tuple(
+                        Label(decls[c].name.span, f"`{c}` is part of the cycle")
+                        for c in cycle[1:-1]
+                    ),
                     help="an indicator cannot be computed from itself; break the cycle",
                 )
                 return
@@ -579,8 +648,11 @@ class Checker:
             return ("pair" if is_pair else "unit"), is_pair
         if isinstance(expr, ast.Negate):
             return self._level(expr.operand, levels, pair_form, pairs)
-        if isinstance(expr, ast.Call) and expr.func.text in PARTNER_AGGREGATIONS and \
-                len(expr.args) == 1:
+        if (
+            isinstance(expr, ast.Call)
+            and expr.func.text in PARTNER_AGGREGATIONS
+            and len(expr.args) == 1
+        ):
             inner, inner_pair = self._level(expr.args[0], levels, pair_form, pairs)
             if inner != "pair":
                 self.err(
@@ -592,8 +664,11 @@ class Checker:
                     help="give it a column of a pairs table, e.g. `sum(routes.flights)`",
                 )
             return "unit", inner_pair
-        parts = list(expr.args) + [v for _, v in expr.kwargs] if isinstance(expr, ast.Call) \
+        parts = (
+            list(expr.args) + [v for _, v in expr.kwargs]
+            if isinstance(expr, ast.Call)
             else [expr.left, expr.right]
+        )
         found = [self._level(p, levels, pair_form, pairs) for p in parts]
         kinds = {lvl for lvl, _ in found if lvl is not None}
         if len(kinds) > 1:
@@ -607,7 +682,7 @@ class Checker:
         level = "pair" if "pair" in kinds else ("unit" if kinds else None)
         return level, all(p for _, p in found)
 
-    # ---- the framework -------------------------------------------------------------------------------
+    # ---- the framework ---------------------------------------------------------------
     def check_framework(self, decl: ast.FrameworkDecl, meta, defaults, indicators, units, pairs):
         used: dict[str, Span | None] = {}
         pathways = pathways_span = None
@@ -620,8 +695,9 @@ class Checker:
                         "E230",
                         f"`pathways` names `{setting.target.text}`, which is not a pairs table",
                         setting.target.span,
-                        help=f"did you mean `{hints[0]}`?" if hints else
-                        "declare the pairs with `pairs NAME { … }` first",
+                        help=f"did you mean `{hints[0]}`?"
+                        if hints
+                        else "declare the pairs with `pairs NAME { … }` first",
                     )
                 else:
                     pathways, pathways_span = setting.target.text, setting.span
@@ -629,33 +705,56 @@ class Checker:
                 root_settings.append(setting)
         inherited = {
             "aggregate": defaults.get("aggregate")
-            or (self.registry.get("aggregator", DEFAULT_AGGREGATOR[0]).cls(**DEFAULT_AGGREGATOR[1]),
-                None),
+            or (
+                self.registry.get("aggregator", DEFAULT_AGGREGATOR[0]).cls(**DEFAULT_AGGREGATOR[1]),
+                None,
+            ),
             "normalise": defaults.get("normalise")
-            or (self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
-                None),
+            or (
+                self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
+                None,
+            ),
         }
         name = meta.name if meta else "index"
-        keyword = Span(decl.span.file, decl.span.line, decl.span.col, decl.span.line,
-                       decl.span.col + len("framework")) if decl.span else None
-        root_decl = ast.NodeDecl(
-            ast.Name(name, span=keyword), meta.title if meta else None, None,
-            settings=tuple(root_settings), children=decl.children, has_body=True, span=decl.span,
+        keyword = (
+            Span(
+                decl.span.file,
+                decl.span.line,
+                decl.span.col,
+                decl.span.line,
+                decl.span.col + len("framework"),
+            )
+            if decl.span
+            else None
         )
-        root = self._node(root_decl, Fraction(1), "100%", inherited, indicators, units, used, 0,
-                          is_root=True)
+        root_decl = ast.NodeDecl(
+            ast.Name(name, span=keyword),
+            meta.title if meta else None,
+            None,
+            settings=tuple(root_settings),
+            children=decl.children,
+            has_body=True,
+            span=decl.span,
+        )
+        root = self._node(
+            root_decl, Fraction(1), "100%", inherited, indicators, units, used, 0, is_root=True
+        )
         for ind_name, indicator in indicators.items():
             referenced = any(ind_name in other.depends for other in indicators.values())
             if ind_name not in used and not referenced:
-                self.warn("W240", f"indicator `{ind_name}` is declared but never used",
-                          indicator.decl.name.span,
-                          help="add it to the framework, or remove it")
+                self.warn(
+                    "W240",
+                    f"indicator `{ind_name}` is declared but never used",
+                    indicator.decl.name.span,
+                    help="add it to the framework, or remove it",
+                )
         if pathways and root is not None:
             for node in root.walk():
                 if node.is_leaf:
                     ind = indicators[node.indicator]
-                    if not ind.has_pair_form or (ind.pair_tables and
-                                                 set(ind.pair_tables) != {pathways}):
+                    if not ind.has_pair_form or (
+                        ind.pair_tables and set(ind.pair_tables) != {pathways}
+                    ):
                         self.err(
                             "E231",
                             f"pathway scores need a value per pair for every indicator, but "
@@ -667,8 +766,18 @@ class Checker:
                         )
         return root, pathways, pathways_span
 
-    def _node(self, decl: ast.NodeDecl, weight, weight_text, inherited, indicators, units, used,
-              depth, is_root=False) -> Node | None:
+    def _node(
+        self,
+        decl: ast.NodeDecl,
+        weight,
+        weight_text,
+        inherited,
+        indicators,
+        units,
+        used,
+        depth,
+        is_root=False,
+    ) -> Node | None:
         name = decl.name.text
         settings = dict(inherited)
         reference = None
@@ -687,27 +796,35 @@ class Checker:
             elif setting.kind == "reference":
                 column = setting.column
                 if units is not None and column.table.text != units.name:
-                    self.err("E232", "reference ranks must be a column of the units table",
-                             column.table.span, help=f"write `{units.name}.COLUMN`")
+                    self.err(
+                        "E232",
+                        "reference ranks must be a column of the units table",
+                        column.table.span,
+                        help=f"write `{units.name}.COLUMN`",
+                    )
                 else:
                     reference = column
             elif setting.kind == "pathways":
-                self.err("E233", "`pathways` belongs at the top of the `framework` block",
-                         setting.span)
+                self.err(
+                    "E233", "`pathways` belongs at the top of the `framework` block", setting.span
+                )
         if not decl.has_body and not is_root:
             # a leaf: an indicator by name
             if name not in indicators:
                 hints = suggest(name, indicators)
-                secondary = tuple(Label(indicators[h].decl.name.span, "similar name declared here")
-                                  for h in hints[:1])
+                secondary = tuple(
+                    Label(indicators[h].decl.name.span, "similar name declared here")
+                    for h in hints[:1]
+                )
                 self.err(
                     "E201",
                     f"unknown indicator `{name}`",
                     decl.name.span,
                     label="not declared in this index",
                     secondary=secondary,
-                    help=f"did you mean `{hints[0]}`?" if hints else
-                    f"declare it with `indicator {name} = …`, or give this node children in "
+                    help=f"did you mean `{hints[0]}`?"
+                    if hints
+                    else f"declare it with `indicator {name} = …`, or give this node children in "
                     "`{ … }`",
                 )
                 return None
@@ -731,11 +848,16 @@ class Checker:
                     decl.name.span,
                     secondary=(Label(indicator.decl.name.span, "declared here"),),
                     help="aggregate pair values over each unit's partners, e.g. "
-                    "`sum(routes.flights)`" if indicator.level == "pair" else None,
+                    "`sum(routes.flights)`"
+                    if indicator.level == "pair"
+                    else None,
                 )
             if decl.title:
-                self.warn("W243", f"leaf `{name}` takes its title from the indicator declaration",
-                          decl.span)
+                self.warn(
+                    "W243",
+                    f"leaf `{name}` takes its title from the indicator declaration",
+                    decl.span,
+                )
             own = indicator.decl.normalise
             normaliser = settings["normalise"]
             if own is not None:
@@ -812,8 +934,7 @@ class Checker:
                 f"some children of `{decl.name.text}` have weights and some do not",
                 missing[0].name.span,
                 label="no weight",
-                help="give every child a weight (e.g. `25%`), or none of them for equal "
-                "weights",
+                help="give every child a weight (e.g. `25%`), or none of them for equal weights",
             )
             return equal
         total = sum(w.value for w in given)
@@ -830,9 +951,11 @@ class Checker:
                 f"weights of `{decl.name.text}` sum to {_fmt_percent(total)}, not 100%; "
                 "renormalised",
                 decl.name.span,
-                notes=(f"{texts} = {_fmt_percent(total)}; the difference is within the "
-                       f"rounding of the written weights (±{_fmt_percent(tolerance)}), so each "
-                       "weight was divided by the sum",),
+                notes=(
+                    f"{texts} = {_fmt_percent(total)}; the difference is within the "
+                    f"rounding of the written weights (±{_fmt_percent(tolerance)}), so each "
+                    "weight was divided by the sum",
+                ),
                 help="write exact weights (fractions such as `1/6`, or `weights equal`) to "
                 "silence this",
             )
@@ -843,8 +966,10 @@ class Checker:
             given[0].span,
             label="first weight",
             secondary=tuple(Label(w.span, "") for w in given[1:]),
-            notes=(f"{texts} = {_fmt_percent(total)}; rounding of the written weights "
-                   f"explains at most ±{_fmt_percent(tolerance)}",),
+            notes=(
+                f"{texts} = {_fmt_percent(total)}; rounding of the written weights "
+                f"explains at most ±{_fmt_percent(tolerance)}",
+            ),
             help="make the children's weights sum to 100%, or write `weights equal`",
         )
         return equal

@@ -29,17 +29,26 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="compute an index, print its rankings, write every score")
     run.add_argument("file", type=Path, help="the index file (.idx)")
-    run.add_argument("-o", "--out", type=Path, default=None,
-                     help="output folder (default: indexdsl-out/<index name>)")
+    run.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: indexdsl-out/<index name>)",
+    )
     run.add_argument("--top", type=int, default=10, help="pathways to print (default 10)")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
-    run.add_argument("--json", action="store_true",
-                     help="print the run record (scores location, agreement, warnings) as JSON")
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="print the run record (scores location, agreement, warnings) as JSON",
+    )
     run.add_argument("--no-write", action="store_true", help="do not write the output folder")
     check = sub.add_parser("check", help="check an index file and its data without computing")
     check.add_argument("file", type=Path)
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="how to print problems")
+    check.add_argument(
+        "--format", choices=("text", "json"), default="text", help="how to print problems"
+    )
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -81,8 +90,9 @@ def cmd_run(args, session) -> int:
         console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
         print_report(result, console, top=args.top)
         if written:
-            console.print(f"Wrote {len(written)} files to {out}/: "
-                          + ", ".join(p.name for p in written))
+            console.print(
+                f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
+            )
     return EXIT_OK
 
 
@@ -112,8 +122,9 @@ def cmd_plugins(args, session) -> int:
     table.add_column("plugin")
     table.add_column("what it does")
     for role, name, provided in registry.all():
-        params = ", ".join(p.name if p.required else f"{p.name}={p.default!r}"
-                           for p in provided.cls.params)
+        params = ", ".join(
+            p.name if p.required else f"{p.name}={p.default!r}" for p in provided.cls.params
+        )
         table.add_row(role, name, params, provided.plugin, provided.cls.summary)
     Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160).print(table)
     return EXIT_OK
@@ -148,12 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         import tempfile
 
-        with tempfile.NamedTemporaryFile("w", prefix="indexdsl-crash-", suffix=".txt",
-                                         delete=False) as report:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="indexdsl-crash-", suffix=".txt", delete=False
+        ) as report:
             traceback.print_exc(file=report)
-        print("internal error: indexdsl failed unexpectedly. This is a bug in indexdsl, not a "
-              f"mistake in your index file. Please report it at {BUG_REPORT} and attach "
-              f"{report.name} (the details of the failure).", file=sys.stderr)
+        print(
+            "internal error: indexdsl failed unexpectedly. This is a bug in indexdsl, not a "
+            f"mistake in your index file. Please report it at {BUG_REPORT} and attach "
+            f"{report.name} (the details of the failure).",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

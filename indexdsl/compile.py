@@ -61,28 +61,35 @@ def _illustrative_indicators(model: IndexModel) -> frozenset[str]:
     out: set[str] = set()
     # model.indicators is in dependency order, so a dependency is decided before its user
     for name, indicator in model.indicators.items():
-        reads = any(ref.column.text in flagged.get(ref.table.text, ())
-                    for ref in indicator.columns)
+        reads = any(ref.column.text in flagged.get(ref.table.text, ()) for ref in indicator.columns)
         if reads or any(dep in out for dep in indicator.depends):
             out.add(name)
     return frozenset(out)
 
 
 def compile_model(model: IndexModel) -> Graph:
-    steps: list[Step] = [ComputeIndicator(name, ind.decl.expr)
-                         for name, ind in model.indicators.items()]
+    steps: list[Step] = [
+        ComputeIndicator(name, ind.decl.expr) for name, ind in model.indicators.items()
+    ]
 
     def visit(node: Node) -> None:
         if node.is_leaf:
-            steps.append(NormaliseLeaf(node.name, node.indicator, node.normaliser,
-                                       model.indicators[node.indicator].higher_is_better))
+            steps.append(
+                NormaliseLeaf(
+                    node.name,
+                    node.indicator,
+                    node.normaliser,
+                    model.indicators[node.indicator].higher_is_better,
+                )
+            )
             return
         for child in node.children:
             visit(child)
         weights = np.array([c.weight for c in node.children], dtype=float)
         weights.setflags(write=False)
-        steps.append(AggregateNode(node.name, tuple(c.name for c in node.children), weights,
-                                   node.aggregator))
+        steps.append(
+            AggregateNode(node.name, tuple(c.name for c in node.children), weights, node.aggregator)
+        )
 
     visit(model.root)
     nodes = {node.name: node for node in model.root.walk()}

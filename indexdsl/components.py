@@ -142,8 +142,15 @@ class Table:
 class DataError(IndexdslError):
     """Raised by a loader for a located problem in a data file."""
 
-    def __init__(self, message: str, file: str, line: int = 0, col: int = 0,
-                 help: str | None = None, text: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        file: str,
+        line: int = 0,
+        col: int = 0,
+        help: str | None = None,
+        text: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.file = file

@@ -147,8 +147,12 @@ class DataChecker:
                 "leave the cell empty (or write NA) for a missing value",
             )
         if len(bad) > MAX_CELL_ERRORS:
-            self.err("E303", f"{len(bad) - MAX_CELL_ERRORS} more non-numeric cells in column "
-                     f"`{name}` of `{table.path}`", None)
+            self.err(
+                "E303",
+                f"{len(bad) - MAX_CELL_ERRORS} more non-numeric cells in column "
+                f"`{name}` of `{table.path}`",
+                None,
+            )
         return None if bad else values
 
     def run(self) -> Dataset | None:
@@ -165,8 +169,12 @@ class DataChecker:
             for r, row in enumerate(units.rows):
                 key = row[key_index]
                 if not key:
-                    self.err("E304", "a unit has an empty key", _cell_span(units, r, key_index),
-                             help="every row of the units table needs a key")
+                    self.err(
+                        "E304",
+                        "a unit has an empty key",
+                        _cell_span(units, r, key_index),
+                        help="every row of the units table needs a key",
+                    )
                 elif key in positions:
                     first = positions[key]
                     self.err(
@@ -213,8 +221,7 @@ class DataChecker:
         references = {}
         for node in model.nodes():
             if node.reference is not None:
-                values = self.numeric(units, node.reference.column.text,
-                                      node.reference.column.span)
+                values = self.numeric(units, node.reference.column.text, node.reference.column.span)
                 if values is not None:
                     references[node.name] = values
         if any(d.is_error for d in self.diagnostics):
@@ -255,17 +262,24 @@ class DataChecker:
                         f"pair row names `{key}`, which is not a unit of `{self.model.units.name}`",
                         _cell_span(table, r, ci),
                         label="unknown unit",
-                        help=f"did you mean `{hints[0]}`?" if hints else
-                        "add the unit to the units table, or remove the row",
+                        help=f"did you mean `{hints[0]}`?"
+                        if hints
+                        else "add the unit to the units table, or remove the row",
                     )
                 target[r] = -1
             if a[r] < 0 or b[r] < 0:
                 continue
             if a[r] == b[r]:
-                self.err("E307", f"pair row links `{row[ia]}` with itself",
-                         _cell_span(table, r, ia), help="remove the row")
+                self.err(
+                    "E307",
+                    f"pair row links `{row[ia]}` with itself",
+                    _cell_span(table, r, ia),
+                    help="remove the row",
+                )
                 continue
-            pair = (int(a[r]), int(b[r])) if spec.directed else tuple(sorted((int(a[r]), int(b[r]))))
+            pair = (
+                (int(a[r]), int(b[r])) if spec.directed else tuple(sorted((int(a[r]), int(b[r]))))
+            )
             if pair in seen:
                 self.err(
                     "E308",
@@ -273,19 +287,21 @@ class DataChecker:
                     + ("" if spec.directed else " (pairs are undirected)"),
                     _cell_span(table, r, ia),
                     secondary=(Label(_cell_span(table, seen[pair], ia), "first row"),),
-                    help="merge the rows" + ("" if spec.directed else
-                                             ", or declare the pairs `directed`"),
+                    help="merge the rows"
+                    + ("" if spec.directed else ", or declare the pairs `directed`"),
                 )
             else:
                 seen[pair] = r
         if failures > MAX_CELL_ERRORS:
-            self.err("E306", f"{failures - MAX_CELL_ERRORS} more unknown units in `{table.path}`",
-                     None)
+            self.err(
+                "E306", f"{failures - MAX_CELL_ERRORS} more unknown units in `{table.path}`", None
+            )
         return PairData(spec, table, a, b)
 
 
-def load_data(model: IndexModel, base: Path, sources: SourceMap) -> tuple[Dataset | None,
-                                                                          list[Diagnostic]]:
+def load_data(
+    model: IndexModel, base: Path, sources: SourceMap
+) -> tuple[Dataset | None, list[Diagnostic]]:
     checker = DataChecker(model, base, sources)
     dataset = checker.run()
     return dataset, checker.diagnostics

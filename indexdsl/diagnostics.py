@@ -147,7 +147,9 @@ def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> s
         return f"\x1b[{codes[style]}m{text}\x1b[0m"
 
     sev_style = {"error": "red", "warning": "yellow", "note": "cyan"}[diag.severity.value]
-    out = [paint(f"{diag.severity.value}[{diag.code}]", sev_style) + paint(f": {diag.message}", "bold")]
+    out = [
+        paint(f"{diag.severity.value}[{diag.code}]", sev_style) + paint(f": {diag.message}", "bold")
+    ]
     width = _gutter_width(diag)
     pad = " " * width
     if diag.span is not None:
@@ -159,7 +161,9 @@ def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> s
         ]
         out.append(f"{pad} {paint('|', 'blue')}")
         previous_line = None
-        for span, message, mark in sorted(annotated, key=lambda a: (a[0].file != diag.span.file, a[0].line)):
+        for span, message, mark in sorted(
+            annotated, key=lambda a: (a[0].file != diag.span.file, a[0].line)
+        ):
             if span.file != diag.span.file:
                 out.append(f"{pad}{paint('::', 'blue')} {span}")
             elif previous_line is not None and span.line > previous_line + 1:
@@ -192,9 +196,11 @@ def render_all(diagnostics: Iterable[Diagnostic], sources: SourceMap, colour: bo
     errors = sum(d.is_error for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}"
-                     + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
-                     + " found")
+        parts.append(
+            f"{errors} error{'s' if errors != 1 else ''}"
+            + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+            + " found"
+        )
     return "\n\n".join(parts)
 
 

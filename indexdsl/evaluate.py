@@ -41,8 +41,12 @@ def competition_ranks(scores: np.ndarray) -> np.ndarray:
     else:
         flat_o = ordered.reshape(-1, scores.shape[-1])
         flat_f = filled.reshape(-1, scores.shape[-1])
-        above = np.stack([len(r) - np.searchsorted(o, r, side="right")
-                          for o, r in zip(flat_o, flat_f, strict=True)]).reshape(scores.shape)
+        above = np.stack(
+            [
+                len(r) - np.searchsorted(o, r, side="right")
+                for o, r in zip(flat_o, flat_f, strict=True)
+            ]
+        ).reshape(scores.shape)
     del n_valid
     return np.where(valid, above + 1, 0).astype(np.int64)
 
@@ -118,16 +122,19 @@ class Evaluator:
             args = [self.expr(a, level, raw) for a in node.args]
             kwargs = {k.text: self.expr(v, level, raw) for k, v in node.kwargs}
             transform = self._transforms.setdefault(name, provided.cls())
-            return self._guard(lambda: transform.apply(*args, **kwargs), node.span,
-                               f"`{name}`", provided.plugin)
+            return self._guard(
+                lambda: transform.apply(*args, **kwargs), node.span, f"`{name}`", provided.plugin
+            )
         provided = self.registry.get("normaliser", name)
         params = [a.value for a in node.args[1:]]
         names = [p.name for p in provided.cls.params]
-        normaliser = provided.cls(**dict(zip(names, params, strict=False)),
-                                  **{k.text: v.value for k, v in node.kwargs})
+        normaliser = provided.cls(
+            **dict(zip(names, params, strict=False)), **{k.text: v.value for k, v in node.kwargs}
+        )
         values = self.expr(node.args[0], level, raw)
-        return self._guard(lambda: normaliser.normalise(values)[0], node.span, f"`{name}`",
-                           provided.plugin)
+        return self._guard(
+            lambda: normaliser.normalise(values)[0], node.span, f"`{name}`", provided.plugin
+        )
 
     def _pair_data(self, node: ast.Call) -> PairData:
         tables = set()
@@ -145,17 +152,22 @@ class Evaluator:
 
         find(node)
         if len(tables) != 1:
-            raise DiagnosticError([error(
-                "E228",
-                "a partner aggregation must read one pairs table"
-                + (f", not {len(tables)}" if tables else ""),
-                node.span,
-                help="aggregate each pairs table separately and combine the results",
-            )])
+            raise DiagnosticError(
+                [
+                    error(
+                        "E228",
+                        "a partner aggregation must read one pairs table"
+                        + (f", not {len(tables)}" if tables else ""),
+                        node.span,
+                        help="aggregate each pairs table separately and combine the results",
+                    )
+                ]
+            )
         return self.data.pairs[tables.pop()]
 
-    def partner_aggregate(self, how: str, values: np.ndarray, node: ast.Call,
-                          flow: str) -> np.ndarray:
+    def partner_aggregate(
+        self, how: str, values: np.ndarray, node: ast.Call, flow: str
+    ) -> np.ndarray:
         pairs = self._pair_data(node)
         n = self.data.n_units
         values = np.broadcast_to(values, pairs.a.shape).astype(float)
@@ -170,8 +182,9 @@ class Evaluator:
             count = np.zeros(n)
             for end in ends:
                 if how == "count":
-                    total += np.bincount(end, weights=(present & (values != 0)).astype(float),
-                                         minlength=n)
+                    total += np.bincount(
+                        end, weights=(present & (values != 0)).astype(float), minlength=n
+                    )
                 else:
                     total += np.bincount(end, weights=np.where(present, values, 0.0), minlength=n)
                 count += np.bincount(end, weights=present.astype(float), minlength=n)
@@ -186,8 +199,15 @@ class Evaluator:
         return out
 
     # ---- guarded component calls ---------------------------------------------------------
-    def _guard(self, fn, span: Span | None, what: str, plugin: str, secondary=(),
-               unit_names: tuple[str, ...] | None = None):
+    def _guard(
+        self,
+        fn,
+        span: Span | None,
+        what: str,
+        plugin: str,
+        secondary=(),
+        unit_names: tuple[str, ...] | None = None,
+    ):
         try:
             return fn()
         except ComponentValueError as exc:
@@ -197,16 +217,29 @@ class Evaluator:
                 shown = [names[u] for u in exc.units[:8] if u < len(names)]
                 more = f" and {len(exc.units) - 8} more" if len(exc.units) > 8 else ""
                 notes = (f"affected: {', '.join(shown)}{more}",)
-            raise DiagnosticError([error("E401", f"{what}: {exc.message}", span,
-                                         secondary=secondary, help=exc.help, notes=notes)]
-                                  ) from None
+            raise DiagnosticError(
+                [
+                    error(
+                        "E401",
+                        f"{what}: {exc.message}",
+                        span,
+                        secondary=secondary,
+                        help=exc.help,
+                        notes=notes,
+                    )
+                ]
+            ) from None
         except DiagnosticError:
             raise
         except Exception as exc:
-            raise PluginError(error(
-                "E901", f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}", span,
-                help=f"this is a bug in the plugin `{plugin}`; report it to its authors",
-            )) from None
+            raise PluginError(
+                error(
+                    "E901",
+                    f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}",
+                    span,
+                    help=f"this is a bug in the plugin `{plugin}`; report it to its authors",
+                )
+            ) from None
 
     # ---- one level -------------------------------------------------------------------------
     def level(self, level: str) -> LevelResult:
@@ -227,26 +260,38 @@ class Evaluator:
                 values = raw[step.indicator]
                 oriented = values if step.higher_is_better else -values
                 normaliser: Normaliser = step.normaliser
-                secondary = (Label(node.normaliser_span, f"`{normaliser.name}` chosen here"),) \
-                    if node.normaliser_span else ()
+                secondary = (
+                    (Label(node.normaliser_span, f"`{normaliser.name}` chosen here"),)
+                    if node.normaliser_span
+                    else ()
+                )
                 what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
                 normalised, state = self._guard(
                     lambda n=normaliser, o=oriented: n.normalise(o),
-                    self.model.indicators[step.indicator].decl.name.span, what,
-                    type(normaliser).__module__, secondary, names,
+                    self.model.indicators[step.indicator].decl.name.span,
+                    what,
+                    type(normaliser).__module__,
+                    secondary,
+                    names,
                 )
                 scores[step.node] = normalised
                 fitted[step.node] = state
             elif isinstance(step, AggregateNode):
                 node = self.graph.nodes[step.node]
                 stacked = np.stack([scores[c] for c in step.children], axis=-1)
-                secondary = (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),) \
-                    if node.aggregator_span else ()
+                secondary = (
+                    (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),)
+                    if node.aggregator_span
+                    else ()
+                )
                 where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
                 scores[step.node] = self._guard(
                     lambda a=step.aggregator, s=stacked, w=step.weights: a.aggregate(s, w),
-                    node.span or self.model.root.span, where, type(step.aggregator).__module__,
-                    secondary, names,
+                    node.span or self.model.root.span,
+                    where,
+                    type(step.aggregator).__module__,
+                    secondary,
+                    names,
                 )
         ranks = {name: competition_ranks(values) for name, values in scores.items()}
         return LevelResult(raw, scores, ranks, fitted)

@@ -42,18 +42,35 @@ def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DiagnosticError([error("E010", f"index file `{shown}` does not exist", None,
-                                     help="check the path; index files end in `.idx`")]) from None
+        raise DiagnosticError(
+            [
+                error(
+                    "E010",
+                    f"index file `{shown}` does not exist",
+                    None,
+                    help="check the path; index files end in `.idx`",
+                )
+            ]
+        ) from None
     except IsADirectoryError:
-        raise DiagnosticError([error("E010", f"`{shown}` is a folder, not an index file",
-                                     None)]) from None
+        raise DiagnosticError(
+            [error("E010", f"`{shown}` is a folder, not an index file", None)]
+        ) from None
     except UnicodeDecodeError as exc:
-        raise DiagnosticError([error("E011", f"index file `{shown}` is not UTF-8 text "
-                                     f"(byte {exc.start})", None,
-                                     help="save the file as UTF-8")]) from None
+        raise DiagnosticError(
+            [
+                error(
+                    "E011",
+                    f"index file `{shown}` is not UTF-8 text (byte {exc.start})",
+                    None,
+                    help="save the file as UTF-8",
+                )
+            ]
+        ) from None
     except OSError as exc:
-        raise DiagnosticError([error("E010", f"cannot read `{shown}`: {exc.strerror}",
-                                     None)]) from None
+        raise DiagnosticError(
+            [error("E010", f"cannot read `{shown}`: {exc.strerror}", None)]
+        ) from None
     session.sources.add(shown, text)
     return parse(text, shown), shown
 
@@ -65,7 +82,7 @@ def check_file(path: Path, session: Session) -> IndexModel:
     model, diagnostics = check(tree, session.registry)
     session.warnings.extend(d for d in diagnostics if not d.is_error)
     if model is None or any(d.is_error for d in diagnostics):
-        raise DiagnosticError(diagnostics)
+        raise DiagnosticError([d for d in diagnostics if d.is_error])
     return model
 
 
@@ -73,8 +90,10 @@ def load(model: IndexModel, path: Path, session: Session) -> Dataset:
     data, diagnostics = load_data(model, path.parent, session.sources)
     session.warnings.extend(d for d in diagnostics if not d.is_error)
     if data is None:
-        raise DiagnosticError(diagnostics or [error("E300", "the data could not be loaded",
-                                                    Span.point(model.file, 1, 1))])
+        raise DiagnosticError(
+            [d for d in diagnostics if d.is_error]
+            or [error("E300", "the data could not be loaded", Span.point(model.file, 1, 1))]
+        )
     return data
 
 

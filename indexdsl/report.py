@@ -47,13 +47,17 @@ def header(result: Result) -> Panel:
             "illustrative values, not measurements: " + ", ".join(illustrative) + ".",
             style="yellow",
         )
-        lines.append("\nScores and ranks that depend on them show the method, not the cities.",
-                     style="yellow")
+        lines.append(
+            "\nScores and ranks that depend on them show the method, not the cities.",
+            style="yellow",
+        )
     return Panel(lines, expand=False)
 
 
 def _ranked(scores: np.ndarray, ranks: np.ndarray) -> list[int]:
-    return sorted(range(len(scores)), key=lambda i: (ranks[i] == 0, ranks[i], -np.nan_to_num(scores[i])))
+    return sorted(
+        range(len(scores)), key=lambda i: (ranks[i] == 0, ranks[i], -np.nan_to_num(scores[i]))
+    )
 
 
 def print_report(result: Result, console: Console, top: int = 10) -> None:
@@ -81,16 +85,24 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         if reference is not None:
             published = reference[i]
             delta = int(published - units.ranks[root.name][i]) if not np.isnan(published) else 0
-            row += ["–" if np.isnan(published) else str(int(published)),
-                    "" if delta == 0 else f"{delta:+d}"]
+            row += [
+                "–" if np.isnan(published) else str(int(published)),
+                "" if delta == 0 else f"{delta:+d}",
+            ]
         table.add_row(*row)
     console.print(table)
 
     dimensions = [c for c in root.children if not c.is_leaf] or list(root.children)
     if dimensions:
-        table = Table(title="Ranking in each dimension" + (
-            " (published rank in brackets)" if any(d.name in data.references for d in dimensions)
-            else ""), title_justify="left")
+        table = Table(
+            title="Ranking in each dimension"
+            + (
+                " (published rank in brackets)"
+                if any(d.name in data.references for d in dimensions)
+                else ""
+            ),
+            title_justify="left",
+        )
         table.add_column(model.units.title)
         for dim in dimensions:
             table.add_column(f"{dim.title}\n{dim.weight_text}", justify="right")
@@ -114,8 +126,12 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         for node in graph.node_order:
             if node in agree:
                 a = agree[node]
-                table.add_row(graph.nodes[node].title, f"{a['spearman']:.3f}",
-                              f"{a['exact']} of {a['n']}", str(int(a["max_abs_difference"])))
+                table.add_row(
+                    graph.nodes[node].title,
+                    f"{a['spearman']:.3f}",
+                    f"{a['exact']} of {a['n']}",
+                    str(int(a["max_abs_difference"])),
+                )
         console.print(table)
 
     if result.pairs is not None and top > 0:
@@ -130,8 +146,11 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
             table.add_column(dim.title, justify="right")
         sep = " → " if pairs.spec.directed else " – "
         for p in _ranked(scores, ranks)[:top]:
-            row = [str(ranks[p]), f"{data.labels[pairs.a[p]]}{sep}{data.labels[pairs.b[p]]}",
-                   _fmt(scores[p])]
+            row = [
+                str(ranks[p]),
+                f"{data.labels[pairs.a[p]]}{sep}{data.labels[pairs.b[p]]}",
+                _fmt(scores[p]),
+            ]
             row += [_fmt(result.pairs.scores[d.name][p]) for d in dimensions]
             table.add_row(*row)
         console.print(table)

@@ -89,27 +89,49 @@ def tables(result: Result) -> dict[str, str]:
     files["units.csv"] = _csv(header, rows)
 
     indicators = list(graph.model.indicators)
-    rows = [[safe_text(key)] + [number(result.units.raw[name][i]) for name in indicators]
-            for i, key in enumerate(data.keys)]
+    rows = [
+        [safe_text(key)] + [number(result.units.raw[name][i]) for name in indicators]
+        for i, key in enumerate(data.keys)
+    ]
     files["indicators.csv"] = _csv(["unit", *indicators], rows)
 
     rows = []
     parents = {c.name: n.name for n in graph.nodes.values() for c in n.children}
     for node_name in order:
         node = graph.nodes[node_name]
-        rows.append([
-            node_name, safe_text(node.title), parents.get(node_name, ""), str(node.depth),
-            "indicator" if node.is_leaf else "dimension" if node.depth else "index",
-            node.weight_text, repr(node.weight),
-            node.aggregator.describe() if node.aggregator else "",
-            node.normaliser.describe() if node.normaliser else "",
-            "lower" if node.is_leaf and not graph.model.indicators[node_name].higher_is_better
-            else ("higher" if node.is_leaf else ""),
-            "yes" if node.is_leaf and node_name in graph.illustrative else "",
-        ])
-    files["nodes.csv"] = _csv(["node", "title", "parent", "depth", "kind", "weight_written",
-                               "weight", "aggregator", "normaliser", "better", "illustrative"],
-                              rows)
+        rows.append(
+            [
+                node_name,
+                safe_text(node.title),
+                parents.get(node_name, ""),
+                str(node.depth),
+                "indicator" if node.is_leaf else "dimension" if node.depth else "index",
+                node.weight_text,
+                repr(node.weight),
+                node.aggregator.describe() if node.aggregator else "",
+                node.normaliser.describe() if node.normaliser else "",
+                "lower"
+                if node.is_leaf and not graph.model.indicators[node_name].higher_is_better
+                else ("higher" if node.is_leaf else ""),
+                "yes" if node.is_leaf and node_name in graph.illustrative else "",
+            ]
+        )
+    files["nodes.csv"] = _csv(
+        [
+            "node",
+            "title",
+            "parent",
+            "depth",
+            "kind",
+            "weight_written",
+            "weight",
+            "aggregator",
+            "normaliser",
+            "better",
+            "illustrative",
+        ],
+        rows,
+    )
 
     if result.pairs is not None:
         pairs = result.pair_data
@@ -128,8 +150,7 @@ def tables(result: Result) -> dict[str, str]:
     return files
 
 
-def provenance(result: Result, index_path: Path, warnings: list[Diagnostic],
-               registry) -> dict:
+def provenance(result: Result, index_path: Path, warnings: list[Diagnostic], registry) -> dict:
     model = result.graph.model
     used_plugins = set()
     for node in result.graph.nodes.values():
@@ -163,14 +184,22 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
     illustrative = sorted(result.graph.illustrative)
     weight_share = _illustrative_share(result)
     return {
-        "index": {"name": meta.name, "title": meta.title, "edition": meta.edition,
-                  "description": meta.description, "sources": list(meta.sources)},
+        "index": {
+            "name": meta.name,
+            "title": meta.title,
+            "edition": meta.edition,
+            "description": meta.description,
+            "sources": list(meta.sources),
+        },
         "units": {"name": model.units.name, "count": result.data.n_units},
-        "pathways": None if result.pairs is None else
-        {"table": model.pathways, "count": int(len(result.pair_data.a))},
+        "pathways": None
+        if result.pairs is None
+        else {"table": model.pathways, "count": int(len(result.pair_data.a))},
         "illustrative": {"indicators": illustrative, "weight_share": weight_share},
-        "fitted": {node: {k: np.asarray(v).tolist() for k, v in state.items()}
-                   for node, state in result.units.fitted.items()},
+        "fitted": {
+            node: {k: np.asarray(v).tolist() for k, v in state.items()}
+            for node, state in result.units.fitted.items()
+        },
         "agreement_with_reference_ranks": agreement(result),
         "warnings": [d.to_dict() for d in warnings],
         "provenance": provenance(result, index_path, warnings, registry),
@@ -194,8 +223,9 @@ def _illustrative_share(result: Result) -> float:
     return round(share, 12)
 
 
-def write_outputs(result: Result, out_dir: Path, index_path: Path,
-                  warnings: list[Diagnostic], registry) -> list[Path]:
+def write_outputs(
+    result: Result, out_dir: Path, index_path: Path, warnings: list[Diagnostic], registry
+) -> list[Path]:
     """Write every table and ``run.json`` into ``out_dir``; returns the files written."""
     files = tables(result)
     record = run_record(result, index_path, warnings, registry)

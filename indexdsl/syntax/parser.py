@@ -43,6 +43,7 @@ def _parser() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         start="start",
+        cache=True,  # lark keys the cached tables by the grammar's hash, in the temp folder
     )
 
 
@@ -113,8 +114,13 @@ def _translate(exc: UnexpectedInput, file: str, text: str):
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     shown = str(token).replace("\n", " ")
-    span = Span(file, token.line, token.column, token.end_line or token.line,
-                token.end_column or token.column + len(shown))
+    span = Span(
+        file,
+        token.line,
+        token.column,
+        token.end_line or token.line,
+        token.end_column or token.column + len(shown),
+    )
     expected = exc.accepts or exc.expected
     return error(
         "E003",
@@ -129,7 +135,7 @@ def _hint(token: lark.Token, expected: set[str]) -> str | None:
     if token.type == "NAME" and token.value in {"normalize", "normalise"}:
         return "`normalise` belongs in `defaults`, in a framework node, or after an indicator"
     if "EQUAL" in expected and token.type == "STRING":
-        return "an indicator takes one title: `indicator name \"Title\" = expression`"
+        return 'an indicator takes one title: `indicator name "Title" = expression`'
     if "RBRACE" in expected:
         return "check that every `{` has its `}`"
     return None
@@ -146,6 +152,8 @@ def parse(text: str, file: str = "<string>") -> ast.IndexFile:
     except UnexpectedInput as exc:
         raise DiagnosticError([_translate(exc, file, text)]) from None
     except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
-        raise DiagnosticError([error("E000", f"cannot parse: {exc}", Span.point(file, 1, 1))]) from None
+        raise DiagnosticError(
+            [error("E000", f"cannot parse: {exc}", Span.point(file, 1, 1))]
+        ) from None
     declarations = ToAst(file).transform(tree)
     return ast.IndexFile(tuple(declarations), path=file)

@@ -213,7 +213,10 @@ class ToAst(Transformer):
     @v_args(meta=True)
     def illustrative(self, meta, children):
         columns, reason = children
-        return ("illustrative", ast.Illustrative(columns, self._title(reason), span=self._span(meta)))
+        return (
+            "illustrative",
+            ast.Illustrative(columns, self._title(reason), span=self._span(meta)),
+        )
 
     @v_args(meta=True)
     def between(self, meta, children):

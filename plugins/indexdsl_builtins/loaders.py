@@ -45,8 +45,11 @@ class CsvLoader(Loader):
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise DataError(f"data file `{shown}` does not exist", shown,
-                            help=f"paths are relative to the index file's folder ({base})") from None
+            raise DataError(
+                f"data file `{shown}` does not exist",
+                shown,
+                help=f"paths are relative to the index file's folder ({base})",
+            ) from None
         except IsADirectoryError:
             raise DataError(f"`{shown}` is a folder, not a data file", shown) from None
         except OSError as exc:
@@ -54,8 +57,11 @@ class CsvLoader(Loader):
         try:
             text = raw.decode(self.encoding)
         except LookupError:
-            raise DataError(f"unknown encoding `{self.encoding}`", shown,
-                            help='use a Python codec name such as "utf-8" or "latin-1"') from None
+            raise DataError(
+                f"unknown encoding `{self.encoding}`",
+                shown,
+                help='use a Python codec name such as "utf-8" or "latin-1"',
+            ) from None
         except UnicodeDecodeError as exc:
             before = raw[: exc.start]
             line = before.count(b"\n") + 1
@@ -63,7 +69,9 @@ class CsvLoader(Loader):
             raise DataError(
                 f"`{shown}` is not valid {self.encoding}: byte 0x{raw[exc.start]:02x} at "
                 f"line {line}, column {col} cannot be decoded",
-                shown, line, col,
+                shown,
+                line,
+                col,
                 help=f'give the file\'s encoding in the loader, e.g. csv("{shown}", '
                 'encoding = "latin-1")',
             ) from None
@@ -85,7 +93,9 @@ class CsvLoader(Loader):
                 if len(record) != width:
                     raise DataError(
                         f"row has {len(record)} fields but the header has {width}",
-                        shown, line_no, 1,
+                        shown,
+                        line_no,
+                        1,
                         help="check for a missing or extra delimiter, or an unquoted "
                         f"`{self.delimiter}` inside a value",
                         text=text,

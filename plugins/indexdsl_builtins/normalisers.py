@@ -67,8 +67,9 @@ class RankNormaliser(Normaliser):
         filled = np.where(missing, np.inf, x)
         order = np.argsort(filled, axis=-1, kind="stable")
         ranks = np.empty_like(filled)
-        np.put_along_axis(ranks, order, np.arange(1, x.shape[-1] + 1, dtype=float)
-                          * np.ones_like(filled), axis=-1)
+        np.put_along_axis(
+            ranks, order, np.arange(1, x.shape[-1] + 1, dtype=float) * np.ones_like(filled), axis=-1
+        )
         # average the ranks of tied values
         flat_x = filled.reshape(-1, x.shape[-1])
         flat_r = ranks.reshape(-1, x.shape[-1])

@@ -84,5 +84,12 @@ class MaxTransform(Transform):
 
 @hookimpl
 def indexdsl_register_transforms():
-    return [LogTransform, Log10Transform, SqrtTransform, AbsTransform, CapTransform,
-            MinTransform, MaxTransform]
+    return [
+        LogTransform,
+        Log10Transform,
+        SqrtTransform,
+        AbsTransform,
+        CapTransform,
+        MinTransform,
+        MaxTransform,
+    ]
