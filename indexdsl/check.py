@@ -7,7 +7,8 @@ cells) is checked later by :mod:`indexdsl.data`.
 Weights rule (docs/reference/language.md#weights): the weights of a node's children
 must sum to 1.  Published weights are rounded, so a sum that differs from 1 by no more
 than the rounding its notation allows (half a unit of the last written digit per
-weight: 16.7% → ±0.05%) is renormalised with a warning; anything else is an error.
+weight: 16.7% → ±0.05%, 0.25 → ±0.005; whole numbers are exact), and by at most two
+percentage points in all, is renormalised with a warning; anything else is an error.
 """
 
 from __future__ import annotations
@@ -43,8 +44,46 @@ META_KEYS = (
     "version",
     "contact",
 )
+#: however coarse the written weights, rounding never excuses more than this
+MAX_ROUNDING = Fraction(2, 100)
 DEFAULT_NORMALISER = ("minmax", {"low": 0.0, "high": 100.0})
 DEFAULT_AGGREGATOR = ("arithmetic", {})
+
+
+def pair_tables_read(
+    expr: ast.Expr, decls: dict[str, ast.IndicatorDecl], pairs: Iterable[str]
+) -> set[str]:
+    """The pairs tables an expression reads, following references to other indicators.
+
+    A partner aggregation lines up values row by row, so everything inside it must come
+    from one pairs table; the checker and the evaluator both ask this question.
+    """
+    pairs = set(pairs)
+    found: set[str] = set()
+    seen: set[str] = set()
+
+    def visit(node) -> None:
+        if isinstance(node, ast.ColumnRef):
+            if node.table.text in pairs:
+                found.add(node.table.text)
+        elif isinstance(node, ast.NameRef):
+            name = node.name.text
+            if name in decls and name not in seen:
+                seen.add(name)
+                visit(decls[name].expr)
+        elif isinstance(node, ast.Call):
+            for arg in node.args:
+                visit(arg)
+            for _, value in node.kwargs:
+                visit(value)
+        elif isinstance(node, ast.Binary):
+            visit(node.left)
+            visit(node.right)
+        elif isinstance(node, ast.Negate):
+            visit(node.operand)
+
+    visit(expr)
+    return found
 
 
 def _fmt_percent(value: Fraction | float) -> str:
@@ -61,6 +100,18 @@ class Checker:
         self._components: dict[int, Component | None] = {}
 
     # ---- helpers ----------------------------------------------------------------
+    def repeats(self, decl) -> None:
+        """Report items given twice in one block (the first one is used)."""
+        for what, span in decl.repeated:
+            shown = "direction" if what == "direction" else f"`{what}`"
+            self.err(
+                "E102",
+                f"{shown} is given twice for `{decl.name.text}`",
+                span,
+                label="repeated here",
+                help="keep one of them",
+            )
+
     def err(self, code: str, message: str, span: Span | None, **kw) -> None:
         self.diagnostics.append(error(code, message, span, **kw))
 
@@ -217,6 +268,7 @@ class Checker:
         decls = by_kind.get(ast.IndicatorDecl, [])
         for decl in decls:
             self.declare(decl.name, "indicator")
+            self.repeats(decl)
         indicator_decls = {}
         for decl in decls:
             indicator_decls.setdefault(decl.name.text, decl)
@@ -366,6 +418,7 @@ class Checker:
             )
         decl = decls[0]
         self.declare(decl.name, "units set")
+        self.repeats(decl)
         loader = self._loader(decl, "units")
         if decl.key is None:
             self.err(
@@ -393,6 +446,7 @@ class Checker:
 
     def check_pairs(self, decl: ast.PairsDecl) -> PairsSpec | None:
         self.declare(decl.name, "pairs table")
+        self.repeats(decl)
         loader = self._loader(decl, "pairs")
         if decl.between is None:
             self.err(
@@ -418,6 +472,7 @@ class Checker:
 
     # ---- indicators ------------------------------------------------------------------------------
     def check_indicators(self, decls: dict[str, ast.IndicatorDecl], units, pairs) -> dict:
+        self._decls, self._pairs = decls, set(pairs)
         info: dict[str, dict] = {}
         for name, decl in decls.items():
             info[name] = self._scan_expr(decl.expr, decls, units, pairs)
@@ -432,6 +487,11 @@ class Checker:
             pair_form[name] = has_pair_form
             if decl.normalise is not None:
                 self.component("normaliser", decl.normalise.component)
+            # the pairs tables read here or by the indicators this one is built from
+            for dep in info[name]["depends"]:
+                for table in indicators[dep].pair_tables if dep in indicators else ():
+                    if table not in info[name]["pair_tables"]:
+                        info[name]["pair_tables"].append(table)
             indicators[name] = Indicator(
                 name=name,
                 title=decl.title or name,
@@ -498,6 +558,8 @@ class Checker:
                     )
                 else:
                     found["columns"].append(node)
+                    if table in pairs and table not in found["pair_tables"]:
+                        found["pair_tables"].append(table)
             elif isinstance(node, ast.Call):
                 self._check_call(node, found, visit, inside_partner)
             elif isinstance(node, ast.Binary):
@@ -531,6 +593,17 @@ class Checker:
                     )
                 elif not (isinstance(value, ast.NameRef) and value.name.text in FLOWS):
                     self.err("E221", "`flow` must be `out`, `in` or `both`", value.span)
+            tables = pair_tables_read(node.args[0], self._decls, self._pairs)
+            if len(tables) > 1:
+                listed = ", ".join(f"`{t}`" for t in sorted(tables))
+                self.err(
+                    "E228",
+                    f"`{name}` over partners reads {len(tables)} pairs tables ({listed}); "
+                    "it can read only one",
+                    node.args[0].span,
+                    help="aggregate each pairs table separately and combine the results, e.g. "
+                    "`sum(a.x) + sum(b.y)`",
+                )
             if inside_partner:
                 self.err(
                     "E222", f"`{name}` over partners cannot be nested in another one", node.span
@@ -938,7 +1011,7 @@ class Checker:
             )
             return equal
         total = sum(w.value for w in given)
-        tolerance = sum(w.resolution for w in given) / 2
+        tolerance = min(sum(w.resolution for w in given) / 2, MAX_ROUNDING)
         texts = " + ".join(w.text for w in given)
         if total == 1:
             return [(w.value, w.text) for w in given]

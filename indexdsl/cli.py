@@ -101,10 +101,19 @@ def cmd_check(args, session) -> int:
 
     model = check_file(args.file, session)
     load(model, args.file, session)
-    _print_diagnostics(session.warnings, session.sources, args.format == "json")
+    if args.format == "json":
+        from indexdsl.diagnostics import render_json
+
+        print(render_json(session.warnings))  # `[]` when the file is clean
+        return EXIT_OK
+    _print_diagnostics(session.warnings, session.sources)
     if args.format == "text":
         leaves = sum(1 for n in model.root.walk() if n.is_leaf)
-        print(f"{args.file}: ok ({leaves} indicators, {len(model.nodes()) - leaves} nodes)")
+        inner = len(model.nodes()) - leaves
+        print(
+            f"{args.file}: ok ({leaves} indicator{'s' if leaves != 1 else ''}, "
+            f"{inner} node{'s' if inner != 1 else ''} above them)"
+        )
     return EXIT_OK
 
 
@@ -115,6 +124,7 @@ def cmd_plugins(args, session) -> int:
     from indexdsl.plugins import load_registry
 
     registry = load_registry()
+    _print_diagnostics(registry.problems, session.sources)
     table = Table(title="Installed components")
     table.add_column("kind")
     table.add_column("name")
@@ -149,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         _print_diagnostics(shown, session.sources, getattr(args, "format", "text") == "json")
         return EXIT_INVALID
     except PluginError as exc:
-        _print_diagnostics([exc.diagnostic], session.sources)
+        as_json = getattr(args, "format", "text") == "json"
+        _print_diagnostics([exc.diagnostic], session.sources, as_json)
         return EXIT_PLUGIN
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

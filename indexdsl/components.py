@@ -74,17 +74,37 @@ class Component:
         return f"{self.name}({inner})"
 
 
+@attrs.frozen
+class Context:
+    """What a component may need to know besides the values: whose values they are.
+
+    ``keys`` names the entries along the last axis (unit keys, or ``a – b`` for
+    pathways); ``higher_is_better`` is the indicator's direction; ``level`` is
+    ``"unit"`` or ``"pair"``.
+    """
+
+    keys: tuple[str, ...] = ()
+    higher_is_better: bool = True
+    level: str = "unit"
+
+
 class Normaliser(Component):
     """Puts an indicator on a common scale.
 
-    Direction is handled once, by the engine: ``normalise`` always receives values
-    oriented so that higher is better.  It returns the normalised values and the fitted
-    state (minimum, maximum, mean …) that makes a run explainable.
+    Direction is handled once, by the engine: ``normalise`` receives values oriented so
+    that higher is better (a reverse indicator arrives negated).  A normaliser whose
+    parameters are in the indicator's own units (goalposts, targets) sets
+    ``raw_units = True``: it then receives the raw values and must use
+    ``context.higher_is_better`` itself.  It returns the normalised values (higher is
+    better) and the fitted state (minimum, maximum, mean …) that makes a run explainable.
     """
 
     role: ClassVar[str] = "normaliser"
+    raw_units: ClassVar[bool] = False
 
-    def normalise(self, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    def normalise(
+        self, x: np.ndarray, context: Context | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
 
 

@@ -97,10 +97,10 @@ class DataChecker:
                 )
             ) from None
         self.sources.add(table.path, table.text)
-        try:
-            self.files[table.path] = str((self.base / getattr(loader, "path", "")).resolve())
-        except Exception:  # pragma: no cover - provenance is best effort for exotic loaders
-            self.files[table.path] = table.path
+        source = getattr(loader, "path", None)
+        if isinstance(source, str) and (self.base / source).is_file():
+            # provenance hashes the file; a loader that reads no file has nothing to hash
+            self.files[table.path] = str((self.base / source).resolve())
         return table
 
     def _column(self, table: Table, name: str, span: Span | None, what: str) -> int | None:

@@ -160,22 +160,26 @@ def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> s
             a for a in annotated if a[0].file != diag.span.file
         ]
         out.append(f"{pad} {paint('|', 'blue')}")
-        previous_line = None
-        for span, message, mark in sorted(
-            annotated, key=lambda a: (a[0].file != diag.span.file, a[0].line)
-        ):
-            if span.file != diag.span.file:
+        previous = None
+        ordered = sorted(
+            annotated, key=lambda a: (a[0].file != diag.span.file, a[0].file, a[0].line)
+        )
+        for span, message, mark in ordered:
+            same_line = previous is not None and (span.file, span.line) == previous
+            if span.file != diag.span.file and not same_line:
                 out.append(f"{pad}{paint('::', 'blue')} {span}")
-            elif previous_line is not None and span.line > previous_line + 1:
+            elif previous is not None and span.line > previous[1] + 1:
                 out.append(paint("...", "blue"))
-            previous_line = span.line
+            previous = (span.file, span.line)
             text = sources.line(span.file, span.line)
             if text is None:
                 if message:
                     out.append(f"{pad} {paint('=', 'blue')} {span}: {message}")
                 continue
             text = text.replace("\t", " ")
-            out.append(f"{paint(str(span.line).rjust(width), 'blue')} {paint('|', 'blue')} {text}")
+            if not same_line:  # several marks on one line share one copy of the line
+                number = paint(str(span.line).rjust(width), "blue")
+                out.append(f"{number} {paint('|', 'blue')} {text}")
             end = span.end_col if span.end_line == span.line else len(text) + 1
             length = max(1, min(end, len(text) + 1) - span.col)
             marks = " " * (span.col - 1) + mark * length

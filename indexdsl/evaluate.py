@@ -14,9 +14,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from indexdsl.check import PARTNER_AGGREGATIONS
+from indexdsl.check import PARTNER_AGGREGATIONS, pair_tables_read
 from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
-from indexdsl.components import ComponentValueError, Normaliser, Transform
+from indexdsl.components import ComponentValueError, Context, Normaliser, Transform
 from indexdsl.data import Dataset, PairData
 from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error
 from indexdsl.plugins import Registry
@@ -91,17 +91,17 @@ class Evaluator:
         if isinstance(node, ast.Binary):
             left = self.expr(node.left, level, raw)
             right = self.expr(node.right, level, raw)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if node.op == "+":
-                    return left + right
-                if node.op == "-":
-                    return left - right
-                if node.op == "*":
-                    return left * right
-                if node.op == "/":
-                    out = np.true_divide(left, right)
-                    return np.where(np.isfinite(out), out, np.nan)
-                return np.power(left, right)
+            operations = {
+                "+": np.add,
+                "-": np.subtract,
+                "*": np.multiply,
+                "/": np.true_divide,
+                "^": np.power,
+            }
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out = operations[node.op](left, right)
+            # a division by zero or an overflow gives a missing value, not infinity
+            return np.where(np.isfinite(out), out, np.nan)
         if isinstance(node, ast.Call):
             return self.call(node, level, raw)
         raise TypeError(f"unexpected expression node {node!r}")  # pragma: no cover
@@ -132,37 +132,21 @@ class Evaluator:
             **dict(zip(names, params, strict=False)), **{k.text: v.value for k, v in node.kwargs}
         )
         values = self.expr(node.args[0], level, raw)
+        context = Context(self._names(level), True, level)
         return self._guard(
-            lambda: normaliser.normalise(values)[0], node.span, f"`{name}`", provided.plugin
+            lambda: normaliser.normalise(values, context)[0],
+            node.span,
+            f"`{name}`",
+            provided.plugin,
         )
 
+    def _names(self, level: str) -> tuple[str, ...]:
+        return self.data.keys if level == "unit" else self.pair_names()
+
     def _pair_data(self, node: ast.Call) -> PairData:
-        tables = set()
-
-        def find(n):
-            if isinstance(n, ast.ColumnRef) and n.table.text in self.data.pairs:
-                tables.add(n.table.text)
-            for child in attrs.astuple(n, recurse=False) if attrs.has(type(n)) else ():
-                if isinstance(child, tuple):
-                    for c in child:
-                        if attrs.has(type(c)):
-                            find(c)
-                elif attrs.has(type(child)):
-                    find(child)
-
-        find(node)
-        if len(tables) != 1:
-            raise DiagnosticError(
-                [
-                    error(
-                        "E228",
-                        "a partner aggregation must read one pairs table"
-                        + (f", not {len(tables)}" if tables else ""),
-                        node.span,
-                        help="aggregate each pairs table separately and combine the results",
-                    )
-                ]
-            )
+        decls = {name: ind.decl for name, ind in self.model.indicators.items()}
+        tables = pair_tables_read(node.args[0], decls, self.data.pairs)
+        # the checker has reported anything other than exactly one table
         return self.data.pairs[tables.pop()]
 
     def partner_aggregate(
@@ -253,13 +237,18 @@ class Evaluator:
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
                     continue
-                value = self.expr(step.expr, level, raw)
-                raw[step.name] = np.broadcast_to(np.asarray(value, dtype=float), (size,))
+                value = np.asarray(self.expr(step.expr, level, raw), dtype=float)
+                if indicator.level == "pair" and level == "unit":
+                    # a value per pair, used inside partner aggregations of other indicators
+                    raw[step.name] = value
+                else:
+                    raw[step.name] = np.broadcast_to(value, (size,))
             elif isinstance(step, NormaliseLeaf):
                 node = self.graph.nodes[step.node]
                 values = raw[step.indicator]
-                oriented = values if step.higher_is_better else -values
                 normaliser: Normaliser = step.normaliser
+                oriented = values if step.higher_is_better or normaliser.raw_units else -values
+                context = Context(names, step.higher_is_better, level)
                 secondary = (
                     (Label(node.normaliser_span, f"`{normaliser.name}` chosen here"),)
                     if node.normaliser_span
@@ -267,7 +256,7 @@ class Evaluator:
                 )
                 what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
                 normalised, state = self._guard(
-                    lambda n=normaliser, o=oriented: n.normalise(o),
+                    lambda n=normaliser, o=oriented, c=context: n.normalise(o, c),
                     self.model.indicators[step.indicator].decl.name.span,
                     what,
                     type(normaliser).__module__,

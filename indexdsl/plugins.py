@@ -18,7 +18,7 @@ import pluggy
 
 from indexdsl import hookspecs
 from indexdsl.components import ROLES, Component
-from indexdsl.diagnostics import Diagnostic, PluginError, error, suggest
+from indexdsl.diagnostics import Diagnostic, PluginError, error, suggest, warning
 
 ENTRY_POINT_GROUP = "indexdsl"
 
@@ -103,11 +103,12 @@ class Registry:
         existing = self.components[role].get(cls.name)
         if existing is not None and existing.cls is not cls:
             self.problems.append(
-                error(
-                    "E902",
+                warning(
+                    "W902",
                     f"{role} `{cls.name}` is provided by two plugins: "
                     f"`{existing.plugin}` and `{plugin}`",
-                    help="uninstall one of them; the first one registered is used",
+                    help=f"`{existing.plugin}` (registered first) is used; uninstall one of them "
+                    "to silence this",
                 )
             )
             return

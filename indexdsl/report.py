@@ -17,6 +17,11 @@ def _fmt(score: float) -> str:
     return "–" if np.isnan(score) else f"{score:.2f}"
 
 
+def _rank(rank: int) -> str:
+    """Rank 0 marks a unit without a score (missing data)."""
+    return str(rank) if rank else "–"
+
+
 def header(result: Result) -> Panel:
     model = result.graph.model
     meta = model.meta
@@ -24,7 +29,8 @@ def header(result: Result) -> Panel:
     lines.append(meta.title, style="bold")
     if meta.edition:
         lines.append(f"  ·  edition {meta.edition}")
-    lines.append(f"\n{result.data.n_units} {model.units.title.lower()}")
+    titled = model.units.title != model.units.name
+    lines.append(f"\n{result.data.n_units} " + (model.units.title.lower() if titled else "units"))
     leaves = sum(1 for n in model.root.walk() if n.is_leaf)
     lines.append(f", {leaves} indicators")
     if result.pairs is not None:
@@ -79,12 +85,13 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         table.add_column("published rank", justify="right")
         table.add_column("Δ", justify="right")
     for i in _ranked(units.scores[root.name], units.ranks[root.name]):
-        row = [str(units.ranks[root.name][i]), data.labels[i]]
+        row = [_rank(units.ranks[root.name][i]), data.labels[i]]
         row += [data.groups[g][i] for g in list(data.groups)[:2]]
         row.append(_fmt(units.scores[root.name][i]))
         if reference is not None:
             published = reference[i]
-            delta = int(published - units.ranks[root.name][i]) if not np.isnan(published) else 0
+            computed = units.ranks[root.name][i]
+            delta = int(published - computed) if computed and not np.isnan(published) else 0
             row += [
                 "–" if np.isnan(published) else str(int(published)),
                 "" if delta == 0 else f"{delta:+d}",
@@ -109,7 +116,7 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         for i in _ranked(units.scores[root.name], units.ranks[root.name]):
             row = [data.labels[i]]
             for dim in dimensions:
-                cell = str(units.ranks[dim.name][i])
+                cell = _rank(units.ranks[dim.name][i])
                 ref = data.references.get(dim.name)
                 if ref is not None and not np.isnan(ref[i]):
                     cell += f" ({int(ref[i])})"
@@ -138,7 +145,8 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         pairs = result.pair_data
         scores = result.pairs.scores[root.name]
         ranks = result.pairs.ranks[root.name]
-        table = Table(title=f"Top {top} pathways", title_justify="left")
+        shown = min(top, len(scores))
+        table = Table(title=f"Top {shown} pathways", title_justify="left")
         table.add_column("rank", justify="right")
         table.add_column("pathway")
         table.add_column("score", justify="right")
@@ -147,7 +155,7 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         sep = " → " if pairs.spec.directed else " – "
         for p in _ranked(scores, ranks)[:top]:
             row = [
-                str(ranks[p]),
+                _rank(ranks[p]),
                 f"{data.labels[pairs.a[p]]}{sep}{data.labels[pairs.b[p]]}",
                 _fmt(scores[p]),
             ]

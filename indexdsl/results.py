@@ -58,6 +58,8 @@ def agreement(result: Result) -> dict[str, dict]:
     out = {}
     for node, published in result.data.references.items():
         computed = result.units.ranks[node].astype(float)
+        computed[computed == 0] = np.nan  # rank 0 marks a missing score
+        published = np.where(np.isnan(computed), np.nan, published)
         exact = int(np.sum(computed == published))
         out[node] = {
             "spearman": spearman(computed, published),
@@ -88,7 +90,8 @@ def tables(result: Result) -> dict[str, str]:
     rows.sort(key=lambda r: (int(r[header.index(f"{graph.root}_rank")] or 0) or 10**9, r[0]))
     files["units.csv"] = _csv(header, rows)
 
-    indicators = list(graph.model.indicators)
+    # values per unit only: an indicator that is a value per pair has no row per unit
+    indicators = [n for n, ind in graph.model.indicators.items() if ind.level != "pair"]
     rows = [
         [safe_text(key)] + [number(result.units.raw[name][i]) for name in indicators]
         for i, key in enumerate(data.keys)
@@ -114,6 +117,9 @@ def tables(result: Result) -> dict[str, str]:
                 if node.is_leaf and not graph.model.indicators[node_name].higher_is_better
                 else ("higher" if node.is_leaf else ""),
                 "yes" if node.is_leaf and node_name in graph.illustrative else "",
+                safe_text(graph.model.indicators[node_name].decl.unit or "")
+                if node.is_leaf
+                else "",
             ]
         )
     files["nodes.csv"] = _csv(
@@ -129,6 +135,7 @@ def tables(result: Result) -> dict[str, str]:
             "normaliser",
             "better",
             "illustrative",
+            "unit",
         ],
         rows,
     )
@@ -190,20 +197,33 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
             "edition": meta.edition,
             "description": meta.description,
             "sources": list(meta.sources),
+            **dict(meta.extra),
         },
         "units": {"name": model.units.name, "count": result.data.n_units},
         "pathways": None
         if result.pairs is None
         else {"table": model.pathways, "count": int(len(result.pair_data.a))},
         "illustrative": {"indicators": illustrative, "weight_share": weight_share},
-        "fitted": {
-            node: {k: np.asarray(v).tolist() for k, v in state.items()}
-            for node, state in result.units.fitted.items()
-        },
+        "fitted": _fitted(result, result.units),
+        "fitted_pathways": None if result.pairs is None else _fitted(result, result.pairs),
         "agreement_with_reference_ranks": agreement(result),
         "warnings": [d.to_dict() for d in warnings],
         "provenance": provenance(result, index_path, warnings, registry),
     }
+
+
+def _fitted(result: Result, level) -> dict:
+    """Each leaf's normaliser state; for a reverse indicator under a normaliser that
+    works on oriented values, the state refers to the negated values, and says so."""
+    out = {}
+    for node, state in level.fitted.items():
+        entry = {k: np.asarray(v).tolist() for k, v in state.items()}
+        leaf = result.graph.nodes[node]
+        indicator = result.graph.model.indicators[leaf.indicator]
+        if not indicator.higher_is_better and not leaf.normaliser.raw_units:
+            entry["values"] = "negated (lower is better)"
+        out[node] = entry
+    return out
 
 
 def _illustrative_share(result: Result) -> float:

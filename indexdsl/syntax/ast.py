@@ -153,6 +153,7 @@ class UnitsDecl:
     label: Name | None = None
     groups: tuple[Name, ...] = ()
     illustrative: tuple[Illustrative, ...] = ()
+    repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
 
 
@@ -164,6 +165,7 @@ class PairsDecl:
     between: tuple[Name, Name] | None = None
     directed: bool | None = None
     illustrative: tuple[Illustrative, ...] = ()
+    repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
 
 
@@ -175,6 +177,7 @@ class IndicatorDecl:
     direction: str | None = None  # "higher" | "lower" | None (higher)
     normalise: Setting | None = None
     unit: str | None = None
+    repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
 
 

@@ -132,7 +132,7 @@ def _translate(exc: UnexpectedInput, file: str, text: str):
 
 
 def _hint(token: lark.Token, expected: set[str]) -> str | None:
-    if token.type == "NAME" and token.value in {"normalize", "normalise"}:
+    if token.value in {"normalize", "normalise"}:
         return "`normalise` belongs in `defaults`, in a framework node, or after an indicator"
     if "EQUAL" in expected and token.type == "STRING":
         return 'an indicator takes one title: `indicator name "Title" = expression`'

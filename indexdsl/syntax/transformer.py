@@ -102,7 +102,9 @@ class ToAst(Transformer):
             self._name(name_tok),
             tuple(positional),
             tuple(keywords),
-            has_parens=args is not None,
+            # `name()` has no args but does have parentheses: the node ends after the name
+            has_parens=args is not None
+            or (meta.end_line, meta.end_column) != (name_tok.end_line, name_tok.end_column),
             span=self._span(meta),
         )
 
@@ -191,52 +193,55 @@ class ToAst(Transformer):
     def defaults_decl(self, meta, children):
         return ast.DefaultsDecl(tuple(children), span=self._span(meta))
 
+    # Items of `units` and `pairs` blocks, and indicator options, are (what, value, span)
+    # triples; the declaration keeps the first of a repeated item and records where the
+    # repeats are, for the checker to report.
     @v_args(meta=True)
     def source(self, meta, children):
-        return ("source", children[0])
+        return ("source", children[0], self._span(meta))
 
     @v_args(meta=True)
     def key(self, meta, children):
-        return ("key", self._name(children[0]))
+        return ("key", self._name(children[0]), self._span(meta))
 
     @v_args(meta=True)
     def label(self, meta, children):
-        return ("label", self._name(children[0]))
+        return ("label", self._name(children[0]), self._span(meta))
 
     def name_list(self, children):
         return tuple(self._name(t) for t in children)
 
     @v_args(meta=True)
     def groups(self, meta, children):
-        return ("groups", children[0])
+        return ("groups", children[0], self._span(meta))
 
     @v_args(meta=True)
     def illustrative(self, meta, children):
         columns, reason = children
-        return (
-            "illustrative",
-            ast.Illustrative(columns, self._title(reason), span=self._span(meta)),
-        )
+        item = ast.Illustrative(columns, self._title(reason), span=self._span(meta))
+        return ("illustrative", item, self._span(meta))
 
     @v_args(meta=True)
     def between(self, meta, children):
-        return ("between", (self._name(children[0]), self._name(children[1])))
+        names = (self._name(children[0]), self._name(children[1]))
+        return ("between", names, self._span(meta))
 
-    def directed(self, children):
-        return ("directed", True)
+    @v_args(meta=True)
+    def directed(self, meta, children):
+        return ("directed", True, self._span(meta))
 
-    def undirected(self, children):
-        return ("directed", False)
+    @v_args(meta=True)
+    def undirected(self, meta, children):
+        return ("directed", False, self._span(meta))
 
     @staticmethod
     def _collect(items) -> dict:
-        # Repeated single-valued items keep the first; the checker reports repeats.
-        fields: dict = {"illustrative": [], "repeats": []}
-        for key, value in items:
+        fields: dict = {"illustrative": [], "repeated": []}
+        for key, value, span in items:
             if key == "illustrative":
                 fields["illustrative"].append(value)
             elif key in fields:
-                fields["repeats"].append(key)
+                fields["repeated"].append((key, span))
             else:
                 fields[key] = value
         return fields
@@ -253,6 +258,7 @@ class ToAst(Transformer):
             label=f.get("label"),
             groups=f.get("groups", ()),
             illustrative=tuple(f["illustrative"]),
+            repeated=tuple(f["repeated"]),
             span=self._span(meta),
         )
 
@@ -267,35 +273,31 @@ class ToAst(Transformer):
             between=f.get("between"),
             directed=f.get("directed"),
             illustrative=tuple(f["illustrative"]),
+            repeated=tuple(f["repeated"]),
             span=self._span(meta),
         )
 
     @v_args(meta=True)
     def direction(self, meta, children):
-        return ("direction", str(children[0]))
+        return ("direction", str(children[0]), self._span(meta))
 
     @v_args(meta=True)
     def measure_unit(self, meta, children):
-        return ("unit", _unquote(str(children[0])))
+        return ("unit", _unquote(str(children[0])), self._span(meta))
 
     @v_args(meta=True)
     def indicator_decl(self, meta, children):
         name, title, expr, *options = children
-        direction = normalise = unit = None
-        for option in options:
-            if isinstance(option, ast.Setting):
-                normalise = normalise or option
-            elif option[0] == "direction":
-                direction = direction or option[1]
-            else:
-                unit = unit or option[1]
+        items = [("normalise", o, o.span) if isinstance(o, ast.Setting) else o for o in options]
+        f = self._collect(items)
         return ast.IndicatorDecl(
             self._name(name),
             self._title(title),
             expr,
-            direction=direction,
-            normalise=normalise,
-            unit=unit,
+            direction=f.get("direction"),
+            normalise=f.get("normalise"),
+            unit=f.get("unit"),
+            repeated=tuple(f["repeated"]),
             span=self._span(meta),
         )
 
@@ -310,7 +312,9 @@ class ToAst(Transformer):
     @v_args(meta=True)
     def number_weight(self, meta, children):
         text = str(children[0])
-        return ast.Weight(Fraction(text), text, _resolution(text), span=self._span(meta))
+        # a whole number written as a weight (`1`, `2`) is exact; `0.25` may be rounded
+        resolution = _resolution(text) if "." in text else Fraction(0)
+        return ast.Weight(Fraction(text), text, resolution, span=self._span(meta))
 
     @v_args(meta=True)
     def fraction_weight(self, meta, children):

@@ -42,6 +42,12 @@ class CsvLoader(Loader):
     def load(self, base: Path) -> Table:
         path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
         shown = _shown(path)
+        if len(self.delimiter) != 1:
+            raise DataError(
+                f"the delimiter must be one character, not `{self.delimiter}`",
+                shown,
+                help='write e.g. `delimiter = ";"` or `delimiter = "\\t"` for tabs',
+            )
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
