@@ -13,11 +13,14 @@ percentage points in all, is renormalised with a warning; anything else is an er
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from fractions import Fraction
 
+import attrs
+
 from indexdsl.components import Component, Normaliser
-from indexdsl.diagnostics import Diagnostic, Label, Span, error, suggest, warning
+from indexdsl.diagnostics import Diagnostic, Label, Span, UsageError, error, suggest, warning
 from indexdsl.model import IndexMeta, IndexModel, Indicator, Node, PairsSpec, UnitsSpec
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
@@ -44,6 +47,8 @@ META_KEYS = (
     "version",
     "contact",
 )
+#: what a node does when some children have no score (docs/reference/language.md)
+MISSING_POLICIES = ("skip", "propagate")
 #: however coarse the written weights, rounding never excuses more than this
 MAX_ROUNDING = Fraction(2, 100)
 DEFAULT_NORMALISER = ("minmax", {"low": 0.0, "high": 100.0})
@@ -91,10 +96,53 @@ def _fmt_percent(value: Fraction | float) -> str:
     return f"{text}%"
 
 
+def parameter_values(
+    tree: ast.IndexFile, overrides: dict[str, str] | None = None
+) -> dict[str, float | str]:
+    """The value of every declared parameter, with command-line overrides applied.
+
+    Raises :class:`UsageError` for an override that names no parameter or does not fit
+    the parameter's type: that is a mistake on the command line, not in the file.
+    """
+    declared = {d.name.text: d for d in tree.declarations if isinstance(d, ast.ParameterDecl)}
+    values: dict[str, float | str] = {}
+    for name, decl in declared.items():
+        value = decl.value.value
+        values[name] = float(value) if decl.value.kind in ("number", "percent") else str(value)
+    for name, text in (overrides or {}).items():
+        if name not in declared:
+            hints = suggest(name, declared)
+            known = ", ".join(f"`{n}`" for n in declared) or "none"
+            raise UsageError(
+                f"`--set {name}=…`: the index has no parameter `{name}`"
+                + (f"; did you mean `{hints[0]}`?" if hints else f" (parameters: {known})")
+            )
+        if isinstance(values[name], float):
+            try:
+                values[name] = float(text)
+            except ValueError:
+                raise UsageError(f"`--set {name}={text}`: `{name}` takes a number") from None
+        else:
+            values[name] = text
+    return values
+
+
+def _shown_value(value: float | str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class Checker:
-    def __init__(self, tree: ast.IndexFile, registry: Registry):
+    def __init__(
+        self,
+        tree: ast.IndexFile,
+        registry: Registry,
+        parameters: dict[str, float | str] | None = None,
+    ):
         self.tree = tree
         self.registry = registry
+        self.parameters = dict(parameters or {})
         self.diagnostics: list[Diagnostic] = []
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
         self._components: dict[int, Component | None] = {}
@@ -221,8 +269,60 @@ class Checker:
         )
         return f"write it as `{cls.name}({params})`"
 
+    def constant(self, expr) -> float | None:
+        """Value of an expression made of numbers and functions only: ``log(75000)``."""
+        if isinstance(expr, ast.Number):
+            return expr.value
+        if isinstance(expr, ast.NameRef) and isinstance(self.parameters.get(expr.name.text), float):
+            return self.parameters[expr.name.text]
+        if isinstance(expr, ast.Negate):
+            inner = self.constant(expr.operand)
+            return None if inner is None else -inner
+        if isinstance(expr, ast.Binary):
+            left, right = self.constant(expr.left), self.constant(expr.right)
+            if left is None or right is None:
+                return None
+            import numpy as np
+
+            ops = {
+                "+": np.add,
+                "-": np.subtract,
+                "*": np.multiply,
+                "/": np.true_divide,
+                "^": np.power,
+            }
+            with np.errstate(all="ignore"):
+                value = float(ops[expr.op](left, right))
+            return value if np.isfinite(value) else None
+        if isinstance(expr, ast.Call) and not expr.kwargs:
+            provided = self.registry.get("transform", expr.func.text)
+            args = [self.constant(a) for a in expr.args]
+            if provided is None or None in args:
+                return None
+            import numpy as np
+
+            try:
+                value = float(provided.cls().apply(*[np.float64(a) for a in args]))
+            except Exception:
+                return None
+            return value if np.isfinite(value) else None
+        return None
+
     def _bind(self, cls, param, literal: ast.Literal, values: dict) -> bool:
         value = literal.value
+        if literal.kind == "call":
+            number = self.constant(value)
+            if number is None:
+                self.err(
+                    "E216",
+                    f"parameter `{param.name}` of `{cls.name}` must be a constant",
+                    literal.span,
+                    label="cannot be computed before the data are read",
+                    help="write a number, or a function of numbers such as `log(100)`",
+                )
+                return False
+            literal = ast.Literal(number, "number", span=literal.span)
+            value = number
         if param.kind in (float, int):
             if literal.kind not in ("number", "percent"):
                 self.err(
@@ -256,7 +356,11 @@ class Checker:
     def run(self) -> IndexModel | None:
         by_kind: dict[type, list] = {}
         for decl in self.tree.declarations:
-            by_kind.setdefault(type(decl), []).append(decl)
+            if isinstance(decl, ast.ParameterDecl):
+                self.declare(decl.name, "parameter")
+            else:
+                by_kind.setdefault(type(decl), []).append(decl)
+        by_kind = {kind: [self.fill_templates(d) for d in ds] for kind, ds in by_kind.items()}
         meta = self.check_meta(by_kind.get(ast.IndexDecl, []))
         defaults = self.check_defaults(by_kind.get(ast.DefaultsDecl, []))
         units = self.check_units(by_kind.get(ast.UnitsDecl, []))
@@ -297,6 +401,7 @@ class Checker:
         if any(d.is_error for d in self.diagnostics) or None in (meta, units, root):
             return None
         return IndexModel(
+            parameters=self.parameters,
             meta=meta,
             units=units,
             pairs=pairs,
@@ -306,6 +411,43 @@ class Checker:
             pathways_span=pathways_span,
             file=self.tree.path,
         )
+
+    # ---- parameters ----------------------------------------------------------------
+    def fill_templates(self, node):
+        """Replace ``{name}`` in column names by the parameter's value, everywhere."""
+        if isinstance(node, ast.ColumnRef) and "{" in node.column.text:
+            text = node.column.text
+
+            def value(match) -> str:
+                name = match.group(1)
+                if name in self.parameters:
+                    return _shown_value(self.parameters[name])
+                hints = suggest(name, self.parameters)
+                self.err(
+                    "E151",
+                    f"`{{{name}}}` in column `{text}` names no parameter",
+                    node.column.span,
+                    help=f"did you mean `{{{hints[0]}}}`?"
+                    if hints
+                    else f"declare it: `parameter {name} = …`",
+                )
+                return match.group(0)
+
+            filled = re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", value, text)
+            return attrs.evolve(node, column=attrs.evolve(node.column, text=filled))
+        if isinstance(node, tuple):
+            return tuple(self.fill_templates(item) for item in node)
+        if attrs.has(type(node)) and not isinstance(node, ast.Name | Span):
+            changes = {}
+            for field in attrs.fields(type(node)):
+                if field.name == "span":
+                    continue
+                old = getattr(node, field.name)
+                new = self.fill_templates(old)
+                if new is not old:
+                    changes[field.name] = new
+            return attrs.evolve(node, **changes) if changes else node
+        return node
 
     # ---- metadata and defaults -----------------------------------------------------------
     def check_meta(self, decls: list[ast.IndexDecl]) -> IndexMeta | None:
@@ -357,6 +499,21 @@ class Checker:
             extra=tuple(sorted(fields.items())),
         )
 
+    def missing_policy(self, setting: ast.Setting) -> str | None:
+        policy = setting.target.text
+        if policy in MISSING_POLICIES:
+            return policy
+        hints = suggest(policy, MISSING_POLICIES)
+        self.err(
+            "E234",
+            f"unknown missing-value policy `{policy}`",
+            setting.target.span,
+            help=(f"did you mean `{hints[0]}`? " if hints else "")
+            + "`missing skip` rescales the weights of the children that have a score; "
+            "`missing propagate` leaves the node without a score",
+        )
+        return None
+
     def check_defaults(self, decls: list[ast.DefaultsDecl]) -> dict[str, tuple]:
         out: dict[str, tuple] = {}
         for extra in decls[1:]:
@@ -369,6 +526,10 @@ class Checker:
                     out[setting.kind] = (comp, setting.span)
             elif setting.kind == "weights":
                 pass  # equal weights are the default already
+            elif setting.kind == "missing":
+                policy = self.missing_policy(setting)
+                if policy:
+                    out["missing"] = (policy, setting.span)
             else:
                 self.err(
                     "E114",
@@ -442,6 +603,7 @@ class Checker:
             label=decl.label.text if decl.label else None,
             label_span=decl.label.span if decl.label else None,
             groups=tuple((g.text, g.span) for g in decl.groups),
+            exclude=tuple((column.text, pattern, column.span) for column, pattern in decl.exclude),
         )
 
     def check_pairs(self, decl: ast.PairsDecl) -> PairsSpec | None:
@@ -515,6 +677,8 @@ class Checker:
                 name = node.name.text
                 if name in decls:
                     found["depends"].append(name)
+                elif isinstance(self.parameters.get(name), float):
+                    pass  # a numeric parameter: a constant
                 else:
                     hints = suggest(name, decls)
                     secondary = tuple(
@@ -714,6 +878,8 @@ class Checker:
         if isinstance(expr, ast.Number):
             return None, True
         if isinstance(expr, ast.NameRef):
+            if expr.name.text in self.parameters:
+                return None, True
             level = levels.get(expr.name.text)
             return (None if level == "constant" else level), pair_form.get(expr.name.text, False)
         if isinstance(expr, ast.ColumnRef):
@@ -782,6 +948,7 @@ class Checker:
                 self.registry.get("aggregator", DEFAULT_AGGREGATOR[0]).cls(**DEFAULT_AGGREGATOR[1]),
                 None,
             ),
+            "missing": defaults.get("missing") or ("skip", None),
             "normalise": defaults.get("normalise")
             or (
                 self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
@@ -853,7 +1020,7 @@ class Checker:
     ) -> Node | None:
         name = decl.name.text
         settings = dict(inherited)
-        reference = None
+        reference = reference_scores = None
         equal_weights = None
         for setting in decl.settings:
             if setting.kind == "aggregate":
@@ -866,17 +1033,24 @@ class Checker:
                     settings["normalise"] = (comp, setting.span)
             elif setting.kind == "weights":
                 equal_weights = setting
-            elif setting.kind == "reference":
+            elif setting.kind in ("reference", "reference_scores"):
                 column = setting.column
+                what = "ranks" if setting.kind == "reference" else "scores"
                 if units is not None and column.table.text != units.name:
                     self.err(
                         "E232",
-                        "reference ranks must be a column of the units table",
+                        f"reference {what} must be a column of the units table",
                         column.table.span,
                         help=f"write `{units.name}.COLUMN`",
                     )
-                else:
+                elif setting.kind == "reference":
                     reference = column
+                else:
+                    reference_scores = column
+            elif setting.kind == "missing":
+                policy = self.missing_policy(setting)
+                if policy:
+                    settings["missing"] = (policy, setting.span)
             elif setting.kind == "pathways":
                 self.err(
                     "E233", "`pathways` belongs at the top of the `framework` block", setting.span
@@ -946,6 +1120,7 @@ class Checker:
                 normaliser=normaliser[0] if isinstance(normaliser[0], Normaliser) else None,
                 normaliser_span=normaliser[1],
                 reference=reference,
+                reference_scores=reference_scores,
                 depth=depth,
             )
         if not is_root:
@@ -977,6 +1152,7 @@ class Checker:
             children=tuple(children),
             aggregator=aggregator,
             aggregator_span=aggregator_span,
+            missing=settings["missing"][0],
             reference=reference,
             depth=depth,
         )
@@ -1048,9 +1224,16 @@ class Checker:
         return equal
 
 
-def check(tree: ast.IndexFile, registry: Registry) -> tuple[IndexModel | None, list[Diagnostic]]:
+def check(
+    tree: ast.IndexFile,
+    registry: Registry,
+    parameters: dict[str, float | str] | None = None,
+) -> tuple[IndexModel | None, list[Diagnostic]]:
     """Resolve and check an index file; returns the model (None if any error) and all
-    diagnostics, warnings included."""
-    checker = Checker(tree, registry)
+    diagnostics, warnings included.  ``parameters`` are the values from
+    :func:`parameter_values` (defaults from the file, overridden on the command line)."""
+    if parameters is None:
+        parameters = parameter_values(tree)
+    checker = Checker(tree, registry, parameters)
     model = checker.run()
     return model, checker.diagnostics + list(registry.problems)

@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="output folder (default: indexdsl-out/<index name>)",
     )
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index (repeatable); NAME=1990..2022 or "
+        "NAME=a,b,c runs one edition per value",
+    )
     run.add_argument("--top", type=int, default=10, help="pathways to print (default 10)")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     run.add_argument(
@@ -68,31 +76,94 @@ def _print_diagnostics(diagnostics, sources, as_json: bool = False) -> None:
         print(render_all(diagnostics, sources, colour=_colour(sys.stderr)), file=sys.stderr)
 
 
+def parse_settings(items: list[str]) -> list[dict[str, str]]:
+    """``--set`` options → the parameter sets to run, one per edition.
+
+    ``year=2015`` sets one value; ``year=1990..2022`` (whole numbers, both ends
+    included) or ``year=2000,2010,2022`` runs one edition per value.  At most one
+    parameter may take several values.
+    """
+    from indexdsl.diagnostics import UsageError
+
+    fixed: dict[str, str] = {}
+    varying: tuple[str, list[str]] | None = None
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not text:
+            raise UsageError(f"`--set {item}`: write `--set NAME=VALUE`")
+        values = [v.strip() for v in text.split(",")]
+        if len(values) == 1 and ".." in text:
+            low, _, high = text.partition("..")
+            try:
+                first, last = int(low), int(high)
+            except ValueError:
+                raise UsageError(
+                    f"`--set {item}`: a range is two whole numbers, e.g. 1990..2022"
+                ) from None
+            if last < first:
+                raise UsageError(f"`--set {item}`: the range is empty")
+            values = [str(v) for v in range(first, last + 1)]
+        if len(values) > 1:
+            if varying is not None:
+                raise UsageError("only one `--set` may give several values")
+            varying = (name, values)
+        else:
+            fixed[name] = values[0]
+    if varying is None:
+        return [fixed]
+    name, values = varying
+    return [{**fixed, name: value} for value in values]
+
+
 def cmd_run(args, session) -> int:
     from rich.console import Console
 
-    from indexdsl.pipeline import run_file
+    from indexdsl.pipeline import Session, run_file
     from indexdsl.report import print_report
-    from indexdsl.results import run_record, write_outputs
+    from indexdsl.results import run_record, score_agreement, write_outputs
 
-    result, session = run_file(args.file, session)
-    _print_diagnostics(session.warnings, session.sources)
-    model = result.graph.model
-    written = []
-    out = args.out or Path("indexdsl-out") / model.meta.name
-    if not args.no_write:
-        written = write_outputs(result, out, args.file, session.warnings, session.registry)
+    editions = parse_settings(args.set)
+    several = len(editions) > 1
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    records = []
+    for parameters in editions:
+        if several:
+            session = Session(sources=session.sources, registry=session.registry)
+        result, session = run_file(args.file, session, parameters)
+        _print_diagnostics(session.warnings, session.sources)
+        model = result.graph.model
+        written = []
+        out = args.out or Path("indexdsl-out") / model.meta.name
+        if several:
+            out = out / "_".join(f"{k}={v}" for k, v in sorted(parameters.items()))
+        if not args.no_write:
+            written = write_outputs(result, out, args.file, session.warnings, session.registry)
+        if args.json:
+            record = run_record(result, args.file, session.warnings, session.registry)
+            record["outputs"] = [str(p) for p in written]
+            records.append(record)
+        elif args.quiet:
+            continue
+        elif several:
+            root = model.root.name
+            scored = int((result.units.ranks[root] > 0).sum())
+            line = f"{', '.join(f'{k}={v}' for k, v in parameters.items())}: {scored} units scored"
+            for node, a in score_agreement(result).items():
+                line += (
+                    f"; `{node}` equal to the published score ({a['decimals']} decimals) "
+                    f"for {a['agree']} of {a['compared']}"
+                )
+            console.print(line + (f" → {out}/" if written else ""))
+        else:
+            print_report(result, console, top=args.top)
+            if written:
+                console.print(
+                    f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
+                )
     if args.json:
-        record = run_record(result, args.file, session.warnings, session.registry)
-        record["outputs"] = [str(p) for p in written]
-        print(json.dumps(record, indent=2, sort_keys=True, default=str))
-    elif not args.quiet:
-        console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
-        print_report(result, console, top=args.top)
-        if written:
-            console.print(
-                f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
-            )
+        shown = records[0] if len(records) == 1 else records
+        print(json.dumps(shown, indent=2, sort_keys=True, default=str))
     return EXIT_OK
 
 
@@ -146,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from indexdsl.diagnostics import DiagnosticError, PluginError
+    from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
     from indexdsl.pipeline import Session
 
     handler = {"run": cmd_run, "check": cmd_check, "plugins": cmd_plugins}[args.command]
@@ -158,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         shown = [*session.warnings, *exc.diagnostics]
         _print_diagnostics(shown, session.sources, getattr(args, "format", "text") == "json")
         return EXIT_INVALID
+    except UsageError as exc:
+        print(f"indexdsl: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except PluginError as exc:
         as_json = getattr(args, "format", "text") == "json"
         _print_diagnostics([exc.diagnostic], session.sources, as_json)

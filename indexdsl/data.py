@@ -7,6 +7,7 @@ the data file (file:line:column), with the declaration in the index file beside 
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class Dataset:
     pairs: dict[str, PairData]
     columns: dict[tuple[str, str], np.ndarray]
     references: dict[str, np.ndarray]  # node -> published rank per unit
+    # node -> (published score per unit, decimals the scores were published with)
+    reference_scores: dict[str, tuple[np.ndarray, int]]
     files: dict[str, str]  # path shown to users -> absolute path (for provenance)
 
     @property
@@ -61,6 +64,15 @@ def _cell_span(table: Table, row: int, column: int) -> Span:
     col = offsets[column] if column < len(offsets) else 1
     width = len(table.rows[row][column]) or 1
     return Span(table.path, line, col, line, col + width)
+
+
+def _decimals(cells: list[str]) -> int:
+    """How many decimals published values carry: the most seen in any cell."""
+    most = 0
+    for cell in cells:
+        if "." in cell and cell.replace(".", "", 1).lstrip("-").isdigit():
+            most = max(most, len(cell.split(".", 1)[1]))
+    return most
 
 
 class DataChecker:
@@ -102,6 +114,24 @@ class DataChecker:
             # provenance hashes the file; a loader that reads no file has nothing to hash
             self.files[table.path] = str((self.base / source).resolve())
         return table
+
+    def exclude(self, table: Table, rules) -> Table:
+        """Drop the rows whose column matches a glob pattern (``exclude iso3 matching "ZZ*"``)."""
+        if not rules:
+            return table
+        keep = list(range(len(table.rows)))
+        for column, pattern, span in rules:
+            index = self._column(table, column, span, "column tested by `exclude`")
+            if index is not None:
+                keep = [r for r in keep if not fnmatch.fnmatchcase(table.rows[r][index], pattern)]
+        return attrs.evolve(
+            table,
+            rows=tuple(table.rows[r] for r in keep),
+            line_numbers=tuple(table.line_numbers[r] for r in keep),
+            column_offsets=tuple(table.column_offsets[r] for r in keep)
+            if table.column_offsets
+            else (),
+        )
 
     def _column(self, table: Table, name: str, span: Span | None, what: str) -> int | None:
         if name in table.columns:
@@ -162,6 +192,7 @@ class DataChecker:
         pair_tables = {name: self.load(spec) for name, spec in model.pairs.items()}
         if units is None:
             return None
+        units = self.exclude(units, units_spec.exclude)
         key_index = self._column(units, units_spec.key, units_spec.key_span, "key column")
         keys: list[str] = []
         positions: dict[str, int] = {}
@@ -224,6 +255,13 @@ class DataChecker:
                 values = self.numeric(units, node.reference.column.text, node.reference.column.span)
                 if values is not None:
                     references[node.name] = values
+        reference_scores = {}
+        for node in model.nodes():
+            if node.reference_scores is not None:
+                column = node.reference_scores.column
+                values = self.numeric(units, column.text, column.span)
+                if values is not None:
+                    reference_scores[node.name] = (values, _decimals(units.cells(column.text)))
         if any(d.is_error for d in self.diagnostics):
             return None
         return Dataset(
@@ -234,6 +272,7 @@ class DataChecker:
             pairs=pairs,
             columns=columns,
             references=references,
+            reference_scores=reference_scores,
             files=self.files,
         )
 

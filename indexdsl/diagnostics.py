@@ -107,6 +107,10 @@ class DiagnosticError(IndexdslError):
         super().__init__(first.message if first else "failed")
 
 
+class UsageError(IndexdslError):
+    """A mistake on the command line (an unknown ``--set`` name): exit code 2."""
+
+
 class PluginError(IndexdslError):
     """A plugin raised while doing its work: reported with the plugin's name, exit code 3."""
 

@@ -83,7 +83,9 @@ class Evaluator:
         if isinstance(node, ast.Number):
             return np.float64(node.value)
         if isinstance(node, ast.NameRef):
-            return raw[node.name.text]
+            if node.name.text in raw:
+                return raw[node.name.text]
+            return np.float64(self.model.parameters[node.name.text])
         if isinstance(node, ast.ColumnRef):
             return self.data.columns[(node.table.text, node.column.text)]
         if isinstance(node, ast.Negate):
@@ -274,7 +276,7 @@ class Evaluator:
                     else ()
                 )
                 where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
-                scores[step.node] = self._guard(
+                aggregated = self._guard(
                     lambda a=step.aggregator, s=stacked, w=step.weights: a.aggregate(s, w),
                     node.span or self.model.root.span,
                     where,
@@ -282,6 +284,9 @@ class Evaluator:
                     secondary,
                     names,
                 )
+                if node.missing == "propagate":
+                    aggregated = np.where(np.isnan(stacked).any(axis=-1), np.nan, aggregated)
+                scores[step.node] = aggregated
         ranks = {name: competition_ranks(values) for name, values in scores.items()}
         return LevelResult(raw, scores, ranks, fitted)
 

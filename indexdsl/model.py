@@ -42,6 +42,7 @@ class UnitsSpec(TableSpec):
     label: str | None = None
     label_span: Span | None = None
     groups: tuple[tuple[str, Span | None], ...] = ()
+    exclude: tuple[tuple[str, str, Span | None], ...] = ()  # column, glob pattern, span
 
 
 @attrs.frozen
@@ -80,6 +81,8 @@ class Node:
     normaliser: Normaliser | None = None
     normaliser_span: Span | None = None
     reference: ast.ColumnRef | None = None
+    reference_scores: ast.ColumnRef | None = None
+    missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
 
     @property
@@ -103,6 +106,7 @@ class IndexModel:
     pathways: str | None = None
     pathways_span: Span | None = None
     file: str = ""
+    parameters: dict[str, float | str] = attrs.field(factory=dict)
 
     def nodes(self) -> list[Node]:
         return list(self.root.walk())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attrs
 
-from indexdsl.check import check
+from indexdsl.check import check, parameter_values
 from indexdsl.compile import Graph, compile_model
 from indexdsl.data import Dataset, load_data
 from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, Span, error
@@ -75,11 +75,15 @@ def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
     return parse(text, shown), shown
 
 
-def check_file(path: Path, session: Session) -> IndexModel:
+def check_file(
+    path: Path, session: Session, parameters: dict[str, str] | None = None
+) -> IndexModel:
+    """Parse and check an index file; ``parameters`` override the file's `parameter`s."""
     tree, _ = read_index(path, session)
     if session.registry is None:
         session.registry = load_registry()
-    model, diagnostics = check(tree, session.registry)
+    values = parameter_values(tree, parameters)
+    model, diagnostics = check(tree, session.registry, values)
     session.warnings.extend(d for d in diagnostics if not d.is_error)
     if model is None or any(d.is_error for d in diagnostics):
         raise DiagnosticError([d for d in diagnostics if d.is_error])
@@ -97,10 +101,12 @@ def load(model: IndexModel, path: Path, session: Session) -> Dataset:
     return data
 
 
-def run_file(path: Path, session: Session | None = None) -> tuple[Result, Session]:
-    """Compute an index file end to end."""
+def run_file(
+    path: Path, session: Session | None = None, parameters: dict[str, str] | None = None
+) -> tuple[Result, Session]:
+    """Compute an index file end to end, with optional parameter overrides."""
     session = session or Session()
-    model = check_file(path, session)
+    model = check_file(path, session, parameters)
     data = load(model, path, session)
     graph: Graph = compile_model(model)
     return evaluate(graph, data, session.registry), session

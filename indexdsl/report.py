@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from indexdsl.evaluate import Result
-from indexdsl.results import agreement
+from indexdsl.results import agreement, score_agreement
 
 
 def _fmt(score: float) -> str:
@@ -138,6 +138,25 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
                     f"{a['spearman']:.3f}",
                     f"{a['exact']} of {a['n']}",
                     str(int(a["max_abs_difference"])),
+                )
+        console.print(table)
+
+    scores_agree = score_agreement(result)
+    if scores_agree:
+        table = Table(title="Agreement with the published scores", title_justify="left")
+        table.add_column("node")
+        table.add_column("equal when rounded", justify="right")
+        table.add_column("largest difference", justify="right")
+        table.add_column("published, not computed", justify="right")
+        for node in graph.node_order:
+            if node in scores_agree:
+                a = scores_agree[node]
+                largest = a["max_abs_difference"]
+                table.add_row(
+                    graph.nodes[node].title,
+                    f"{a['agree']} of {a['compared']} ({a['decimals']} decimals)",
+                    "–" if largest is None else f"{largest:.2g}",
+                    str(a["published_without_score"]),
                 )
         console.print(table)
 

@@ -70,6 +70,32 @@ def agreement(result: Result) -> dict[str, dict]:
     return out
 
 
+def score_agreement(result: Result) -> dict[str, dict]:
+    """Computed vs published scores, per node that declares `reference scores`.
+
+    A computed score agrees when it rounds to the published value at the number of
+    decimals the published column carries (|computed − published| ≤ half a unit of the
+    last decimal).  Units without a published value, or without a computed score, are
+    counted separately.
+    """
+    out = {}
+    for node, (published, decimals) in result.data.reference_scores.items():
+        computed = result.units.scores[node]
+        both = ~np.isnan(computed) & ~np.isnan(published)
+        difference = np.abs(computed - published)
+        half_unit = 0.5 * 10.0**-decimals + 1e-12
+        agree = both & (difference <= half_unit)
+        out[node] = {
+            "decimals": decimals,
+            "compared": int(both.sum()),
+            "agree": int(agree.sum()),
+            "disagree": [result.data.keys[i] for i in np.nonzero(both & ~agree)[0]],
+            "published_without_score": int((~np.isnan(published) & np.isnan(computed)).sum()),
+            "max_abs_difference": float(difference[both].max()) if both.any() else None,
+        }
+    return out
+
+
 def tables(result: Result) -> dict[str, str]:
     """The CSV files of a run, by file name."""
     graph, data = result.graph, result.data
@@ -181,6 +207,7 @@ def provenance(result: Result, index_path: Path, warnings: list[Diagnostic], reg
         "index": {"file": model.file, "sha256": _sha256(str(index_path))},
         "data": {shown: _sha256(path) for shown, path in sorted(result.data.files.items())},
         "versions": versions,
+        "parameters": dict(sorted(model.parameters.items())),
         "seed": None,
     }
 
@@ -207,6 +234,7 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
         "fitted": _fitted(result, result.units),
         "fitted_pathways": None if result.pairs is None else _fitted(result, result.pairs),
         "agreement_with_reference_ranks": agreement(result),
+        "agreement_with_reference_scores": score_agreement(result),
         "warnings": [d.to_dict() for d in warnings],
         "provenance": provenance(result, index_path, warnings, registry),
     }

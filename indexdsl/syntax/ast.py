@@ -29,10 +29,11 @@ class Name:
 
 @attrs.frozen
 class Literal:
-    """A parameter value: str, float, a percentage (stored as a fraction of 1) or a symbol."""
+    """A parameter value: str, float, a percentage (stored as a fraction of 1), a symbol,
+    or a call on constants such as ``log(100)`` (kind "call", value a :class:`Call`)."""
 
-    value: str | float
-    kind: str  # "string" | "number" | "percent" | "symbol"
+    value: str | float | Call
+    kind: str  # "string" | "number" | "percent" | "symbol" | "call"
     span: Span | None = _span
 
 
@@ -122,7 +123,7 @@ class IndexDecl:
 class Setting:
     """A node or defaults setting: ``aggregate geometric``, ``weights equal``, …"""
 
-    kind: str  # "aggregate" | "normalise" | "weights" | "pathways" | "reference"
+    kind: str  # aggregate normalise weights pathways reference reference_scores missing
     component: Component | None = None
     target: Name | None = None
     column: ColumnRef | None = None
@@ -153,6 +154,7 @@ class UnitsDecl:
     label: Name | None = None
     groups: tuple[Name, ...] = ()
     illustrative: tuple[Illustrative, ...] = ()
+    exclude: tuple[tuple[Name, str], ...] = ()
     repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
 
@@ -211,7 +213,19 @@ class FrameworkDecl:
     span: Span | None = _span
 
 
-Declaration = IndexDecl | DefaultsDecl | UnitsDecl | PairsDecl | IndicatorDecl | FrameworkDecl
+@attrs.frozen
+class ParameterDecl:
+    """A value the user may change from the command line (``--set year=2015``)."""
+
+    name: Name
+    title: str | None
+    value: Literal
+    span: Span | None = _span
+
+
+Declaration = (
+    ParameterDecl | IndexDecl | DefaultsDecl | UnitsDecl | PairsDecl | IndicatorDecl | FrameworkDecl
+)
 
 
 @attrs.frozen

@@ -83,6 +83,11 @@ class ToAst(Transformer):
         return ast.Literal(str(children[0]), "symbol", span=self._span(meta))
 
     @v_args(meta=True)
+    def constant_call(self, meta, children):
+        call = self._make_call(meta, children)
+        return ast.Literal(call, "call", span=self._span(meta))
+
+    @v_args(meta=True)
     def keyword_arg(self, meta, children):
         return ("kw", self._name(children[0]), children[1])
 
@@ -132,6 +137,9 @@ class ToAst(Transformer):
 
     @v_args(meta=True)
     def call(self, meta, children):
+        return self._make_call(meta, children)
+
+    def _make_call(self, meta, children):
         name_tok, args = children
         positional, keywords = [], []
         for arg in args or []:
@@ -172,6 +180,19 @@ class ToAst(Transformer):
     @v_args(meta=True)
     def pathways(self, meta, children):
         return ast.Setting("pathways", target=self._name(children[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def reference_scores(self, meta, children):
+        return ast.Setting("reference_scores", column=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def missing(self, meta, children):
+        return ast.Setting("missing", target=self._name(children[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def parameter_decl(self, meta, children):
+        name, title, value = children
+        return ast.ParameterDecl(self._name(name), self._title(title), value, span=self._span(meta))
 
     @v_args(meta=True)
     def reference(self, meta, children):
@@ -222,6 +243,11 @@ class ToAst(Transformer):
         return ("illustrative", item, self._span(meta))
 
     @v_args(meta=True)
+    def exclude(self, meta, children):
+        value = (self._name(children[0]), _unquote(str(children[1])))
+        return ("exclude", value, self._span(meta))
+
+    @v_args(meta=True)
     def between(self, meta, children):
         names = (self._name(children[0]), self._name(children[1]))
         return ("between", names, self._span(meta))
@@ -236,10 +262,10 @@ class ToAst(Transformer):
 
     @staticmethod
     def _collect(items) -> dict:
-        fields: dict = {"illustrative": [], "repeated": []}
+        fields: dict = {"illustrative": [], "exclude": [], "repeated": []}
         for key, value, span in items:
-            if key == "illustrative":
-                fields["illustrative"].append(value)
+            if key in ("illustrative", "exclude"):  # these may be repeated
+                fields[key].append(value)
             elif key in fields:
                 fields["repeated"].append((key, span))
             else:
@@ -258,6 +284,7 @@ class ToAst(Transformer):
             label=f.get("label"),
             groups=f.get("groups", ()),
             illustrative=tuple(f["illustrative"]),
+            exclude=tuple(f["exclude"]),
             repeated=tuple(f["repeated"]),
             span=self._span(meta),
         )
