@@ -21,7 +21,15 @@ import attrs
 
 from indexdsl.components import Component, Normaliser
 from indexdsl.diagnostics import Diagnostic, Label, Span, UsageError, error, suggest, warning
-from indexdsl.model import IndexMeta, IndexModel, Indicator, Node, PairsSpec, UnitsSpec
+from indexdsl.model import (
+    DataTableSpec,
+    IndexMeta,
+    IndexModel,
+    Indicator,
+    Node,
+    PairsSpec,
+    UnitsSpec,
+)
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -146,6 +154,7 @@ class Checker:
         self.diagnostics: list[Diagnostic] = []
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
         self._components: dict[int, Component | None] = {}
+        self.tables: dict[str, DataTableSpec] = {}
 
     # ---- helpers ----------------------------------------------------------------
     def repeats(self, decl) -> None:
@@ -369,6 +378,11 @@ class Checker:
             for p in (self.check_pairs(d) for d in by_kind.get(ast.PairsDecl, []))
             if p is not None
         }
+        self.tables = {
+            t.name: t
+            for t in (self.check_table(d) for d in by_kind.get(ast.TableDecl, []))
+            if t is not None
+        }
         decls = by_kind.get(ast.IndicatorDecl, [])
         for decl in decls:
             self.declare(decl.name, "indicator")
@@ -402,6 +416,7 @@ class Checker:
             return None
         return IndexModel(
             parameters=self.parameters,
+            tables=self.tables,
             meta=meta,
             units=units,
             pairs=pairs,
@@ -606,6 +621,31 @@ class Checker:
             exclude=tuple((column.text, pattern, column.span) for column, pattern in decl.exclude),
         )
 
+    def check_table(self, decl: ast.TableDecl) -> DataTableSpec | None:
+        self.declare(decl.name, "data table")
+        self.repeats(decl)
+        loader = self._loader(decl, "table")
+        if decl.key is None:
+            self.err(
+                "E133",
+                f"table `{decl.name.text}` needs a key column",
+                decl.name.span,
+                help="add `key COLUMN`, naming the column that holds the units' keys",
+            )
+        reasons, spans = self._illustrative(decl.illustrative)
+        if loader is None or decl.key is None:
+            return None
+        return DataTableSpec(
+            name=decl.name.text,
+            title=decl.title or decl.name.text,
+            loader=loader,
+            span=decl.name.span,
+            illustrative=reasons,
+            illustrative_spans=spans,
+            key=decl.key.text,
+            key_span=decl.key.span,
+        )
+
     def check_pairs(self, decl: ast.PairsDecl) -> PairsSpec | None:
         self.declare(decl.name, "pairs table")
         self.repeats(decl)
@@ -670,7 +710,7 @@ class Checker:
     def _scan_expr(self, expr, decls, units, pairs) -> dict:
         """Resolve names in an expression; collect dependencies and columns."""
         found = {"depends": [], "columns": [], "pair_tables": []}
-        tables = ([units.name] if units else []) + list(pairs)
+        tables = ([units.name] if units else []) + list(self.tables) + list(pairs)
 
         def visit(node, inside_partner: bool):
             if isinstance(node, ast.NameRef):
@@ -1036,12 +1076,13 @@ class Checker:
             elif setting.kind in ("reference", "reference_scores"):
                 column = setting.column
                 what = "ranks" if setting.kind == "reference" else "scores"
-                if units is not None and column.table.text != units.name:
+                unit_tables = {units.name if units else "", *self.tables}
+                if column.table.text not in unit_tables:
                     self.err(
                         "E232",
-                        f"reference {what} must be a column of the units table",
+                        f"reference {what} must be a column of the units table or of a data table",
                         column.table.span,
-                        help=f"write `{units.name}.COLUMN`",
+                        help=f"write `{units.name if units else 'units'}.COLUMN`",
                     )
                 elif setting.kind == "reference":
                     reference = column
@@ -1054,6 +1095,13 @@ class Checker:
             elif setting.kind == "pathways":
                 self.err(
                     "E233", "`pathways` belongs at the top of the `framework` block", setting.span
+                )
+            elif setting.kind == "misplaced":
+                self.err(
+                    "E235",
+                    "`from` and `columns` belong at the top of the `framework` block",
+                    setting.span,
+                    help="a framework read from a metadata table is given as a whole",
                 )
         if not decl.has_body and not is_root:
             # a leaf: an indicator by name

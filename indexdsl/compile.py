@@ -56,7 +56,7 @@ class Graph:
 
 def _illustrative_indicators(model: IndexModel) -> frozenset[str]:
     flagged: dict[str, set[str]] = {model.units.name: set(model.units.illustrative)}
-    for name, spec in model.pairs.items():
+    for name, spec in [*model.pairs.items(), *model.tables.items()]:
         flagged[name] = set(spec.illustrative)
     out: set[str] = set()
     # model.indicators is in dependency order, so a dependency is decided before its user

@@ -190,6 +190,7 @@ class DataChecker:
         units_spec = model.units
         units = self.load(units_spec)
         pair_tables = {name: self.load(spec) for name, spec in model.pairs.items()}
+        data_tables = {name: self.load(spec) for name, spec in model.tables.items()}
         if units is None:
             return None
         units = self.exclude(units, units_spec.exclude)
@@ -237,31 +238,51 @@ class DataChecker:
                 pair = self._pairs(model.pairs[name], table, positions)
                 if pair is not None:
                     pairs[name] = pair
+        # for each unit, its row in each table (-1: the table has no row for it)
+        aligned = {units_spec.name: (units, np.arange(len(units.rows)))}
+        for name, table in data_tables.items():
+            if table is not None and key_index is not None:
+                aligned[name] = (table, self._join(model.tables[name], table, positions))
+
+        def per_unit(ref) -> tuple[np.ndarray, Table] | None:
+            """A column of the units table or of a data table, one value per unit."""
+            if ref.table.text not in aligned:
+                return None
+            table, rows = aligned[ref.table.text]
+            values = self.numeric(table, ref.column.text, ref.column.span)
+            if values is None:
+                return None
+            out = np.full(len(units.rows), np.nan)
+            present = rows >= 0
+            out[present] = values[rows[present]]
+            return out, table
+
         columns: dict[tuple[str, str], np.ndarray] = {}
         for indicator in model.indicators.values():
             for ref in indicator.columns:
                 table_name, column = ref.table.text, ref.column.text
                 if (table_name, column) in columns:
                     continue
-                table = units if table_name == units_spec.name else pair_tables.get(table_name)
-                if table is None:
-                    continue
-                values = self.numeric(table, column, ref.column.span)
+                if table_name in pair_tables:
+                    table = pair_tables[table_name]
+                    values = None if table is None else self.numeric(table, column, ref.column.span)
+                else:
+                    found = per_unit(ref)
+                    values = None if found is None else found[0]
                 if values is not None:
                     columns[(table_name, column)] = values
         references = {}
-        for node in model.nodes():
-            if node.reference is not None:
-                values = self.numeric(units, node.reference.column.text, node.reference.column.span)
-                if values is not None:
-                    references[node.name] = values
         reference_scores = {}
         for node in model.nodes():
+            if node.reference is not None:
+                found = per_unit(node.reference)
+                if found is not None:
+                    references[node.name] = found[0]
             if node.reference_scores is not None:
-                column = node.reference_scores.column
-                values = self.numeric(units, column.text, column.span)
-                if values is not None:
-                    reference_scores[node.name] = (values, _decimals(units.cells(column.text)))
+                found = per_unit(node.reference_scores)
+                if found is not None:
+                    cells = found[1].cells(node.reference_scores.column.text)
+                    reference_scores[node.name] = (found[0], _decimals(cells))
         if any(d.is_error for d in self.diagnostics):
             return None
         return Dataset(
@@ -275,6 +296,33 @@ class DataChecker:
             reference_scores=reference_scores,
             files=self.files,
         )
+
+    def _join(self, spec, table: Table, positions: dict[str, int]) -> np.ndarray:
+        """For each unit, the row of a data table with its key (-1 where none).
+
+        Rows for keys that are not units of the index are ignored: a data table often
+        covers more units (all countries) than the index ranks."""
+        unit_rows = np.full(len(positions), -1, dtype=np.int64)
+        index = self._column(table, spec.key, spec.key_span, "key column")
+        if index is None:
+            return unit_rows
+        seen: dict[str, int] = {}
+        for r, row in enumerate(table.rows):
+            key = row[index]
+            if key in seen:
+                self.err(
+                    "E305",
+                    f"key `{key}` appears twice in table `{spec.name}`",
+                    _cell_span(table, r, index),
+                    secondary=(Label(_cell_span(table, seen[key], index), "first row"),),
+                    help="keys must be unique; remove or merge one of the rows",
+                )
+                continue
+            seen[key] = r
+        for key, position in positions.items():
+            if key in seen:
+                unit_rows[position] = seen[key]
+        return unit_rows
 
     def _pairs(self, spec: PairsSpec, table: Table, positions: dict[str, int]) -> PairData | None:
         ia = self._column(table, spec.between[0], spec.between_spans[0], "first unit column")

@@ -46,6 +46,14 @@ class UnitsSpec(TableSpec):
 
 
 @attrs.frozen
+class DataTableSpec(TableSpec):
+    """A table of more values per unit, joined on ``key``."""
+
+    key: str = ""
+    key_span: Span | None = None
+
+
+@attrs.frozen
 class PairsSpec(TableSpec):
     between: tuple[str, str] = ("", "")
     between_spans: tuple[Span | None, Span | None] = (None, None)
@@ -101,6 +109,7 @@ class IndexModel:
     meta: IndexMeta
     units: UnitsSpec
     pairs: dict[str, PairsSpec]
+    tables: dict[str, DataTableSpec]
     indicators: dict[str, Indicator]
     root: Node
     pathways: str | None = None

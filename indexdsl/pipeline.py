@@ -16,6 +16,7 @@ from indexdsl.compile import Graph, compile_model
 from indexdsl.data import Dataset, load_data
 from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, Span, error
 from indexdsl.evaluate import Result, evaluate
+from indexdsl.metadata import expand_framework_table
 from indexdsl.model import IndexModel
 from indexdsl.plugins import Registry, load_registry
 from indexdsl.syntax import ast, parse
@@ -83,6 +84,9 @@ def check_file(
     if session.registry is None:
         session.registry = load_registry()
     values = parameter_values(tree, parameters)
+    tree, expanded = expand_framework_table(tree, path.parent, session.registry, session.sources)
+    if any(d.is_error for d in expanded):
+        raise DiagnosticError([d for d in expanded if d.is_error])
     model, diagnostics = check(tree, session.registry, values)
     session.warnings.extend(d for d in diagnostics if not d.is_error)
     if model is None or any(d.is_error for d in diagnostics):

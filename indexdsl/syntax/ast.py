@@ -160,6 +160,19 @@ class UnitsDecl:
 
 
 @attrs.frozen
+class TableDecl:
+    """Another table of values per unit, joined to the units on its key column."""
+
+    name: Name
+    title: str | None
+    source: Component | None = None
+    key: Name | None = None
+    illustrative: tuple[Illustrative, ...] = ()
+    repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
+    span: Span | None = _span
+
+
+@attrs.frozen
 class PairsDecl:
     name: Name
     title: str | None
@@ -208,8 +221,13 @@ class NodeDecl:
 
 @attrs.frozen
 class FrameworkDecl:
+    """The hierarchy; written out in the file, or read from a metadata table (``from``)
+    whose ``columns`` say which column holds the code, parent, weight …"""
+
     settings: tuple[Setting, ...] = ()
     children: tuple[NodeDecl, ...] = ()
+    source: Component | None = None
+    columns: tuple[tuple[Name, Name], ...] = ()
     span: Span | None = _span
 
 
@@ -224,7 +242,14 @@ class ParameterDecl:
 
 
 Declaration = (
-    ParameterDecl | IndexDecl | DefaultsDecl | UnitsDecl | PairsDecl | IndicatorDecl | FrameworkDecl
+    ParameterDecl
+    | TableDecl
+    | IndexDecl
+    | DefaultsDecl
+    | UnitsDecl
+    | PairsDecl
+    | IndicatorDecl
+    | FrameworkDecl
 )
 
 

@@ -290,6 +290,20 @@ class ToAst(Transformer):
         )
 
     @v_args(meta=True)
+    def table_decl(self, meta, children):
+        name, title, *items = children
+        f = self._collect(items)
+        return ast.TableDecl(
+            self._name(name),
+            self._title(title),
+            source=f.get("source"),
+            key=f.get("key"),
+            illustrative=tuple(f["illustrative"]),
+            repeated=tuple(f["repeated"]),
+            span=self._span(meta),
+        )
+
+    @v_args(meta=True)
     def pairs_decl(self, meta, children):
         name, title, *items = children
         f = self._collect(items)
@@ -355,7 +369,7 @@ class ToAst(Transformer):
     def child(self, meta, children):
         name, title, weight, body = children
         has_body = body is not None
-        body = body or []
+        body = [self._misplaced(b) if isinstance(b, tuple) else b for b in body or []]
         return ast.NodeDecl(
             self._name(name),
             self._title(title),
@@ -369,11 +383,30 @@ class ToAst(Transformer):
     def body(self, children):
         return list(children)
 
+    @staticmethod
+    def _misplaced(item) -> ast.Setting:
+        """`from`/`columns` inside a nested node: kept as a setting for the checker to
+        report (they only make sense at the top of the framework)."""
+        kind, value = item
+        if kind == "source":
+            return ast.Setting("misplaced", component=value, span=value.span)
+        return ast.Setting("misplaced", target=value[0][0], span=value[0][0].span)
+
+    def column_map(self, children):
+        return (self._name(children[0]), self._name(children[1]))
+
+    def columns(self, children):
+        return ("columns", tuple(children))
+
     @v_args(meta=True)
     def framework_decl(self, meta, children):
+        sources = [c[1] for c in children if isinstance(c, tuple) and c[0] == "source"]
+        columns = [m for c in children if isinstance(c, tuple) and c[0] == "columns" for m in c[1]]
         return ast.FrameworkDecl(
             settings=tuple(c for c in children if isinstance(c, ast.Setting)),
             children=tuple(c for c in children if isinstance(c, ast.NodeDecl)),
+            source=sources[0] if sources else None,
+            columns=tuple(columns),
             span=self._span(meta),
         )
 

@@ -1,0 +1,336 @@
+"""A framework read from a metadata table, expanded into the declarations the text
+would have had.
+
+COINr users keep an index's structure in a table (``iMeta``): one row per indicator
+and per aggregate, with its code, name, parent, weight and direction.  ``framework {
+from csv("iMeta.csv") }`` reads such a table; this module turns its rows into
+:class:`~indexdsl.syntax.ast.NodeDecl` and :class:`~indexdsl.syntax.ast.IndicatorDecl`
+values whose spans point at the table's cells, so everything after it (checks,
+diagnostics, evaluation) treats the table exactly like text.
+
+Conventions (COINr's): weights in a table are *relative*: each node's children are
+rescaled to sum to one, so ``1, 1, 1`` means thirds.  Direction is ``1`` (higher is
+better) or ``-1`` (lower is better).  Rows whose type is neither indicator nor
+aggregate (groups, denominators) are skipped.  An indicator already declared in the
+text keeps its text definition (to denominate it, say); the others read the column of
+the units table with the same code.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import attrs
+
+from indexdsl.components import DataError, Table
+from indexdsl.data import _cell_span
+from indexdsl.diagnostics import Diagnostic, Label, PluginError, SourceMap, Span, error, suggest
+from indexdsl.plugins import Registry
+from indexdsl.syntax import ast
+
+#: role -> column name in COINr's iMeta format (the defaults of `columns`)
+DEFAULT_COLUMNS = {
+    "code": "iCode",
+    "title": "iName",
+    "parent": "Parent",
+    "weight": "Weight",
+    "direction": "Direction",
+    "type": "Type",
+}
+REQUIRED = ("code", "parent")
+LEAF_TYPES = {"indicator"}
+NODE_TYPES = {"aggregate"}
+MISSING = {"", "na", "n/a", "null", "none"}
+
+
+class _Expander:
+    def __init__(self, framework: ast.FrameworkDecl, table: Table, units: str | None):
+        self.framework = framework
+        self.table = table
+        self.units = units
+        self.diagnostics: list[Diagnostic] = []
+
+    def err(self, code: str, message: str, span: Span | None, **kw) -> None:
+        self.diagnostics.append(error(code, message, span, **kw))
+
+    def columns(self) -> dict[str, int | None]:
+        mapping = dict(DEFAULT_COLUMNS)
+        spans: dict[str, Span | None] = {}
+        for role, column in self.framework.columns:
+            if role.text not in DEFAULT_COLUMNS:
+                hints = suggest(role.text, DEFAULT_COLUMNS)
+                self.err(
+                    "E501",
+                    f"`columns` has no role `{role.text}`",
+                    role.span,
+                    help=f"did you mean `{hints[0]}`?"
+                    if hints
+                    else f"roles: {', '.join(DEFAULT_COLUMNS)}",
+                )
+                continue
+            mapping[role.text] = column.text
+            spans[role.text] = column.span
+        found: dict[str, int | None] = {}
+        for role, column in mapping.items():
+            if column in self.table.columns:
+                found[role] = self.table.columns.index(column)
+            elif role in REQUIRED or role in spans:
+                hints = suggest(column, self.table.columns)
+                self.err(
+                    "E502",
+                    f"the metadata table has no column `{column}` for the {role}",
+                    spans.get(role)
+                    or (self.framework.source.span if self.framework.source else None),
+                    help=(f"did you mean `{hints[0]}`? " if hints else "")
+                    + f"name it with `columns {role} = COLUMN`",
+                    notes=(f"columns of `{self.table.path}`: {', '.join(self.table.columns)}",),
+                )
+                found[role] = None
+            else:
+                found[role] = None
+        return found
+
+    def cell(self, row: int, index: int | None) -> str:
+        return "" if index is None else self.table.rows[row][index]
+
+    def span(self, row: int, index: int | None) -> Span:
+        if index is None:
+            line = self.table.line_numbers[row]
+            return Span.point(self.table.path, line, 1)
+        return _cell_span(self.table, row, index)
+
+    def expand(
+        self, declared: set[str]
+    ) -> tuple[tuple[ast.NodeDecl, ...], list[ast.IndicatorDecl]]:
+        cols = self.columns()
+        if cols["code"] is None or cols["parent"] is None:
+            return (), []
+        rows: dict[str, int] = {}
+        self.rows = rows
+        children: dict[str, list[str]] = {}
+        roots: list[str] = []
+        for r in range(len(self.table.rows)):
+            kind = self.cell(r, cols["type"]).strip().lower()
+            if cols["type"] is not None and kind not in LEAF_TYPES | NODE_TYPES:
+                continue  # groups, denominators …
+            code = self.cell(r, cols["code"])
+            if not code:
+                self.err("E503", "a row of the metadata table has no code", self.span(r, None))
+                continue
+            if code in rows:
+                self.err(
+                    "E504",
+                    f"code `{code}` appears twice in the metadata table",
+                    self.span(r, cols["code"]),
+                    secondary=(Label(self.span(rows[code], cols["code"]), "first row"),),
+                )
+                continue
+            rows[code] = r
+            parent = self.cell(r, cols["parent"])
+            if parent.lower() in MISSING:
+                roots.append(code)
+            else:
+                children.setdefault(parent, []).append(code)
+        for parent, kids in children.items():
+            if parent not in rows:
+                r = rows[kids[0]]
+                hints = suggest(parent, rows)
+                self.err(
+                    "E505",
+                    f"parent `{parent}` of `{kids[0]}` is not a code of the metadata table",
+                    self.span(r, cols["parent"]),
+                    help=f"did you mean `{hints[0]}`?" if hints else None,
+                )
+        if len(roots) != 1:
+            spans = [self.span(rows[c], cols["parent"]) for c in roots]
+            self.err(
+                "E506",
+                "the metadata table must have exactly one row without a parent (the index), "
+                f"found {len(roots)}",
+                spans[0]
+                if spans
+                else (self.framework.source.span if self.framework.source else None),
+                secondary=tuple(Label(s, "also without a parent") for s in spans[1:]),
+                help="give every row but the index's a parent",
+            )
+            return (), []
+        indicators: list[ast.IndicatorDecl] = []
+        on_path: set[str] = set()
+
+        def node(code: str) -> ast.NodeDecl | None:
+            r = rows[code]
+            if code in on_path:
+                self.err(
+                    "E507",
+                    f"the parents in the metadata table form a cycle through `{code}`",
+                    self.span(r, cols["parent"]),
+                    help="every chain of parents must end at the index",
+                )
+                return None
+            kind = self.cell(r, cols["type"]).strip().lower()
+            kids = children.get(code, [])
+            is_leaf = kind in LEAF_TYPES if cols["type"] is not None else not kids
+            title = self.cell(r, cols["title"]) or None
+            if is_leaf:
+                if kids:
+                    self.err(
+                        "E508",
+                        f"indicator `{code}` is the parent of other rows",
+                        self.span(r, cols["code"]),
+                        help="only aggregates can have children",
+                    )
+                if code not in declared:
+                    indicators.append(self.indicator(code, r, title, cols))
+                return ast.NodeDecl(
+                    ast.Name(code, span=self.span(r, cols["code"])),
+                    None,
+                    None,
+                    span=self.span(r, cols["code"]),
+                )
+            if not kids:
+                self.err(
+                    "E509",
+                    f"aggregate `{code}` has no children in the metadata table",
+                    self.span(r, cols["code"]),
+                    help="remove the row, or give it indicators",
+                )
+                return None
+            on_path.add(code)
+            built = [node(k) for k in kids]
+            on_path.discard(code)
+            if any(b is None for b in built):
+                return None
+            weighted = self.weights(kids, cols)
+            built = [attrs.evolve(b, weight=w) for b, w in zip(built, weighted, strict=True)]
+            return ast.NodeDecl(
+                ast.Name(code, span=self.span(r, cols["code"])),
+                title,
+                None,
+                children=tuple(built),
+                has_body=True,
+                span=self.span(r, cols["code"]),
+            )
+
+        root = node(roots[0])
+        if root is None:
+            return (), indicators
+        unreachable = set(rows) - {n for n in _codes(root)}
+        for code in sorted(unreachable, key=lambda c: rows[c])[:5]:
+            self.err(
+                "E507",
+                f"`{code}` is not connected to the index through its parents",
+                self.span(rows[code], cols["parent"]),
+                help="every chain of parents must end at the index",
+            )
+        return root.children, indicators
+
+    def weights(self, kids: list[str], cols) -> list[ast.Weight]:
+        values: list[Fraction] = []
+        for code in kids:
+            r = self.rows[code]
+            text = self.cell(r, cols["weight"]) if cols["weight"] is not None else "1"
+            try:
+                value = Fraction(text) if text.lower() not in MISSING else Fraction(1)
+            except ValueError:
+                self.err(
+                    "E510",
+                    f"weight `{text}` of `{code}` is not a number",
+                    self.span(r, cols["weight"]),
+                )
+                value = Fraction(1)
+            if value < 0:
+                self.err("E510", f"weight of `{code}` is negative", self.span(r, cols["weight"]))
+                value = Fraction(0)
+            values.append(value)
+        total = sum(values) or Fraction(1)
+        return [
+            ast.Weight(v / total, f"{v}/{total}" if total != 1 else str(v), Fraction(0))
+            for v in values
+        ]
+
+    def indicator(self, code: str, r: int, title: str | None, cols) -> ast.IndicatorDecl:
+        span = self.span(r, cols["code"])
+        text = self.cell(r, cols["direction"]).strip().lower()
+        direction = None
+        if text in ("-1", "-1.0", "lower"):
+            direction = "lower"
+        elif text not in ("", "1", "1.0", "higher", "na"):
+            self.err(
+                "E511",
+                f"direction `{text}` of `{code}` must be 1 (higher is better) or -1",
+                self.span(r, cols["direction"]),
+            )
+        expr = ast.ColumnRef(
+            ast.Name(self.units or "", span=span), ast.Name(code, span=span), span=span
+        )
+        return ast.IndicatorDecl(
+            ast.Name(code, span=span), title, expr, direction=direction, span=span
+        )
+
+
+def _codes(node: ast.NodeDecl):
+    yield node.name.text
+    for child in node.children:
+        yield from _codes(child)
+
+
+def expand_framework_table(
+    tree: ast.IndexFile, base: Path, registry: Registry, sources: SourceMap
+) -> tuple[ast.IndexFile, list[Diagnostic]]:
+    """Replace a table-backed framework by the declarations it stands for."""
+    frameworks = [d for d in tree.declarations if isinstance(d, ast.FrameworkDecl)]
+    if not frameworks or frameworks[0].source is None:
+        return tree, []
+    framework = frameworks[0]
+    diagnostics: list[Diagnostic] = []
+    if framework.children:
+        diagnostics.append(
+            error(
+                "E500",
+                "a framework read from a metadata table cannot also list children",
+                framework.children[0].name.span,
+                secondary=(Label(framework.source.span, "the hierarchy comes from here"),),
+                help="remove the children, or remove `from` and write the hierarchy out",
+            )
+        )
+        return tree, diagnostics
+    provided = registry.get("loader", framework.source.name.text)
+    if provided is None:
+        return tree, []  # the checker reports the unknown loader
+    try:
+        loader = provided.cls(
+            **{
+                p.name: a.value
+                for p, a in zip(provided.cls.params, framework.source.args, strict=False)
+            },
+            **{k.text: v.value for k, v in framework.source.kwargs},
+        )
+        table = loader.load(base)
+    except DataError as exc:
+        if exc.text:
+            sources.add(exc.file, exc.text)
+        where = Span.point(exc.file, exc.line, exc.col) if exc.line else framework.source.span
+        return tree, [error("E301", exc.message, where, help=exc.help)]
+    except TypeError as exc:
+        return tree, [
+            error("E214", f"cannot read the metadata table: {exc}", framework.source.span)
+        ]
+    except Exception as exc:
+        raise PluginError(
+            error(
+                "E901",
+                f"loader `{provided.cls.name}` (plugin `{provided.plugin}`) failed: "
+                f"{type(exc).__name__}: {exc}",
+                framework.source.span,
+            )
+        ) from None
+    sources.add(table.path, table.text)
+    units = next((d.name.text for d in tree.declarations if isinstance(d, ast.UnitsDecl)), None)
+    declared = {d.name.text for d in tree.declarations if isinstance(d, ast.IndicatorDecl)}
+    expander = _Expander(framework, table, units)
+    children, indicators = expander.expand(declared)
+    expanded = attrs.evolve(framework, children=children, source=None, columns=())
+    declarations = [expanded if d is framework else d for d in tree.declarations]
+    declarations[declarations.index(expanded) : declarations.index(expanded)] = indicators
+    return attrs.evolve(tree, declarations=tuple(declarations)), expander.diagnostics
