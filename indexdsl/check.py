@@ -1202,6 +1202,7 @@ class Checker:
             aggregator_span=aggregator_span,
             missing=settings["missing"][0],
             reference=reference,
+            reference_scores=reference_scores,
             depth=depth,
         )
 
