@@ -22,7 +22,7 @@ class MinMaxNormaliser(Normaliser):
         Param("high", float, 100.0, "score of the best unit"),
     )
 
-    def normalise(self, x):
+    def normalise(self, x, context=None):
         if _all_missing(x):
             raise ComponentValueError("every value is missing")
         lo = np.nanmin(x, axis=-1, keepdims=True)
@@ -45,7 +45,7 @@ class ZScoreNormaliser(Normaliser):
         Param("sd", float, 1.0, "standard deviation of the scores"),
     )
 
-    def normalise(self, x):
+    def normalise(self, x, context=None):
         if _all_missing(x):
             raise ComponentValueError("every value is missing")
         mu = np.nanmean(x, axis=-1, keepdims=True)
@@ -62,7 +62,7 @@ class RankNormaliser(Normaliser):
     name = "rank"
     summary = "replace values by their rank, 1 for the lowest (ties share the average rank)"
 
-    def normalise(self, x):
+    def normalise(self, x, context=None):
         missing = np.isnan(x)
         filled = np.where(missing, np.inf, x)
         order = np.argsort(filled, axis=-1, kind="stable")
