@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--format", choices=("text", "json"), default="text", help="how to print problems"
     )
+    fmt = sub.add_parser("fmt", help="print an index file in the canonical layout")
+    fmt.add_argument("file", type=Path)
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="rewrite the file in place")
+    mode.add_argument(
+        "--check", action="store_true", help="exit 1 if the file is not formatted; change nothing"
+    )
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -188,6 +195,33 @@ def cmd_check(args, session) -> int:
     return EXIT_OK
 
 
+def cmd_fmt(args, session) -> int:
+    from indexdsl.pipeline import read_text
+    from indexdsl.syntax.formatter import format_text
+
+    text, shown = read_text(args.file, session)
+    formatted = format_text(text, shown)
+    if args.check:
+        if formatted != text:
+            print(f"{shown}: not formatted (run `indexdsl fmt --write {shown}`)", file=sys.stderr)
+            return EXIT_INVALID
+        return EXIT_OK
+    if args.write:
+        if formatted != text:
+            import os
+            import tempfile
+
+            folder = args.file.resolve().parent
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=folder, delete=False, suffix=".idx.tmp"
+            ) as handle:
+                handle.write(formatted)
+            os.replace(handle.name, args.file)
+        return EXIT_OK
+    sys.stdout.write(formatted)
+    return EXIT_OK
+
+
 def cmd_plugins(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -220,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
     from indexdsl.pipeline import Session
 
-    handler = {"run": cmd_run, "check": cmd_check, "plugins": cmd_plugins}[args.command]
+    handler = {"run": cmd_run, "check": cmd_check, "fmt": cmd_fmt, "plugins": cmd_plugins}[
+        args.command
+    ]
     session = Session()
     try:
         return handler(args, session)

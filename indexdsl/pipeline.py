@@ -39,6 +39,12 @@ def _shown(path: Path) -> str:
 
 
 def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
+    text, shown = read_text(path, session)
+    return parse(text, shown), shown
+
+
+def read_text(path: Path, session: Session) -> tuple[str, str]:
+    """An index file's text and the path to show, or a diagnostic saying why not."""
     shown = _shown(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -73,7 +79,7 @@ def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
             [error("E010", f"cannot read `{shown}`: {exc.strerror}", None)]
         ) from None
     session.sources.add(shown, text)
-    return parse(text, shown), shown
+    return text, shown
 
 
 def check_file(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
+import attrs
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -34,6 +35,19 @@ _FRIENDLY = {
 }
 
 
+@attrs.frozen
+class Comment:
+    """A `#` comment: where it is, and whether code precedes it on its line."""
+
+    line: int
+    column: int
+    text: str
+    own_line: bool
+
+
+_comments: list[lark.Token] = []  # filled by the lexer while `parse_with_comments` runs
+
+
 @functools.cache
 def _parser() -> lark.Lark:
     grammar = resources.files("indexdsl.syntax").joinpath("grammar.lark").read_text("utf-8")
@@ -44,6 +58,7 @@ def _parser() -> lark.Lark:
         maybe_placeholders=True,
         start="start",
         cache=True,  # lark keys the cached tables by the grammar's hash, in the temp folder
+        lexer_callbacks={"COMMENT": _comments.append},
     )
 
 
@@ -157,3 +172,23 @@ def parse(text: str, file: str = "<string>") -> ast.IndexFile:
         ) from None
     declarations = ToAst(file).transform(tree)
     return ast.IndexFile(tuple(declarations), path=file)
+
+
+def parse_with_comments(text: str, file: str = "<string>") -> tuple[ast.IndexFile, list[Comment]]:
+    """Parse, and return the comments too (the formatter keeps them)."""
+    _comments.clear()
+    try:
+        tree = parse(text, file)
+        lines = text.splitlines()
+        comments = [
+            Comment(
+                token.line,
+                token.column,
+                str(token).rstrip(),
+                not lines[token.line - 1][: token.column - 1].strip(),
+            )
+            for token in _comments
+        ]
+    finally:
+        _comments.clear()
+    return tree, comments
