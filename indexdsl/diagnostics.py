@@ -119,6 +119,17 @@ class PluginError(IndexdslError):
         super().__init__(diagnostic.message)
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as the parser and the CSV reader count them: split at newlines only.
+
+    ``str.splitlines`` also splits at form feeds and other separators, which would put
+    every line after one in the wrong place."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 class SourceMap:
     """Texts of every file a diagnostic may point into, keyed by the path shown to users."""
 
@@ -126,7 +137,7 @@ class SourceMap:
         self._texts: dict[str, list[str]] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._texts[file] = text.splitlines()
+        self._texts[file] = split_lines(text)
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from indexdsl.diagnostics import split_lines
 from indexdsl.syntax import ast
 from indexdsl.syntax.parser import Comment, parse_with_comments
 
@@ -309,7 +310,7 @@ def format_tree(
     indicators (or parameters) are kept, so that groups stay visible."""
     writer = _Writer()
     previous = None
-    source_lines = source.splitlines()
+    source_lines = split_lines(source)
     for decl in tree.declarations:
         single = isinstance(decl, ast.IndicatorDecl | ast.ParameterDecl)
         grouped = single and type(previous) is type(decl)

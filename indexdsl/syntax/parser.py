@@ -15,7 +15,7 @@ import attrs
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from indexdsl.diagnostics import DiagnosticError, Span, error
+from indexdsl.diagnostics import DiagnosticError, Span, error, split_lines
 from indexdsl.syntax import ast
 from indexdsl.syntax.transformer import ToAst
 
@@ -86,7 +86,7 @@ def _expected_list(expected: set[str]) -> str:
 
 
 def _end_of_text(file: str, text: str) -> Span:
-    lines = text.splitlines() or [""]
+    lines = split_lines(text) or [""]
     # place the caret just after the last non-blank character
     for number in range(len(lines), 0, -1):
         stripped = lines[number - 1].rstrip()
@@ -179,7 +179,7 @@ def parse_with_comments(text: str, file: str = "<string>") -> tuple[ast.IndexFil
     _comments.clear()
     try:
         tree = parse(text, file)
-        lines = text.splitlines()
+        lines = split_lines(text)
         comments = [
             Comment(
                 token.line,

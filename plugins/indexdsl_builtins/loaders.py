@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from indexdsl.components import DataError, Loader, Param, Table
+from indexdsl.diagnostics import split_lines
 from indexdsl.hookspecs import hookimpl
 
 
@@ -83,7 +84,7 @@ class CsvLoader(Loader):
             ) from None
         if text.startswith("\ufeff"):
             text = text[1:]
-        raw_lines = text.splitlines()
+        raw_lines = split_lines(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         header: list[str] | None = None
         rows, numbers, offsets = [], [], []
