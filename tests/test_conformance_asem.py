@@ -17,8 +17,18 @@ from indexdsl.pipeline import run_file
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "indices" / "asem.idx"
 PUBLISHED = ROOT / "indices" / "data" / "asem" / "ASEM_simple_index_scores_ranks.csv"
-LEVELS = ["Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ", "Social",
-          "SusEcFin", "Conn", "Sust"]
+LEVELS = [
+    "Physical",
+    "ConEcFin",
+    "Political",
+    "Instit",
+    "P2P",
+    "Environ",
+    "Social",
+    "SusEcFin",
+    "Conn",
+    "Sust",
+]
 
 
 @pytest.fixture(scope="module")

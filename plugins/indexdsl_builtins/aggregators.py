@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexdsl.components import Aggregator, ComponentValueError
+from indexdsl.components import Aggregator, ComponentValueError, Param
 from indexdsl.hookspecs import hookimpl
 
 
@@ -32,9 +32,26 @@ class ArithmeticMeanAggregator(Aggregator):
 class GeometricMeanAggregator(Aggregator):
     name = "geometric"
     summary = "weighted geometric mean (partial compensation); needs positive scores"
+    params = (
+        Param(
+            "nonpositive",
+            str,
+            "error",
+            'a zero or negative child score: "error" stops the run, "missing" leaves that '
+            "unit without a score (UNDP publishes no HDI where a dimension index is 0)",
+        ),
+    )
 
     def aggregate(self, values, weights):
+        if self.nonpositive not in ("error", "missing"):
+            raise ComponentValueError(
+                f'`nonpositive` must be "error" or "missing", not "{self.nonpositive}"'
+            )
         bad = values <= 0
+        if self.nonpositive == "missing":
+            values = np.where(bad.any(axis=-1, keepdims=True), np.nan, values)
+            out = self._mean(values, weights)
+            return np.where(bad.any(axis=-1), np.nan, out)
         if np.any(bad):
             units = tuple(int(u) for u in np.unique(np.nonzero(bad)[-2]))
             raise ComponentValueError(
@@ -43,6 +60,10 @@ class GeometricMeanAggregator(Aggregator):
                 "or use `aggregate arithmetic`",
                 units=units,
             )
+        return self._mean(values, weights)
+
+    @staticmethod
+    def _mean(values, weights):
         w = _available_weights(values, weights)
         logs = np.where(np.isnan(values), 0.0, np.log(np.where(np.isnan(values), 1.0, values)))
         out = np.exp(np.sum(logs * np.nan_to_num(w), axis=-1))

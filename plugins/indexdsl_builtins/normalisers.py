@@ -83,6 +83,36 @@ class RankNormaliser(Normaliser):
         return np.where(missing, np.nan, ranks), {}
 
 
+class GoalpostsNormaliser(Normaliser):
+    """Fixed goalposts in the indicator's own units (UNDP's HDI, for instance), so that
+    scores are comparable across editions.  Values beyond the goalposts are capped
+    (``truncate = 1``, the default) and the fitted state says how many were."""
+
+    name = "goalposts"
+    summary = "rescale between fixed goalposts in the indicator's units; cap values beyond them"
+    raw_units = True
+    params = (
+        Param("low", float, doc="the worst value (scores 0)"),
+        Param("high", float, doc="the best value (scores `scale`)"),
+        Param("scale", float, 1.0, "score of a unit at the best goalpost"),
+        Param("truncate", float, 1.0, "1: cap scores to [0, scale]; 0: let them run beyond"),
+    )
+
+    def normalise(self, x, context=None):
+        if self.high == self.low:
+            raise ComponentValueError(
+                "the goalposts are equal", help="give two different goalposts: low and high"
+            )
+        higher_is_better = context.higher_is_better if context is not None else True
+        worst, best = (self.low, self.high) if higher_is_better else (self.high, self.low)
+        y = (x - worst) / (best - worst)
+        below = np.sum(y < 0, axis=-1)
+        above = np.sum(y > 1, axis=-1)
+        if self.truncate:
+            y = np.clip(y, 0.0, 1.0)
+        return y * self.scale, {"capped_low": below, "capped_high": above}
+
+
 @hookimpl
 def indexdsl_register_normalisers():
-    return [MinMaxNormaliser, ZScoreNormaliser, RankNormaliser]
+    return [MinMaxNormaliser, ZScoreNormaliser, RankNormaliser, GoalpostsNormaliser]
