@@ -58,7 +58,7 @@ class Dataset:
         return len(self.keys)
 
 
-def _cell_span(table: Table, row: int, column: int) -> Span:
+def cell_span(table: Table, row: int, column: int) -> Span:
     line = table.line_numbers[row]
     offsets = table.column_offsets[row] if table.column_offsets else ()
     col = offsets[column] if column < len(offsets) else 1
@@ -170,7 +170,7 @@ class DataChecker:
             self.err(
                 "E303",
                 f"`{table.rows[r][index]}` in column `{name}` is not a number",
-                _cell_span(table, r, index),
+                cell_span(table, r, index),
                 label="expected a number",
                 secondary=(Label(span, "the column is used here"),) if span else (),
                 help="write numbers with a dot for decimals and no thousands separators; "
@@ -204,7 +204,7 @@ class DataChecker:
                     self.err(
                         "E304",
                         "a unit has an empty key",
-                        _cell_span(units, r, key_index),
+                        cell_span(units, r, key_index),
                         help="every row of the units table needs a key",
                     )
                 elif key in positions:
@@ -212,9 +212,9 @@ class DataChecker:
                     self.err(
                         "E305",
                         f"unit key `{key}` appears twice",
-                        _cell_span(units, r, key_index),
+                        cell_span(units, r, key_index),
                         label="second row with this key",
-                        secondary=(Label(_cell_span(units, first, key_index), "first row"),),
+                        secondary=(Label(cell_span(units, first, key_index), "first row"),),
                         help="keys must be unique; remove or rename one of the rows",
                     )
                 else:
@@ -313,8 +313,8 @@ class DataChecker:
                 self.err(
                     "E305",
                     f"key `{key}` appears twice in table `{spec.name}`",
-                    _cell_span(table, r, index),
-                    secondary=(Label(_cell_span(table, seen[key], index), "first row"),),
+                    cell_span(table, r, index),
+                    secondary=(Label(cell_span(table, seen[key], index), "first row"),),
                     help="keys must be unique; remove or merge one of the rows",
                 )
                 continue
@@ -347,7 +347,7 @@ class DataChecker:
                     self.err(
                         "E306",
                         f"pair row names `{key}`, which is not a unit of `{self.model.units.name}`",
-                        _cell_span(table, r, ci),
+                        cell_span(table, r, ci),
                         label="unknown unit",
                         help=f"did you mean `{hints[0]}`?"
                         if hints
@@ -360,7 +360,7 @@ class DataChecker:
                 self.err(
                     "E307",
                     f"pair row links `{row[ia]}` with itself",
-                    _cell_span(table, r, ia),
+                    cell_span(table, r, ia),
                     help="remove the row",
                 )
                 continue
@@ -372,8 +372,8 @@ class DataChecker:
                     "E308",
                     f"the pair `{row[ia]}`–`{row[ib]}` appears twice"
                     + ("" if spec.directed else " (pairs are undirected)"),
-                    _cell_span(table, r, ia),
-                    secondary=(Label(_cell_span(table, seen[pair], ia), "first row"),),
+                    cell_span(table, r, ia),
+                    secondary=(Label(cell_span(table, seen[pair], ia), "first row"),),
                     help="merge the rows"
                     + ("" if spec.directed else ", or declare the pairs `directed`"),
                 )

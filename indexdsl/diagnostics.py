@@ -119,6 +119,18 @@ class PluginError(IndexdslError):
         super().__init__(diagnostic.message)
 
 
+def display_path(path) -> str:
+    """A file's path as diagnostics show it: relative to the working folder when the
+    file is below it (``indices/bri.idx``), absolute otherwise."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as the parser and the CSV reader count them: split at newlines only.
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import attrs
 
 from indexdsl.components import DataError, Table
-from indexdsl.data import _cell_span
+from indexdsl.data import cell_span
 from indexdsl.diagnostics import Diagnostic, Label, PluginError, SourceMap, Span, error, suggest
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
@@ -98,7 +98,7 @@ class _Expander:
         if index is None:
             line = self.table.line_numbers[row]
             return Span.point(self.table.path, line, 1)
-        return _cell_span(self.table, row, index)
+        return cell_span(self.table, row, index)
 
     def expand(
         self, declared: set[str]

@@ -14,7 +14,14 @@ import attrs
 from indexdsl.check import check, parameter_values
 from indexdsl.compile import Graph, compile_model
 from indexdsl.data import Dataset, load_data
-from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, Span, error
+from indexdsl.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    SourceMap,
+    Span,
+    display_path,
+    error,
+)
 from indexdsl.evaluate import Result, evaluate
 from indexdsl.metadata import expand_framework_table
 from indexdsl.model import IndexModel
@@ -31,13 +38,6 @@ class Session:
     registry: Registry | None = None
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
     text, shown = read_text(path, session)
     return parse(text, shown), shown
@@ -45,7 +45,7 @@ def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
 
 def read_text(path: Path, session: Session) -> tuple[str, str]:
     """An index file's text and the path to show, or a diagnostic saying why not."""
-    shown = _shown(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

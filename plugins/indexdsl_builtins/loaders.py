@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from indexdsl.components import DataError, Loader, Param, Table
-from indexdsl.diagnostics import split_lines
+from indexdsl.diagnostics import display_path, split_lines
 from indexdsl.hookspecs import hookimpl
 
 
@@ -23,14 +23,6 @@ def _field_offsets(line: str, delimiter: str) -> tuple[int, ...]:
     return tuple(offsets)
 
 
-def _shown(path: Path) -> str:
-    """The path as users should see it: relative to the working folder when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 class CsvLoader(Loader):
     name = "csv"
     summary = "a comma-separated file with a header row; text cells, decoded with `encoding`"
@@ -42,7 +34,7 @@ class CsvLoader(Loader):
 
     def load(self, base: Path) -> Table:
         path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
-        shown = _shown(path)
+        shown = display_path(path)
         if len(self.delimiter) != 1:
             raise DataError(
                 f"the delimiter must be one character, not `{self.delimiter}`",
