@@ -534,7 +534,7 @@ class Checker:
         for extra in decls[1:]:
             self.err("E113", "a file has one `defaults` block", extra.span)
         for setting in decls[0].settings if decls else ():
-            if setting.kind in ("aggregate", "normalise"):
+            if setting.kind in ("aggregate", "normalise", "rescale"):
                 role = "aggregator" if setting.kind == "aggregate" else "normaliser"
                 comp = self.component(role, setting.component)
                 if comp is not None:
@@ -989,6 +989,7 @@ class Checker:
                 None,
             ),
             "missing": defaults.get("missing") or ("skip", None),
+            "rescale": defaults.get("rescale") or (None, None),
             "normalise": defaults.get("normalise")
             or (
                 self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
@@ -1060,7 +1061,7 @@ class Checker:
     ) -> Node | None:
         name = decl.name.text
         settings = dict(inherited)
-        reference = reference_scores = None
+        reference = reference_scores = previous = top = None
         equal_weights = None
         for setting in decl.settings:
             if setting.kind == "aggregate":
@@ -1073,9 +1074,23 @@ class Checker:
                     settings["normalise"] = (comp, setting.span)
             elif setting.kind == "weights":
                 equal_weights = setting
-            elif setting.kind in ("reference", "reference_scores"):
+            elif setting.kind == "rescale":
+                comp = self.component("normaliser", setting.component)
+                if comp is not None:
+                    settings["rescale"] = (comp, setting.span)
+            elif setting.kind == "top":
+                if not 0 < setting.percent <= 100:
+                    self.err(
+                        "E236",
+                        "`top` needs a share between 0% and 100%",
+                        setting.span,
+                        help="e.g. `top 10%` marks the best tenth of the units",
+                    )
+                else:
+                    top = setting.percent / 100
+            elif setting.kind in ("reference", "reference_scores", "previous"):
                 column = setting.column
-                what = "ranks" if setting.kind == "reference" else "scores"
+                what = "scores" if setting.kind == "reference_scores" else "ranks"
                 unit_tables = {units.name if units else "", *self.tables}
                 if column.table.text not in unit_tables:
                     self.err(
@@ -1086,6 +1101,8 @@ class Checker:
                     )
                 elif setting.kind == "reference":
                     reference = column
+                elif setting.kind == "previous":
+                    previous = column
                 else:
                     reference_scores = column
             elif setting.kind == "missing":
@@ -1203,6 +1220,10 @@ class Checker:
             missing=settings["missing"][0],
             reference=reference,
             reference_scores=reference_scores,
+            previous=previous,
+            top=top,
+            rescaler=settings["rescale"][0],
+            rescaler_span=settings["rescale"][1],
             depth=depth,
         )
 

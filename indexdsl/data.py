@@ -51,6 +51,7 @@ class Dataset:
     references: dict[str, np.ndarray]  # node -> published rank per unit
     # node -> (published score per unit, decimals the scores were published with)
     reference_scores: dict[str, tuple[np.ndarray, int]]
+    previous: dict[str, np.ndarray]  # node -> rank in the previous edition (NaN: new)
     files: dict[str, str]  # path shown to users -> absolute path (for provenance)
 
     @property
@@ -77,6 +78,7 @@ def _decimals(cells: list[str]) -> int:
 
 class DataChecker:
     def __init__(self, model: IndexModel, base: Path, sources: SourceMap):
+        self.excluded_keys: set[str] = set()
         self.model = model
         self.base = base
         self.sources = sources
@@ -193,7 +195,13 @@ class DataChecker:
         data_tables = {name: self.load(spec) for name, spec in model.tables.items()}
         if units is None:
             return None
+        every_row = units.rows
         units = self.exclude(units, units_spec.exclude)
+        # keys of the excluded units: pair rows that name them are left out, not errors
+        self.excluded_keys: set[str] = set()
+        if units_spec.key in units.columns and len(units.rows) < len(every_row):
+            k = units.columns.index(units_spec.key)
+            self.excluded_keys = {r[k] for r in every_row} - {r[k] for r in units.rows}
         key_index = self._column(units, units_spec.key, units_spec.key_span, "key column")
         keys: list[str] = []
         positions: dict[str, int] = {}
@@ -238,6 +246,7 @@ class DataChecker:
                 pair = self._pairs(model.pairs[name], table, positions)
                 if pair is not None:
                     pairs[name] = pair
+                    pair_tables[name] = pair.table
         # for each unit, its row in each table (-1: the table has no row for it)
         aligned = {units_spec.name: (units, np.arange(len(units.rows)))}
         for name, table in data_tables.items():
@@ -273,7 +282,12 @@ class DataChecker:
                     columns[(table_name, column)] = values
         references = {}
         reference_scores = {}
+        previous = {}
         for node in model.nodes():
+            if node.previous is not None:
+                found = per_unit(node.previous)
+                if found is not None:
+                    previous[node.name] = found[0]
             if node.reference is not None:
                 found = per_unit(node.reference)
                 if found is not None:
@@ -294,6 +308,7 @@ class DataChecker:
             columns=columns,
             references=references,
             reference_scores=reference_scores,
+            previous=previous,
             files=self.files,
         )
 
@@ -335,7 +350,12 @@ class DataChecker:
         b = np.empty(len(table.rows), dtype=np.int64)
         seen: dict[tuple[int, int], int] = {}
         failures = 0
+        keep = np.ones(len(table.rows), dtype=bool)
         for r, row in enumerate(table.rows):
+            if row[ia] in self.excluded_keys or row[ib] in self.excluded_keys:
+                keep[r] = False  # a pair of a unit the index excludes
+                a[r] = b[r] = -1
+                continue
             for target, ci in ((a, ia), (b, ib)):
                 key = row[ci]
                 if key in positions:
@@ -383,6 +403,17 @@ class DataChecker:
             self.err(
                 "E306", f"{failures - MAX_CELL_ERRORS} more unknown units in `{table.path}`", None
             )
+        if not keep.all():
+            rows = np.nonzero(keep)[0]
+            table = attrs.evolve(
+                table,
+                rows=tuple(table.rows[r] for r in rows),
+                line_numbers=tuple(table.line_numbers[r] for r in rows),
+                column_offsets=tuple(table.column_offsets[r] for r in rows)
+                if table.column_offsets
+                else (),
+            )
+            a, b = a[keep], b[keep]
         return PairData(spec, table, a, b)
 
 

@@ -286,6 +286,23 @@ class Evaluator:
                 )
                 if node.missing == "propagate":
                     aggregated = np.where(np.isnan(stacked).any(axis=-1), np.nan, aggregated)
+                if node.rescaler is not None:
+                    rescaler = node.rescaler
+                    secondary = (
+                        (Label(node.rescaler_span, f"`{rescaler.name}` chosen here"),)
+                        if node.rescaler_span
+                        else ()
+                    )
+                    aggregated, _ = self._guard(
+                        lambda r=rescaler, v=aggregated: r.normalise(
+                            v, Context(names, True, level)
+                        ),
+                        node.span or self.model.root.span,
+                        f"rescaling {where}",
+                        type(rescaler).__module__,
+                        secondary,
+                        names,
+                    )
                 scores[step.node] = aggregated
         ranks = {name: competition_ranks(values) for name, values in scores.items()}
         return LevelResult(raw, scores, ranks, fitted)

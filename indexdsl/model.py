@@ -90,6 +90,10 @@ class Node:
     normaliser_span: Span | None = None
     reference: ast.ColumnRef | None = None
     reference_scores: ast.ColumnRef | None = None
+    previous: ast.ColumnRef | None = None  # ranks in the previous edition
+    top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
+    rescaler: Normaliser | None = None  # applied to the node's aggregated scores
+    rescaler_span: Span | None = None
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
 

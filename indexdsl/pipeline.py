@@ -23,6 +23,7 @@ from indexdsl.diagnostics import (
     error,
 )
 from indexdsl.evaluate import Result, evaluate
+from indexdsl.extends import resolve_or_raise
 from indexdsl.metadata import expand_framework_table
 from indexdsl.model import IndexModel
 from indexdsl.plugins import Registry, load_registry
@@ -87,6 +88,7 @@ def check_file(
 ) -> IndexModel:
     """Parse and check an index file; ``parameters`` override the file's `parameter`s."""
     tree, _ = read_index(path, session)
+    tree = resolve_or_raise(tree, path, session.sources)
     if session.registry is None:
         session.registry = load_registry()
     values = parameter_values(tree, parameters)

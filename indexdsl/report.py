@@ -10,7 +10,13 @@ from rich.table import Table
 from rich.text import Text
 
 from indexdsl.evaluate import Result
-from indexdsl.results import agreement, score_agreement
+from indexdsl.results import (
+    agreement,
+    group_summaries,
+    rank_changes,
+    score_agreement,
+    top_tier,
+)
 
 
 def _fmt(score: float) -> str:
@@ -66,6 +72,41 @@ def _ranked(scores: np.ndarray, ranks: np.ndarray) -> list[int]:
     )
 
 
+def print_tiers(result: Result, console: Console) -> None:
+    """The units of each top tier declared below the index (`top 10%` on a dimension)."""
+    for node in result.graph.node_order:
+        spec = result.graph.nodes[node]
+        if not spec.top or node == result.graph.root:
+            continue
+        members = top_tier(result, node)
+        order = _ranked(result.units.scores[node], result.units.ranks[node])
+        names = [result.data.labels[i] for i in order if members[i]]
+        console.print(f"Top {spec.top:.0%} in {spec.title}: " + ", ".join(names))
+
+
+def print_groups(result: Result, console: Console) -> None:
+    """Scores of the index by group, one table per `groups` column."""
+    root = result.graph.root
+    by_column: dict[str, list] = {}
+    for column, group, node, stats in group_summaries(result):
+        if node == root:
+            by_column.setdefault(column, []).append((group, stats))
+    for column, rows in by_column.items():
+        if len(rows) > 25:
+            continue  # too many groups to read on a terminal; see groups.csv
+        table = Table(title=f"{result.graph.model.root.title} by {column}", title_justify="left")
+        table.add_column(column)
+        for heading in ("units", "mean", "median", "min", "max"):
+            table.add_column(heading, justify="right")
+        for group, stats in sorted(rows, key=lambda r: -np.nan_to_num(r[1]["mean"], nan=-1e300)):
+            table.add_row(
+                group or "–",
+                str(stats["units"]),
+                *(_fmt(stats[k]) for k in ("mean", "median", "min", "max")),
+            )
+        console.print(table)
+
+
 def print_report(result: Result, console: Console, top: int = 10) -> None:
     graph, data = result.graph, result.data
     model = graph.model
@@ -84,6 +125,12 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
     if reference is not None:
         table.add_column("published rank", justify="right")
         table.add_column("Δ", justify="right")
+    changes = rank_changes(result, root.name) if root.name in data.previous else None
+    if changes is not None:
+        table.add_column("vs previous edition")
+    tier = top_tier(result, root.name) if root.top else None
+    if tier is not None:
+        table.add_column(f"top {root.top:.0%}")
     for i in _ranked(units.scores[root.name], units.ranks[root.name]):
         row = [_rank(units.ranks[root.name][i]), data.labels[i]]
         row += [data.groups[g][i] for g in list(data.groups)[:2]]
@@ -96,6 +143,10 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
                 "–" if np.isnan(published) else str(int(published)),
                 "" if delta == 0 else f"{delta:+d}",
             ]
+        if changes is not None:
+            row.append(changes[i])
+        if tier is not None:
+            row.append("★" if tier[i] else "")
         table.add_row(*row)
     console.print(table)
 
@@ -159,6 +210,9 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
                     str(a["published_without_score"]),
                 )
         console.print(table)
+
+    print_tiers(result, console)
+    print_groups(result, console)
 
     if result.pairs is not None and top > 0:
         pairs = result.pair_data

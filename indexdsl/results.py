@@ -13,6 +13,7 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -70,6 +71,63 @@ def agreement(result: Result) -> dict[str, dict]:
     return out
 
 
+#: what a rank change against the previous edition is called in reports
+MARKERS = {"up": "rose", "same": "unchanged", "down": "dropped", "new": "new"}
+
+
+def rank_changes(result: Result, node: str) -> list[str]:
+    """Per unit: `rose +3`, `unchanged`, `dropped -2` or `new` (no previous rank);
+    empty for a unit without a score."""
+    previous = result.data.previous[node]
+    ranks = result.units.ranks[node]
+    out = []
+    for before, now in zip(previous, ranks, strict=True):
+        if now == 0:
+            out.append("")
+        elif np.isnan(before):
+            out.append(MARKERS["new"])
+        elif before == now:
+            out.append(MARKERS["same"])
+        else:
+            moved = int(before - now)
+            out.append(f"{MARKERS['up' if moved > 0 else 'down']} {moved:+d}")
+    return out
+
+
+def top_tier(result: Result, node: str) -> np.ndarray:
+    """Whether each unit is in the node's top tier (`top 10%`): its rank is within the
+    best ceil(share × units scored) ranks, so ties at the boundary are all in."""
+    ranks = result.units.ranks[node]
+    scored = int((ranks > 0).sum())
+    cutoff = math.ceil(result.graph.nodes[node].top * scored - 1e-9)
+    return (ranks > 0) & (ranks <= cutoff)
+
+
+def group_summaries(result: Result):
+    """(group column, group, node, statistics) for the index and its dimensions."""
+    graph, data = result.graph, result.data
+    nodes = [graph.root] + [c.name for c in graph.model.root.children if not c.is_leaf]
+    for column, values in data.groups.items():
+        labels = np.array(values, dtype=object)
+        for group in sorted(set(values)):
+            members = labels == group
+            for node in nodes:
+                scores = result.units.scores[node][members]
+                scores = scores[~np.isnan(scores)]
+                yield (
+                    column,
+                    group,
+                    node,
+                    {
+                        "units": int(members.sum()),
+                        "mean": float(scores.mean()) if scores.size else math.nan,
+                        "median": float(np.median(scores)) if scores.size else math.nan,
+                        "min": float(scores.min()) if scores.size else math.nan,
+                        "max": float(scores.max()) if scores.size else math.nan,
+                    },
+                )
+
+
 def score_agreement(result: Result) -> dict[str, dict]:
     """Computed vs published scores, per node that declares `reference scores`.
 
@@ -104,17 +162,45 @@ def tables(result: Result) -> dict[str, str]:
 
     group_names = list(data.groups)
     header = ["unit", "label", *group_names]
+    changes = {node: rank_changes(result, node) for node in data.previous}
+    tiers = {node: top_tier(result, node) for node in order if graph.nodes[node].top}
     for node in order:
         header += [f"{node}_score", f"{node}_rank"]
+        if node in changes:
+            header += [f"{node}_previous_rank", f"{node}_change"]
+        if node in tiers:
+            header += [f"{node}_top"]
     rows = []
     for i, key in enumerate(data.keys):
         row = [safe_text(key), safe_text(data.labels[i])]
         row += [safe_text(data.groups[g][i]) for g in group_names]
         for node in order:
             row += [number(result.units.scores[node][i]), str(result.units.ranks[node][i])]
+            if node in changes:
+                previous = data.previous[node][i]
+                row += ["" if np.isnan(previous) else str(int(previous)), changes[node][i]]
+            if node in tiers:
+                row += ["yes" if tiers[node][i] else ""]
         rows.append(row)
     rows.sort(key=lambda r: (int(r[header.index(f"{graph.root}_rank")] or 0) or 10**9, r[0]))
     files["units.csv"] = _csv(header, rows)
+    if data.groups:
+        files["groups.csv"] = _csv(
+            ["group_column", "group", "node", "units", "mean", "median", "min", "max"],
+            [
+                [
+                    safe_text(column),
+                    safe_text(group),
+                    node,
+                    str(s["units"]),
+                    number(s["mean"]),
+                    number(s["median"]),
+                    number(s["min"]),
+                    number(s["max"]),
+                ]
+                for column, group, node, s in group_summaries(result)
+            ],
+        )
 
     # values per unit only: an indicator that is a value per pair has no row per unit
     indicators = [n for n, ind in graph.model.indicators.items() if ind.level != "pair"]

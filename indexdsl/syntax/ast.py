@@ -123,10 +123,13 @@ class IndexDecl:
 class Setting:
     """A node or defaults setting: ``aggregate geometric``, ``weights equal``, …"""
 
-    kind: str  # aggregate normalise weights pathways reference reference_scores missing
+    # aggregate normalise rescale weights pathways reference reference_scores previous
+    # missing top
+    kind: str
     component: Component | None = None
     target: Name | None = None
     column: ColumnRef | None = None
+    percent: float | None = None  # `top 10%` stores 10.0
     span: Span | None = _span
 
 
@@ -232,6 +235,14 @@ class FrameworkDecl:
 
 
 @attrs.frozen
+class ExtendsDecl:
+    """``extends "base.idx"``: the base file's declarations, some replaced by this file's."""
+
+    path: str
+    span: Span | None = _span
+
+
+@attrs.frozen
 class ParameterDecl:
     """A value the user may change from the command line (``--set year=2015``)."""
 
@@ -242,7 +253,8 @@ class ParameterDecl:
 
 
 Declaration = (
-    ParameterDecl
+    ExtendsDecl
+    | ParameterDecl
     | TableDecl
     | IndexDecl
     | DefaultsDecl

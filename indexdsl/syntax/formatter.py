@@ -114,6 +114,12 @@ def format_setting(setting: ast.Setting) -> str:
         return f"pathways {setting.target.text}"
     if setting.kind == "missing":
         return f"missing {setting.target.text}"
+    if setting.kind == "rescale":
+        return f"rescale {format_component(setting.component)}"
+    if setting.kind == "previous":
+        return f"previous ranks {format_expr(setting.column)}"
+    if setting.kind == "top":
+        return f"top {_number(setting.percent)}%"
     if setting.kind in ("reference", "reference_scores"):
         what = "ranks" if setting.kind == "reference" else "scores"
         return f"reference {what} {format_expr(setting.column)}"
@@ -154,6 +160,8 @@ class _Writer:
             for item in decl.meta:
                 self.add(1, f"{item.key.text} {format_literal(item.value)}", _line_of(item))
             self.add(0, "}", None)
+        elif isinstance(decl, ast.ExtendsDecl):
+            self.add(0, f"extends {_string(decl.path)}", _line_of(decl))
         elif isinstance(decl, ast.ParameterDecl):
             head = _header("parameter", decl.name, decl.title)
             self.add(0, f"{head} = {format_literal(decl.value)}", _line_of(decl))

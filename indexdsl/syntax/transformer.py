@@ -186,6 +186,23 @@ class ToAst(Transformer):
         return ast.Setting("reference_scores", column=children[0], span=self._span(meta))
 
     @v_args(meta=True)
+    def rescale(self, meta, children):
+        return ast.Setting("rescale", component=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def previous(self, meta, children):
+        return ast.Setting("previous", column=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def top(self, meta, children):
+        percent = float(str(children[0])[:-1])
+        return ast.Setting("top", percent=percent, span=self._span(meta))
+
+    @v_args(meta=True)
+    def extends_decl(self, meta, children):
+        return ast.ExtendsDecl(_unquote(str(children[0])), span=self._span(meta))
+
+    @v_args(meta=True)
     def missing(self, meta, children):
         return ast.Setting("missing", target=self._name(children[0]), span=self._span(meta))
 
@@ -387,7 +404,7 @@ class ToAst(Transformer):
     def _misplaced(item) -> ast.Setting:
         """`from`/`columns` inside a nested node: kept as a setting for the checker to
         report (they only make sense at the top of the framework)."""
-        kind, value = item
+        kind, value = item[0], item[1]  # ("source", component, span) or ("columns", maps)
         if kind == "source":
             return ast.Setting("misplaced", component=value, span=value.span)
         return ast.Setting("misplaced", target=value[0][0], span=value[0][0].span)
