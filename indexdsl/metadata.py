@@ -215,7 +215,9 @@ class _Expander:
         root = node(roots[0])
         if root is None:
             return (), indicators
-        unreachable = set(rows) - {n for n in _codes(root)}
+        # rows cut off by an unknown parent (E505, reported above) are not reported again
+        orphaned = any(parent not in rows for parent in children)
+        unreachable = set() if orphaned else set(rows) - set(_codes(root))
         for code in sorted(unreachable, key=lambda c: rows[c])[:5]:
             self.err(
                 "E507",
