@@ -222,7 +222,7 @@ class TestNames:
 
     def test_pathways_need_pair_forms_from_the_pathways_table(self):
         body = (
-            "pairs q { from csv(\"q.csv\") between a and b }\n"
+            'pairs q { from csv("q.csv") between a and b }\n'
             "indicator x = sum(p.x)\nindicator y = sum(q.y)\nindicator z = y + 1\n"
             "framework { pathways p  x z }"
         )
@@ -272,9 +272,7 @@ class TestNames:
 
 class TestDuplicates:
     def test_two_indicators_with_one_name(self):
-        _, diagnostics, text = checked(
-            "indicator x = c.x\nindicator x = c.y\nframework { x }"
-        )
+        _, diagnostics, text = checked("indicator x = c.x\nindicator x = c.y\nframework { x }")
         d = only(diagnostics, "E101")
         assert d.message == "the name `x` is declared twice"
         assert (d.span.line, d.span.col) == line_col_of(text, "x = c.y")
@@ -352,7 +350,9 @@ class TestComponents:
         assert (d.span.line, d.span.col) == line_col_of(text, "5)")
 
     def test_unknown_keyword_parameter_suggests(self):
-        _, diagnostics, _ = checked("indicator x = c.x\nframework { normalise minmax(hihg = 1)  x }")
+        _, diagnostics, _ = checked(
+            "indicator x = c.x\nframework { normalise minmax(hihg = 1)  x }"
+        )
         d = only(diagnostics, "E212")
         assert d.help == "did you mean `high`?"
 
@@ -368,7 +368,7 @@ class TestComponents:
 
     def test_missing_required_parameter(self):
         _, diagnostics = check_text(
-            "index t { }\nunits c { from csv(encoding = \"utf-8\") key id }\n"
+            'index t { }\nunits c { from csv(encoding = "utf-8") key id }\n'
             "indicator x = c.x\nframework { x }"
         )
         d = only(diagnostics, "E214")
@@ -376,7 +376,7 @@ class TestComponents:
 
     def test_parameters_are_bound(self):
         model, _, _ = checked(
-            'indicator x = c.x\nframework { normalise minmax(high = 10, low = -5)  x }'
+            "indicator x = c.x\nframework { normalise minmax(high = 10, low = -5)  x }"
         )
         (leaf,) = model.root.children
         assert leaf.normaliser.values == {"low": -5.0, "high": 10.0}
@@ -473,10 +473,7 @@ class TestWeights:
         assert "E252" in codes(diagnostics)
 
     def test_the_root_is_checked_too(self):
-        body = (
-            "indicator x = c.x\nindicator y = c.y\n"
-            "framework { a 60% { x }  b 60% { y } }"
-        )
+        body = "indicator x = c.x\nindicator y = c.y\nframework { a 60% { x }  b 60% { y } }"
         _, diagnostics, _ = checked(body)
         d = only(diagnostics, "E253")
         assert "`t`" in d.message

@@ -231,7 +231,9 @@ class TestDataErrors:
         assert "is empty" in d.message
 
     def test_unknown_encoding(self, project):
-        index = INDEX.replace('csv("data/units.csv")', 'csv("data/units.csv", encoding = "klingon")')
+        index = INDEX.replace(
+            'csv("data/units.csv")', 'csv("data/units.csv", encoding = "klingon")'
+        )
         d = only(errors_of(project, index), "E301")
         assert "unknown encoding `klingon`" in d.message
 

@@ -75,7 +75,7 @@ class TestCompile:
 
     def test_illustrative_columns_taint_their_dependants(self, project):
         index = simple_index({"a": "c.x", "b": "a * 2", "e": "c.z"}, "b\ne").replace(
-            "  label name\n", "  label name\n  illustrative x \"made up\"\n"
+            "  label name\n", '  label name\n  illustrative x "made up"\n'
         )
         project.index(index, {"units.csv": units_csv({"x": [1, 2], "z": [2, 1]})})
         result, _ = project.run()
@@ -128,7 +128,9 @@ class TestAggregation:
     Y = [10, 30, 20]  # min-max → 0, 100, 50 ; minmax(1, 100) → 1, 100, 50.5
 
     def test_weighted_arithmetic_mean(self, project):
-        result, _ = run(project, {"x": "c.x", "y": "c.y"}, "x 25%\ny 75%", {"x": self.X, "y": self.Y})
+        result, _ = run(
+            project, {"x": "c.x", "y": "c.y"}, "x 25%\ny 75%", {"x": self.X, "y": self.Y}
+        )
         close(result.units.scores["t"], [0, 0.25 * 100 / 3 + 75, 25 + 37.5])
         assert result.units.ranks["t"].tolist() == [3, 1, 2]
 
@@ -287,7 +289,9 @@ class TestPartnerAggregation:
         close(self.raw(project, f"sum(p.v{flow})", DIRECTED, self.DIRECTED_PAIRS), expected)
 
     def test_count_and_mean_over_directed_pairs(self, project):
-        close(self.raw(project, "count(p.v, flow = out)", DIRECTED, self.DIRECTED_PAIRS), [1, 2, 0, 0])
+        close(
+            self.raw(project, "count(p.v, flow = out)", DIRECTED, self.DIRECTED_PAIRS), [1, 2, 0, 0]
+        )
         close(
             self.raw(project, "mean(p.v, flow = in)", DIRECTED, self.DIRECTED_PAIRS),
             [1, 3, 5, NAN],
@@ -330,14 +334,14 @@ class TestPathways:
         assert pairs.fitted["sv"] == {"min": 1.0, "max": 5.0}
         assert result.pair_data.a.tolist() == [0, 1, 0]
 
-    def test_pathway_names(self, project):
+    def test_pathway_names(self, project, registry):
         from indexdsl.evaluate import Evaluator
 
         result = self.run(project)
-        names = Evaluator(result.graph, result.data, project_registry()).pair_names()
+        names = Evaluator(result.graph, result.data, registry).pair_names()
         assert names == ("A – B", "B – C", "A – C")
         result = self.run(project, DIRECTED)
-        names = Evaluator(result.graph, result.data, project_registry()).pair_names()
+        names = Evaluator(result.graph, result.data, registry).pair_names()
         assert names == ("A → B", "B → C", "A → C")
 
     def test_no_pathways_without_the_setting(self, project):
@@ -350,12 +354,6 @@ class TestPathways:
             files={"pairs.csv": self.PAIRS},
         )
         assert result.pairs is None and result.pair_data is None
-
-
-def project_registry():
-    from conftest import shared_registry
-
-    return shared_registry()
 
 
 class TestRanks:

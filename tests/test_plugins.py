@@ -68,7 +68,9 @@ class TestRegistry:
         assert registry.suggestions("aggregator", "medain") == [
             "`median` (aggregator from `example`)"
         ]
-        assert registry.suggestions("aggregator", "log") == ["`log` is a transform, not a aggregator"]
+        assert registry.suggestions("aggregator", "log") == [
+            "`log` is a transform, not a aggregator"
+        ]
         assert registry.suggestions("aggregator", "qqqq") == []
 
     def test_a_duplicate_component_names_both_plugins(self):
@@ -102,8 +104,7 @@ class TestRegistry:
 
         monkeypatch.setattr("conftest._REGISTRY", load_registry())
         _, diagnostics = check_text(
-            'index t { }\nunits c { from csv("u.csv") key id }\nindicator x = c.x\n'
-            "framework { x }"
+            'index t { }\nunits c { from csv("u.csv") key id }\nindicator x = c.x\nframework { x }'
         )
         assert "W902" in codes(diagnostics)
 
@@ -128,7 +129,12 @@ class TestMisbehavingPlugins:
         def indexdsl_register_normalisers():
             raise RuntimeError("cannot start")
 
-        install(monkeypatch, fake_plugin_module("broken_plugin", indexdsl_register_normalisers=indexdsl_register_normalisers))
+        install(
+            monkeypatch,
+            fake_plugin_module(
+                "broken_plugin", indexdsl_register_normalisers=indexdsl_register_normalisers
+            ),
+        )
         with pytest.raises(PluginError) as info:
             load_registry()
         assert "`broken_plugin`" in info.value.diagnostic.message

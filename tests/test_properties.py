@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -123,7 +124,7 @@ def framework_text(tree: dict) -> tuple[str, list[str]]:
 def test_weights_of_every_node_sum_to_one_after_compilation(tree):
     text, _ = framework_text(tree)
     model, diagnostics = check(parse(text, "w.idx"), shared_registry())
-    # rounded weights are always within the rounding their notation allows
+    # weights rounded to whole percents (or finer) are always within the rounding allowed
     assert [d for d in diagnostics if d.is_error] == [], (text, diagnostics)
     for node in model.root.walk():
         if node.children:
@@ -250,9 +251,7 @@ def permutation_cases(draw):
 
 def _permutation_files(case, unit_order, pair_order, flips):
     keys = case["keys"]
-    units = units_csv(
-        {"x": [case["x"][i] for i in unit_order]}, keys=[keys[i] for i in unit_order]
-    )
+    units = units_csv({"x": [case["x"][i] for i in unit_order]}, keys=[keys[i] for i in unit_order])
     rows = []
     for r in pair_order:
         a, b, v, w = case["pairs"][r]
@@ -270,7 +269,9 @@ def _by_key(result, level="units"):
         out = result.units
     else:
         pairs = result.pair_data
-        labels = [frozenset((data.keys[a], data.keys[b])) for a, b in zip(pairs.a, pairs.b, strict=True)]
+        labels = [
+            frozenset((data.keys[a], data.keys[b])) for a, b in zip(pairs.a, pairs.b, strict=True)
+        ]
         out = result.pairs
     return {
         node: {
@@ -355,7 +356,13 @@ def test_minmax_scores_do_not_change_under_a_positive_affine_map(
 
 
 @FAST
-@given(st.lists(st.one_of(st.sampled_from([0.0, 1.5, 2.0, 50.0, -3.0]), st.just(math.nan)), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.one_of(st.sampled_from([0.0, 1.5, 2.0, 50.0, -3.0]), st.just(math.nan)),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_competition_ranks(scores):
     array = np.array(scores)
     ranks = competition_ranks(array)
@@ -437,3 +444,61 @@ def test_parser_raises_only_diagnostics_on_token_soup(tokens, gaps):
     else:
         # whatever parses can be checked without an exception
         check(tree, shared_registry())
+
+
+# ---- a damaged index file gets diagnostics, never an exception -------------------------------
+
+VALID = """\
+index t "T" { edition 2024 }
+defaults { normalise minmax(1, 100)  aggregate arithmetic }
+units c "Cities" { from csv("units.csv") key id label name groups region }
+pairs p { from csv("pairs.csv") between a and b undirected }
+indicator x "X" = c.x / c.y lower is better
+indicator f = sum(p.v) + 1
+indicator g = mean(p.w, flow = out)
+indicator h = log(c.y) * 2
+framework {
+  reference ranks c.published
+  d1 "One" 40% { aggregate geometric  f 1/2  g 1/2 }
+  d2 60% { normalise zscore  x 33%  h 67% }
+}
+"""
+VALID_FILES = {
+    "units.csv": "id,name,region,x,y,published\n"
+    "A,Alpha,n,1,10,1\nB,Beta,s,2,30,3\nC,Gamma,n,4,20,2\nD,Delta,s,3,5,4\n",
+    "pairs.csv": "a,b,v,w\nA,B,3,1\nB,C,5,2\nA,C,1,4\nC,D,2,8\n",
+}
+VALID_TOKENS = re.findall(r'"[^"]*"|\d+(?:\.\d+)?%?|\w+|\S|\s+', VALID)
+VOCABULARY = sorted({t for t in VALID_TOKENS if not t.isspace()} | set(KEYWORDS))
+
+
+def test_the_undamaged_index_runs():
+    result = run_in_temp(VALID, VALID_FILES)
+    assert result.units.ranks["t"].tolist() != [0, 0, 0, 0]
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["delete", "replace", "insert"]),
+            st.integers(0, len(VALID_TOKENS) - 1),
+            st.sampled_from(VOCABULARY),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_a_damaged_index_gets_diagnostics_not_an_exception(edits):
+    tokens = list(VALID_TOKENS)
+    for op, position, token in edits:
+        position = min(position, len(tokens) - 1)
+        if op == "delete":
+            del tokens[position]
+        elif op == "replace":
+            tokens[position] = token
+        else:
+            tokens.insert(position, token + " ")
+    text = "".join(tokens)
+    result, errors = try_run(text, VALID_FILES)  # anything but a DiagnosticError fails here
+    assert result is not None or errors

@@ -39,7 +39,7 @@ def city_project(project):
               overall = 20, 100, 30.
     """
     text = simple_index(
-        {"reach": "sum(p.v)", "capacity": "sum(p.w) unit \"seats\""},
+        {"reach": "sum(p.v)", "capacity": 'sum(p.w) unit "seats"'},
         """
         pathways p
         reference ranks c.published
@@ -185,7 +185,7 @@ class TestFormulaNeutralisation:
         text = simple_index(
             {"x": "c.x lower is better normalise zscore"}, 'x\nd "=HYPERLINK(1)" { y }'
         ).replace('index t "Test index"', 'index t "+evil"')
-        text = text.replace("indicator x", 'indicator y = c.y\nindicator x').replace(
+        text = text.replace("indicator x", "indicator y = c.y\nindicator x").replace(
             "  label name\n", "  label name\n  groups region\n"
         )
         units = (
@@ -270,7 +270,9 @@ class TestAtomicWrites:
         order = []
         real_replace = os.replace
         monkeypatch.setattr(
-            results.os, "replace", lambda s, d: (order.append(os.path.basename(d)), real_replace(s, d))
+            results.os,
+            "replace",
+            lambda s, d: (order.append(os.path.basename(d)), real_replace(s, d)),
         )
         write_outputs(result, city_project.root / "o", city_project.root / "index.idx", [], None)
         assert order[-1] == "run.json"
