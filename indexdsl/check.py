@@ -28,6 +28,7 @@ from indexdsl.model import (
     Indicator,
     Node,
     PairsSpec,
+    UncertaintySpec,
     UnitsSpec,
 )
 from indexdsl.plugins import Registry
@@ -412,10 +413,14 @@ class Checker:
             root, pathways, pathways_span = self.check_framework(
                 frameworks[0], meta, defaults, indicators, units, pairs
             )
+        uncertainty = None
+        if by_kind.get(ast.UncertaintyDecl) and root is not None:
+            uncertainty = self.check_uncertainty(by_kind[ast.UncertaintyDecl], root)
         if any(d.is_error for d in self.diagnostics) or None in (meta, units, root):
             return None
         return IndexModel(
             parameters=self.parameters,
+            uncertainty=uncertainty,
             tables=self.tables,
             meta=meta,
             units=units,
@@ -426,6 +431,59 @@ class Checker:
             pathways_span=pathways_span,
             file=self.tree.path,
         )
+
+    # ---- uncertainty ------------------------------------------------------------------
+    def check_uncertainty(self, decls: list[ast.UncertaintyDecl], root: Node):
+        for extra in decls[1:]:
+            self.err("E601", "an index has one `uncertainty` block", extra.span)
+        spec: dict = {"span": decls[0].span}
+        inner_depths = {n.depth for n in root.walk() if len(n.children) > 1}
+        max_depth = max(n.depth for n in root.walk())
+        for item in decls[0].inputs:
+            if item.kind == "weights":
+                depths = item.depths or tuple(sorted(inner_depths))
+                unused = [d for d in depths if d not in inner_depths]
+                if unused:
+                    self.err(
+                        "E602",
+                        f"no weights vary at depth {', '.join(map(str, unused))}: no node there "
+                        "has two children or more",
+                        item.span,
+                        help=f"depths with weights to vary: "
+                        f"{', '.join(map(str, sorted(inner_depths))) or 'none'} (the index is "
+                        f"depth 0, its leaves are at most depth {max_depth})",
+                    )
+                if not 0 < item.percent < 100:
+                    self.err("E603", "weight noise must be between 0% and 100%", item.span)
+                spec["weight_noise"] = item.percent / 100
+                spec["weight_depths"] = depths
+            elif item.kind in ("normalise", "aggregate"):
+                role = "normaliser" if item.kind == "normalise" else "aggregator"
+                found = tuple(self.component(role, c) for c in item.components)
+                if None not in found:
+                    spec["normalisers" if role == "normaliser" else "aggregators"] = found
+                    used = {
+                        (n.normaliser if role == "normaliser" else n.aggregator).name
+                        for n in root.walk()
+                        if (n.is_leaf if role == "normaliser" else not n.is_leaf)
+                    }
+                    if not used & {c.name for c in found}:
+                        self.warn(
+                            "W604",
+                            f"none of the alternative {role}s is the one the nominal index uses "
+                            f"({', '.join(sorted(used))})",
+                            item.span,
+                            help="list the nominal method first among the alternatives, so the "
+                            "analysis varies around the published index",
+                        )
+            elif item.kind == "exclude":
+                leaves = [n for n in root.walk() if n.is_leaf]
+                if len(leaves) < 2:
+                    self.err(
+                        "E605", "leaving out one indicator needs two indicators or more", item.span
+                    )
+                spec["exclude_one"] = True
+        return UncertaintySpec(**spec)
 
     # ---- parameters ----------------------------------------------------------------
     def fill_templates(self, node):

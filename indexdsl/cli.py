@@ -64,6 +64,22 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--check", action="store_true", help="exit 1 if the file is not formatted; change nothing"
     )
+    unc = sub.add_parser(
+        "uncertainty", help="rank intervals when the inputs of the `uncertainty` block vary"
+    )
+    unc.add_argument("file", type=Path)
+    unc.add_argument("-N", "--samples", type=int, default=1000, help="replications (1000)")
+    unc.add_argument("--seed", type=int, default=1, help="random seed (1): same seed, same result")
+    unc.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
+    unc.add_argument(
+        "-o", "--out", type=Path, default=None, help="also write uncertainty.csv into this folder"
+    )
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -222,6 +238,94 @@ def cmd_fmt(args, session) -> int:
     return EXIT_OK
 
 
+def cmd_uncertainty(args, session) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from indexdsl.compile import compile_model
+    from indexdsl.diagnostics import DiagnosticError, UsageError, error
+    from indexdsl.evaluate import Evaluator
+    from indexdsl.pipeline import check_file, load
+    from indexdsl.uncertainty import run_uncertainty
+
+    editions = parse_settings(args.set)
+    if len(editions) > 1:
+        raise UsageError("`uncertainty` runs one edition; give each `--set` one value")
+    if args.samples < 1:
+        raise UsageError("-N must be at least 1")
+    model = check_file(args.file, session, editions[0])
+    if model.uncertainty is None:
+        raise DiagnosticError(
+            [
+                error(
+                    "E600",
+                    f"`{model.file}` declares no uncertain inputs",
+                    None,
+                    help="add an `uncertainty { … }` block, e.g. `weights vary 25%` or "
+                    "`aggregate arithmetic or geometric`",
+                )
+            ]
+        )
+    data = load(model, args.file, session)
+    _print_diagnostics(session.warnings, session.sources)
+    evaluator = Evaluator(compile_model(model), data, session.registry)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    with Progress(
+        console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()
+    ) as bar:
+        task = bar.add_task("replications", total=args.samples)
+        result = run_uncertainty(
+            evaluator, model.uncertainty, args.samples, args.seed, lambda n: bar.advance(task, n)
+        )
+    low, high = result.interval()
+    median = result.median
+    table = Table(
+        title=f"{model.meta.title}: ranks over {args.samples} replications (seed {args.seed})",
+        title_justify="left",
+    )
+    for heading in ("unit", "nominal rank", "median rank", "5–95% interval"):
+        table.add_column(heading, justify="left" if heading == "unit" else "right")
+    order = sorted(
+        range(len(result.nominal)), key=lambda i: (result.nominal[i] == 0, result.nominal[i])
+    )
+    rows = []
+    for i in order:
+        row = [
+            data.labels[i],
+            str(result.nominal[i] or "–"),
+            f"{median[i]:g}",
+            f"{low[i]:g}–{high[i]:g}",
+        ]
+        table.add_row(*row)
+        rows.append([data.keys[i], *row])
+    console.print("Uncertain inputs: " + "; ".join(result.inputs))
+    console.print(table)
+    for reason, count in result.failures.items():
+        console.print(f"{count} of {args.samples} replications could not be evaluated: {reason}")
+    if args.out is not None:
+        import csv
+        import io
+
+        from indexdsl.results import safe_text
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["unit", "label", "nominal_rank", "median_rank", "p05_rank", "p95_rank"])
+        writer.writerows(
+            [
+                [safe_text(r[0]), safe_text(r[1]), *r[2:4], low[i], high[i]]
+                for r, i in zip(rows, order, strict=True)
+            ]
+        )
+        args.out.mkdir(parents=True, exist_ok=True)
+        target = args.out / "uncertainty.csv"
+        temporary = target.with_suffix(".csv.tmp")
+        temporary.write_text(buffer.getvalue(), encoding="utf-8")
+        temporary.replace(target)
+    return EXIT_OK
+
+
 def cmd_plugins(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -254,9 +358,13 @@ def main(argv: list[str] | None = None) -> int:
     from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
     from indexdsl.pipeline import Session
 
-    handler = {"run": cmd_run, "check": cmd_check, "fmt": cmd_fmt, "plugins": cmd_plugins}[
-        args.command
-    ]
+    handler = {
+        "run": cmd_run,
+        "check": cmd_check,
+        "fmt": cmd_fmt,
+        "uncertainty": cmd_uncertainty,
+        "plugins": cmd_plugins,
+    }[args.command]
     session = Session()
     try:
         return handler(args, session)

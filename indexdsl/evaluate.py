@@ -33,6 +33,11 @@ def competition_ranks(scores: np.ndarray) -> np.ndarray:
     Works on the last axis."""
     rounded = np.round(scores, RANK_DECIMALS)
     valid = ~np.isnan(rounded)
+    if scores.ndim == 2 and scores.shape[-1] <= 2000:
+        # a batch of replications: count, for each unit, the units strictly above it
+        filled = np.where(valid, rounded, -np.inf)
+        above = (filled[:, None, :] > filled[:, :, None]).sum(axis=-1)
+        return np.where(valid, above + 1, 0).astype(np.int64)
     filled = np.where(valid, rounded, -np.inf)
     ordered = np.sort(filled, axis=-1)
     n_valid = valid.sum(axis=-1, keepdims=True)
@@ -59,6 +64,30 @@ class LevelResult:
     scores: dict[str, np.ndarray]  # node -> score (leaves: normalised indicator)
     ranks: dict[str, np.ndarray]
     fitted: dict[str, dict]  # leaf -> normaliser state
+
+
+@attrs.define
+class Variation:
+    """Replications of an index that differ in their uncertain inputs.
+
+    ``weights`` maps a node to (size, children) weights; ``normalisers`` and
+    ``aggregators`` are alternatives chosen per replication by the index arrays
+    ``normaliser_choice`` / ``aggregator_choice``; ``excluded`` names, per replication,
+    the leaf left out (an index into ``leaves``; -1 for none).  ``failures`` collects how
+    replications an alternative could not evaluate, and why.
+    """
+
+    size: int
+    weights: dict[str, np.ndarray] = attrs.field(factory=dict)
+    normalisers: tuple = ()
+    normaliser_choice: np.ndarray | None = None
+    aggregators: tuple = ()
+    aggregator_choice: np.ndarray | None = None
+    excluded: np.ndarray | None = None
+    leaves: tuple[str, ...] = ()
+    # reason -> replications (numbered from 0 over all chunks) that could not be evaluated
+    failures: dict[str, set[int]] = attrs.field(factory=dict)
+    offset: int = 0  # number of the first replication, when this is a chunk of a larger run
 
 
 @attrs.frozen
@@ -228,7 +257,9 @@ class Evaluator:
             ) from None
 
     # ---- one level -------------------------------------------------------------------------
-    def level(self, level: str) -> LevelResult:
+    def level(self, level: str, variation: Variation | None = None) -> LevelResult:
+        """Scores of every node at one level; with a ``variation``, every array gains a
+        leading axis of replications, all evaluated in one vectorised pass."""
         raw: dict[str, np.ndarray] = {}
         scores: dict[str, np.ndarray] = {}
         fitted: dict[str, dict] = {}
@@ -265,25 +296,33 @@ class Evaluator:
                     secondary,
                     names,
                 )
+                if variation is not None:
+                    normalised = self._vary_leaf(step, values, context, normalised, variation)
                 scores[step.node] = normalised
                 fitted[step.node] = state
             elif isinstance(step, AggregateNode):
                 node = self.graph.nodes[step.node]
                 stacked = np.stack([scores[c] for c in step.children], axis=-1)
+                weights = step.weights
+                if variation is not None:
+                    weights = variation.weights.get(step.node, weights)
                 secondary = (
                     (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),)
                     if node.aggregator_span
                     else ()
                 )
                 where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
-                aggregated = self._guard(
-                    lambda a=step.aggregator, s=stacked, w=step.weights: a.aggregate(s, w),
-                    node.span or self.model.root.span,
-                    where,
-                    type(step.aggregator).__module__,
-                    secondary,
-                    names,
-                )
+                if variation is not None and variation.aggregators:
+                    aggregated = self._vary_aggregate(step.node, stacked, weights, variation)
+                else:
+                    aggregated = self._guard(
+                        lambda a=step.aggregator, s=stacked, w=weights: a.aggregate(s, w),
+                        node.span or self.model.root.span,
+                        where,
+                        type(step.aggregator).__module__,
+                        secondary,
+                        names,
+                    )
                 if node.missing == "propagate":
                     aggregated = np.where(np.isnan(stacked).any(axis=-1), np.nan, aggregated)
                 if node.rescaler is not None:
@@ -306,6 +345,38 @@ class Evaluator:
                 scores[step.node] = aggregated
         ranks = {name: competition_ranks(values) for name, values in scores.items()}
         return LevelResult(raw, scores, ranks, fitted)
+
+    def _vary_leaf(self, step, values, context, nominal, variation: Variation) -> np.ndarray:
+        """A leaf's scores per replication: the chosen alternative normaliser, and no
+        score at all in the replications that exclude this indicator."""
+        batch = np.broadcast_to(nominal, (variation.size, nominal.shape[-1]))
+        if variation.normalisers:
+            options = []
+            for normaliser in variation.normalisers:
+                keep = step.higher_is_better or normaliser.raw_units  # direction handled once
+                options.append(normaliser.normalise(values if keep else -values, context)[0])
+            batch = np.stack(options)[variation.normaliser_choice]
+        if variation.excluded is not None:
+            leaf = variation.leaves.index(step.node)
+            batch = np.where((variation.excluded == leaf)[:, None], np.nan, batch)
+        return batch
+
+    def _vary_aggregate(self, node: str, stacked, weights, variation: Variation) -> np.ndarray:
+        """The chosen aggregator per replication.  An alternative that fails (a zero under
+        a geometric mean) leaves its replications without scores, counted by reason."""
+        out = np.full(stacked.shape[:-1], np.nan)
+        for index, aggregator in enumerate(variation.aggregators):
+            chosen = variation.aggregator_choice == index
+            if not chosen.any():
+                continue
+            w = weights[chosen] if np.ndim(weights) == 2 else weights
+            try:
+                out[chosen] = aggregator.aggregate(stacked[chosen], w)
+            except ComponentValueError as exc:
+                reason = f"`{aggregator.describe()}`: {exc.message}"
+                rows = np.nonzero(chosen)[0] + variation.offset
+                variation.failures.setdefault(reason, set()).update(rows.tolist())
+        return out
 
     def _pathway_data(self) -> PairData:
         return self.data.pairs[self.model.pathways]

@@ -18,7 +18,13 @@ from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, display
 from indexdsl.syntax import ast, parse
 
 #: declarations an index has at most one of: replaced by kind alone
-SINGLE = (ast.IndexDecl, ast.DefaultsDecl, ast.UnitsDecl, ast.FrameworkDecl)
+SINGLE = (
+    ast.IndexDecl,
+    ast.DefaultsDecl,
+    ast.UnitsDecl,
+    ast.FrameworkDecl,
+    ast.UncertaintyDecl,
+)
 
 
 def _key(decl) -> tuple:

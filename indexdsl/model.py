@@ -109,6 +109,18 @@ class Node:
 
 
 @attrs.frozen
+class UncertaintySpec:
+    """The uncertain inputs declared in an `uncertainty` block, checked."""
+
+    weight_noise: float | None = None  # relative, 0.25 for `weights vary 25%`
+    weight_depths: tuple[int, ...] = ()  # depths of the nodes whose children's weights vary
+    normalisers: tuple[Normaliser, ...] = ()
+    aggregators: tuple[Aggregator, ...] = ()
+    exclude_one: bool = False
+    span: Span | None = None
+
+
+@attrs.frozen
 class IndexModel:
     meta: IndexMeta
     units: UnitsSpec
@@ -120,6 +132,7 @@ class IndexModel:
     pathways_span: Span | None = None
     file: str = ""
     parameters: dict[str, float | str] = attrs.field(factory=dict)
+    uncertainty: UncertaintySpec | None = None
 
     def nodes(self) -> list[Node]:
         return list(self.root.walk())

@@ -235,6 +235,24 @@ class FrameworkDecl:
 
 
 @attrs.frozen
+class UncertainInput:
+    """One uncertain input: weights varying by a relative noise at some depths,
+    alternative normalisers or aggregators, or leaving out one indicator."""
+
+    kind: str  # "weights" | "normalise" | "aggregate" | "exclude"
+    percent: float | None = None
+    depths: tuple[int, ...] = ()
+    components: tuple[Component, ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
+class UncertaintyDecl:
+    inputs: tuple[UncertainInput, ...] = ()
+    span: Span | None = _span
+
+
+@attrs.frozen
 class ExtendsDecl:
     """``extends "base.idx"``: the base file's declarations, some replaced by this file's."""
 
@@ -253,7 +271,8 @@ class ParameterDecl:
 
 
 Declaration = (
-    ExtendsDecl
+    UncertaintyDecl
+    | ExtendsDecl
     | ParameterDecl
     | TableDecl
     | IndexDecl

@@ -130,6 +130,15 @@ def format_setting(setting: ast.Setting) -> str:
     raise ValueError(setting.kind)  # pragma: no cover
 
 
+def format_uncertain(item: ast.UncertainInput) -> str:
+    if item.kind == "weights":
+        depths = f" at depth {', '.join(str(d) for d in item.depths)}" if item.depths else ""
+        return f"weights vary {_number(item.percent)}%{depths}"
+    if item.kind == "exclude":
+        return "exclude one indicator"
+    return f"{item.kind} " + " or ".join(format_component(c) for c in item.components)
+
+
 def _names(names: Iterable[ast.Name]) -> str:
     return ", ".join(n.text for n in names)
 
@@ -159,6 +168,11 @@ class _Writer:
             self.add(0, _header("index", decl.name, decl.title) + " {", _line_of(decl))
             for item in decl.meta:
                 self.add(1, f"{item.key.text} {format_literal(item.value)}", _line_of(item))
+            self.add(0, "}", None)
+        elif isinstance(decl, ast.UncertaintyDecl):
+            self.add(0, "uncertainty {", _line_of(decl))
+            for item in decl.inputs:
+                self.add(1, format_uncertain(item), _line_of(item))
             self.add(0, "}", None)
         elif isinstance(decl, ast.ExtendsDecl):
             self.add(0, f"extends {_string(decl.path)}", _line_of(decl))

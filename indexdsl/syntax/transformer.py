@@ -198,6 +198,31 @@ class ToAst(Transformer):
         percent = float(str(children[0])[:-1])
         return ast.Setting("top", percent=percent, span=self._span(meta))
 
+    def depth_list(self, children):
+        return tuple(int(float(str(c))) for c in children)
+
+    @v_args(meta=True)
+    def vary_weights(self, meta, children):
+        percent = float(str(children[0])[:-1])
+        depths = children[1] or ()
+        return ast.UncertainInput("weights", percent=percent, depths=depths, span=self._span(meta))
+
+    @v_args(meta=True)
+    def alternative_normalisers(self, meta, children):
+        return ast.UncertainInput("normalise", components=tuple(children), span=self._span(meta))
+
+    @v_args(meta=True)
+    def alternative_aggregators(self, meta, children):
+        return ast.UncertainInput("aggregate", components=tuple(children), span=self._span(meta))
+
+    @v_args(meta=True)
+    def exclude_one(self, meta, children):
+        return ast.UncertainInput("exclude", span=self._span(meta))
+
+    @v_args(meta=True)
+    def uncertainty_decl(self, meta, children):
+        return ast.UncertaintyDecl(tuple(children), span=self._span(meta))
+
     @v_args(meta=True)
     def extends_decl(self, meta, children):
         return ast.ExtendsDecl(_unquote(str(children[0])), span=self._span(meta))

@@ -1,0 +1,125 @@
+"""Uncertainty analysis: the batched engine against one replication at a time, seeds,
+failures that are counted rather than dropped, and located diagnostics."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexdsl.cli import main
+from indexdsl.compile import compile_model
+from indexdsl.diagnostics import DiagnosticError
+from indexdsl.evaluate import Evaluator
+from indexdsl.pipeline import Session, check_file, load
+from indexdsl.uncertainty import chunk_of, run_uncertainty, sample
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def evaluator_for(path: Path) -> tuple[Evaluator, object]:
+    session = Session()
+    model = check_file(path, session)
+    data = load(model, path, session)
+    return Evaluator(compile_model(model), data, session.registry), model
+
+
+@pytest.fixture(scope="module")
+def asem():
+    return evaluator_for(ROOT / "indices" / "asem.idx")
+
+
+def test_batched_replications_equal_one_at_a_time(asem):
+    evaluator, model = asem
+    variation = sample(model, model.uncertainty, 40, np.random.default_rng(7))
+    batch = evaluator.level("unit", variation)
+    for r in range(variation.size):
+        single = evaluator.level("unit", chunk_of(variation, r, r + 1))
+        for node, scores in batch.scores.items():
+            np.testing.assert_allclose(single.scores[node][0], scores[r], rtol=0, atol=1e-12)
+            assert (single.ranks[node][0] == batch.ranks[node][r]).all()
+
+
+def test_a_replication_with_nominal_inputs_is_the_nominal_index(asem):
+    evaluator, model = asem
+    variation = sample(model, model.uncertainty, 1, np.random.default_rng(0))
+    variation.weights = {}  # nominal weights
+    variation.normalisers = ()  # nominal normaliser
+    variation.aggregator_choice = np.array([0])  # arithmetic, the nominal aggregator
+    nominal = evaluator.level("unit")
+    varied = evaluator.level("unit", variation)
+    np.testing.assert_allclose(varied.scores["asem"][0], nominal.scores["asem"], atol=1e-12)
+
+
+def test_same_seed_same_result_and_aggregation_moves_ranks(asem):
+    evaluator, model = asem
+    first = run_uncertainty(evaluator, model.uncertainty, 300, seed=3)
+    again = run_uncertainty(evaluator, model.uncertainty, 300, seed=3)
+    other = run_uncertainty(evaluator, model.uncertainty, 300, seed=4)
+    assert (first.ranks == again.ranks).all()
+    assert not (first.ranks == other.ranks).all()
+    low, high = first.interval()
+    assert ((low <= first.median) & (first.median <= high)).all()
+    assert first.failures == {}  # min-max to [1, 100]: the geometric mean never sees a zero
+
+
+def write(tmp_path, index: str) -> Path:
+    (tmp_path / "u.csv").write_text("id,x,y\na,0,3\nb,5,1\nc,10,2\n", encoding="utf-8")
+    path = tmp_path / "t.idx"
+    path.write_text(textwrap.dedent(index).lstrip(), encoding="utf-8")
+    return path
+
+
+INDEX = """\
+index t { }
+units c { from csv("u.csv") key id }
+indicator x = c.x
+indicator y = c.y
+framework {
+  p { x y }
+}
+"""
+
+
+def test_failing_alternatives_are_counted_not_dropped(tmp_path, capsys):
+    # min-max to [0, 100] gives zeros, which a geometric mean cannot take
+    path = write(tmp_path, INDEX + "uncertainty { aggregate arithmetic or geometric }\n")
+    assert main(["uncertainty", str(path), "-N", "200", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "replications could not be evaluated: `geometric" in out
+    evaluator, model = evaluator_for(path)
+    result = run_uncertainty(evaluator, model.uncertainty, 200, seed=1)
+    variation = sample(model, model.uncertainty, 200, np.random.default_rng(1))
+    assert sum(result.failures.values()) == int((variation.aggregator_choice == 1).sum())
+
+
+def test_weights_at_a_depth_without_weights_is_an_error(tmp_path):
+    path = write(tmp_path, INDEX + "uncertainty { weights vary 20% at depth 2 }\n")
+    with pytest.raises(DiagnosticError) as info:
+        check_file(path, Session())
+    (d,) = info.value.diagnostics
+    assert d.code == "E602" and d.span.line == 8
+    assert "depths with weights to vary: 1" in d.help
+
+
+def test_alternatives_the_nominal_index_does_not_use_are_flagged(tmp_path):
+    path = write(tmp_path, INDEX + "uncertainty { normalise zscore or rank }\n")
+    session = Session()
+    check_file(path, session)
+    assert [d.code for d in session.warnings] == ["W604"]
+
+
+def test_no_uncertainty_block_is_explained(tmp_path, capsys):
+    path = write(tmp_path, INDEX)
+    assert main(["uncertainty", str(path)]) == 1
+    assert "declares no uncertain inputs" in capsys.readouterr().err
+
+
+def test_writes_the_rank_intervals(tmp_path):
+    path = write(tmp_path, INDEX + "uncertainty { weights vary 50% exclude one indicator }\n")
+    assert main(["uncertainty", str(path), "-N", "50", "-o", str(tmp_path / "o")]) == 0
+    lines = (tmp_path / "o" / "uncertainty.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "unit,label,nominal_rank,median_rank,p05_rank,p95_rank"
+    assert len(lines) == 4
