@@ -257,9 +257,13 @@ class Evaluator:
             ) from None
 
     # ---- one level -------------------------------------------------------------------------
-    def level(self, level: str, variation: Variation | None = None) -> LevelResult:
+    def level(
+        self, level: str, variation: Variation | None = None, ranked: tuple[str, ...] | None = None
+    ) -> LevelResult:
         """Scores of every node at one level; with a ``variation``, every array gains a
-        leading axis of replications, all evaluated in one vectorised pass."""
+        leading axis of replications, all evaluated in one vectorised pass.  ``ranked``
+        limits ranking to some nodes (ranking thousands of replications of every node
+        is most of the work of an uncertainty analysis that needs the index's only)."""
         raw: dict[str, np.ndarray] = {}
         scores: dict[str, np.ndarray] = {}
         fitted: dict[str, dict] = {}
@@ -343,7 +347,11 @@ class Evaluator:
                         names,
                     )
                 scores[step.node] = aggregated
-        ranks = {name: competition_ranks(values) for name, values in scores.items()}
+        ranks = {
+            name: competition_ranks(values)
+            for name, values in scores.items()
+            if ranked is None or name in ranked
+        }
         return LevelResult(raw, scores, ranks, fitted)
 
     def _vary_leaf(self, step, values, context, nominal, variation: Variation) -> np.ndarray:

@@ -113,7 +113,7 @@ def run_uncertainty(
     ranks = np.empty((size, len(nominal)), dtype=np.int64)
     for start in range(0, size, CHUNK):
         stop = min(start + CHUNK, size)
-        result = evaluator.level("unit", chunk_of(variation, start, stop))
+        result = evaluator.level("unit", chunk_of(variation, start, stop), ranked=(root,))
         ranks[start:stop] = result.ranks[root]
         if progress is not None:
             progress(stop - start)
