@@ -80,6 +80,25 @@ def _parser() -> argparse.ArgumentParser:
     unc.add_argument(
         "-o", "--out", type=Path, default=None, help="also write uncertainty.csv into this folder"
     )
+    sens = sub.add_parser(
+        "sensitivity", help="Sobol indices of the uncertain inputs on the mean rank shift"
+    )
+    sens.add_argument("file", type=Path)
+    sens.add_argument(
+        "-N",
+        "--samples",
+        type=int,
+        default=1024,
+        help="base samples, a power of two (1024): N·(inputs + 2) evaluations",
+    )
+    sens.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    sens.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -238,20 +257,16 @@ def cmd_fmt(args, session) -> int:
     return EXIT_OK
 
 
-def cmd_uncertainty(args, session) -> int:
-    from rich.console import Console
-    from rich.progress import Progress
-    from rich.table import Table
-
+def _uncertain_model(args, session):
+    """The checked model, its data and an evaluator, for `uncertainty` and `sensitivity`."""
     from indexdsl.compile import compile_model
     from indexdsl.diagnostics import DiagnosticError, UsageError, error
     from indexdsl.evaluate import Evaluator
     from indexdsl.pipeline import check_file, load
-    from indexdsl.uncertainty import run_uncertainty
 
     editions = parse_settings(args.set)
     if len(editions) > 1:
-        raise UsageError("`uncertainty` runs one edition; give each `--set` one value")
+        raise UsageError(f"`{args.command}` runs one edition; give each `--set` one value")
     if args.samples < 1:
         raise UsageError("-N must be at least 1")
     model = check_file(args.file, session, editions[0])
@@ -269,7 +284,73 @@ def cmd_uncertainty(args, session) -> int:
         )
     data = load(model, args.file, session)
     _print_diagnostics(session.warnings, session.sources)
-    evaluator = Evaluator(compile_model(model), data, session.registry)
+    return model, data, Evaluator(compile_model(model), data, session.registry)
+
+
+def cmd_sensitivity(args, session) -> int:
+    import numpy as np
+    from rich.console import Console
+    from rich.table import Table
+
+    from indexdsl.diagnostics import DiagnosticError, UsageError, error
+    from indexdsl.sensitivity import factors, run_sensitivity
+
+    model, data, evaluator = _uncertain_model(args, session)
+    if len(factors(model.uncertainty)) < 2:
+        raise DiagnosticError(
+            [
+                error(
+                    "E606",
+                    "a sensitivity analysis needs two uncertain inputs or more",
+                    model.uncertainty.span,
+                    help="declare more inputs in the `uncertainty` block, or run `indexdsl "
+                    "uncertainty` for rank intervals",
+                )
+            ]
+        )
+    n = 1 << max(args.samples - 1, 1).bit_length()
+    if n != args.samples:
+        raise UsageError(f"-N must be a power of two (Sobol sampling); try -N {n}")
+    result = run_sensitivity(evaluator, model.uncertainty, n, args.seed)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    table = Table(
+        title=f"{model.meta.title}: Sobol indices on the mean absolute rank shift "
+        f"({result.evaluations} evaluations, seed {args.seed})",
+        title_justify="left",
+    )
+    for heading in ("input", "first order", "95% interval", "total", "95% interval"):
+        table.add_column(heading, justify="left" if heading == "input" else "right")
+    for i, name in enumerate(result.factors):
+        table.add_row(
+            name,
+            f"{result.first[i]:.3f}",
+            f"{result.first_interval[0][i]:.3f} – {result.first_interval[1][i]:.3f}",
+            f"{result.total[i]:.3f}",
+            f"{result.total_interval[0][i]:.3f} – {result.total_interval[1][i]:.3f}",
+        )
+    console.print(table)
+    width = float(np.max(result.total_interval[1] - result.total_interval[0]))
+    if width > 0.1:
+        console.print(
+            f"warning: the confidence intervals are up to {width:.2f} wide; N = {n} is "
+            f"too small for stable estimates; try -N {n * 4}"
+        )
+    for reason, count in result.failures.items():
+        console.print(
+            f"{count} of {result.evaluations} evaluations failed and count as no "
+            f"rank shift: {reason}"
+        )
+    return EXIT_OK
+
+
+def cmd_uncertainty(args, session) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from indexdsl.uncertainty import run_uncertainty
+
+    model, data, evaluator = _uncertain_model(args, session)
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     with Progress(
         console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()
@@ -363,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": cmd_check,
         "fmt": cmd_fmt,
         "uncertainty": cmd_uncertainty,
+        "sensitivity": cmd_sensitivity,
         "plugins": cmd_plugins,
     }[args.command]
     session = Session()
