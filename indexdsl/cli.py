@@ -295,6 +295,12 @@ def cmd_sensitivity(args, session) -> int:
     from indexdsl.diagnostics import DiagnosticError, UsageError, error
     from indexdsl.sensitivity import factors, run_sensitivity
 
+    try:
+        import scipy.stats  # noqa: F401 - an optional dependency, needed here only
+    except ImportError:
+        raise UsageError(
+            'sensitivity analysis needs scipy: pip install "indexdsl[stats]"'
+        ) from None
     model, data, evaluator = _uncertain_model(args, session)
     if len(factors(model.uncertainty)) < 2:
         raise DiagnosticError(
