@@ -99,6 +99,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
     )
+    aud = sub.add_parser(
+        "audit",
+        help="statistical audit: correlations, Cronbach's alpha, PCA, skewness and kurtosis",
+    )
+    aud.add_argument("file", type=Path)
+    aud.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
+    what = sub.add_parser("whatif", help="rank changes when a node of the hierarchy is left out")
+    what.add_argument("file", type=Path)
+    what.add_argument(
+        "--drop",
+        action="append",
+        required=True,
+        metavar="NODE",
+        help="leave out this node (repeatable); its siblings keep their relative weights",
+    )
+    what.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -413,6 +441,94 @@ def cmd_uncertainty(args, session) -> int:
     return EXIT_OK
 
 
+def _one_edition(args, session):
+    from indexdsl.diagnostics import UsageError
+    from indexdsl.pipeline import run_file
+
+    editions = parse_settings(args.set)
+    if len(editions) > 1:
+        raise UsageError(f"`{args.command}` runs one edition; give each `--set` one value")
+    result, _ = run_file(args.file, session, editions[0])
+    _print_diagnostics(session.warnings, session.sources)
+    return result
+
+
+def cmd_audit(args, session) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from indexdsl.audit import KURTOSIS_LIMIT, SKEW_LIMIT, audit
+
+    result = _one_edition(args, session)
+    nodes, indicators = audit(result)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    table = Table(title="Consistency of each node's children", title_justify="left")
+    for heading in ("node", "children", "Cronbach's α", "1st PC share", "negative pairs"):
+        table.add_column(heading, justify="left" if heading == "node" else "right")
+    for n in nodes:
+        negatives = ", ".join(f"{a}–{b} ({r:.2f})" for a, b, r in n.negative_pairs) or "–"
+        table.add_row(
+            n.node,
+            str(len(n.children)),
+            f"{n.cronbach_alpha:.2f}",
+            f"{n.first_component_share:.0%}",
+            negatives,
+        )
+    console.print(table)
+    table = Table(
+        title="Correlation of each child with its parent and with the index", title_justify="left"
+    )
+    for heading in ("node", "child", "r with parent", "r with index"):
+        table.add_column(heading, justify="left" if heading in ("node", "child") else "right")
+    for n in nodes:
+        for child, rp, ri in zip(n.children, n.with_parent, n.with_index, strict=True):
+            table.add_row(n.node, child, f"{rp:.2f}", f"{ri:.2f}")
+    console.print(table)
+    flagged = [i for i in indicators if i.flagged]
+    console.print(
+        f"Indicators with |skewness| ≥ {SKEW_LIMIT:g} and kurtosis ≥ {KURTOSIS_LIMIT:g} "
+        f"({len(flagged)} of {len(indicators)}): "
+        + (
+            ", ".join(f"{i.indicator} ({i.skewness:.2f}, {i.kurtosis:.2f})" for i in flagged)
+            or "none"
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_whatif(args, session) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from indexdsl.ablation import drop_nodes
+
+    result = _one_edition(args, session)
+    changed = drop_nodes(result, args.drop, session.registry)
+    root = result.graph.root
+    before, after = result.units.ranks[root], changed.units.ranks[root]
+    from indexdsl.stats import spearman
+
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    table = Table(
+        title=f"Without {', '.join(args.drop)}: rank changes "
+        f"(Spearman ρ {spearman(before.astype(float), after.astype(float)):.3f})",
+        title_justify="left",
+    )
+    for heading in ("unit", "rank", "rank without", "change"):
+        table.add_column(heading, justify="left" if heading == "unit" else "right")
+    order = sorted(range(len(before)), key=lambda i: (before[i] == 0, before[i]))
+    for i in order:
+        moved = int(before[i]) - int(after[i])
+        table.add_row(
+            result.data.labels[i],
+            str(before[i] or "–"),
+            str(after[i] or "–"),
+            "" if moved == 0 else f"{moved:+d}",
+        )
+    console.print(table)
+    return EXIT_OK
+
+
 def cmd_plugins(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -451,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         "fmt": cmd_fmt,
         "uncertainty": cmd_uncertainty,
         "sensitivity": cmd_sensitivity,
+        "audit": cmd_audit,
+        "whatif": cmd_whatif,
         "plugins": cmd_plugins,
     }[args.command]
     session = Session()

@@ -1,0 +1,60 @@
+"""What-if analysis: the index recomputed without some nodes of its hierarchy.
+
+The BRI report publishes how ranks change when a category is added ("impact of
+information connection on the overall ranking"); here the same question is asked the
+other way round: leave nodes out, keep their siblings' relative weights (rescaled to
+sum to one), and compare the ranks.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from indexdsl.compile import compile_model
+from indexdsl.diagnostics import DiagnosticError, error, suggest
+from indexdsl.evaluate import Result, evaluate
+from indexdsl.model import Node
+
+
+def _without(node: Node, dropped: set[str]) -> Node:
+    kept = [c for c in node.children if c.name not in dropped]
+    if not kept:
+        raise DiagnosticError(
+            [
+                error(
+                    "E701",
+                    f"leaving out every child of `{node.name}` leaves it empty",
+                    node.span,
+                    help=f"leave out `{node.name}` itself instead",
+                )
+            ]
+        )
+    total = sum(c.weight for c in kept)
+    children = tuple(
+        attrs.evolve(_without(c, dropped), weight=c.weight / total)
+        if not c.is_leaf
+        else attrs.evolve(c, weight=c.weight / total)
+        for c in kept
+    )
+    return attrs.evolve(node, children=children)
+
+
+def drop_nodes(result: Result, names: list[str], registry) -> Result:
+    model = result.graph.model
+    known = {n.name for n in model.root.walk()} - {model.root.name}
+    for name in names:
+        if name not in known:
+            hints = suggest(name, known)
+            raise DiagnosticError(
+                [
+                    error(
+                        "E700",
+                        f"`{name}` is not a node of the framework",
+                        None,
+                        help=f"did you mean `{hints[0]}`?" if hints else None,
+                    )
+                ]
+            )
+    root = _without(model.root, set(names))
+    changed = compile_model(attrs.evolve(model, root=root, pathways=None))
+    return evaluate(changed, result.data, registry)
