@@ -22,7 +22,7 @@ def _without(node: Node, dropped: set[str]) -> Node:
         raise DiagnosticError(
             [
                 error(
-                    "E701",
+                    "E711",
                     f"leaving out every child of `{node.name}` leaves it empty",
                     node.span,
                     help=f"leave out `{node.name}` itself instead",
@@ -48,7 +48,7 @@ def drop_nodes(result: Result, names: list[str], registry) -> Result:
             raise DiagnosticError(
                 [
                     error(
-                        "E700",
+                        "E710",
                         f"`{name}` is not a node of the framework",
                         None,
                         help=f"did you mean `{hints[0]}`?" if hints else None,

@@ -347,6 +347,20 @@ class Checker:
                 return False
             values[param.name] = param.kind(value)
             return True
+        if param.kind is bool:
+            word = str(value).strip().lower()
+            if literal.kind in ("number", "percent"):
+                word = {0.0: "false", 1.0: "true"}.get(float(value), word)
+            if word not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                self.err(
+                    "E215",
+                    f"parameter `{param.name}` of `{cls.name}` is a switch: true or false",
+                    literal.span,
+                    help=f"write `{param.name} = true` or `{param.name} = false`",
+                )
+                return False
+            values[param.name] = word in ("true", "yes", "on", "1")
+            return True
         if param.kind is str:
             if literal.kind not in ("string", "symbol"):
                 self.err(

@@ -127,6 +127,36 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
     )
+    expl = sub.add_parser("explain", help="why a unit ranks where it does")
+    expl.add_argument("file", type=Path)
+    expl.add_argument("unit", help="the unit's key or label")
+    expl.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
+    expl.add_argument(
+        "--rivals", type=int, default=2, help="units shown above and below it (default 2)"
+    )
+    graph = sub.add_parser("graph", help="print the computation graph (Graphviz DOT or Mermaid)")
+    graph.add_argument("file", type=Path)
+    graph.add_argument(
+        "--format", choices=("dot", "mermaid"), default="dot", help="output language (dot)"
+    )
+    graph.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
+    new = sub.add_parser("new", help="write a starter index NAME.idx and a tiny data set")
+    new.add_argument("name", help="the index's short name (letters, digits, underscores)")
+    new.add_argument(
+        "--dir", type=Path, default=Path("."), help="folder to write into (default: here)"
+    )
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -441,7 +471,7 @@ def cmd_uncertainty(args, session) -> int:
     return EXIT_OK
 
 
-def _one_edition(args, session):
+def _run_one_edition(args, session):
     from indexdsl.diagnostics import UsageError
     from indexdsl.pipeline import run_file
 
@@ -459,7 +489,7 @@ def cmd_audit(args, session) -> int:
 
     from indexdsl.audit import KURTOSIS_LIMIT, SKEW_LIMIT, audit
 
-    result = _one_edition(args, session)
+    result = _run_one_edition(args, session)
     nodes, indicators = audit(result)
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     table = Table(title="Consistency of each node's children", title_justify="left")
@@ -502,7 +532,7 @@ def cmd_whatif(args, session) -> int:
 
     from indexdsl.ablation import drop_nodes
 
-    result = _one_edition(args, session)
+    result = _run_one_edition(args, session)
     changed = drop_nodes(result, args.drop, session.registry)
     root = result.graph.root
     before, after = result.units.ranks[root], changed.units.ranks[root]
@@ -526,6 +556,49 @@ def cmd_whatif(args, session) -> int:
             "" if moved == 0 else f"{moved:+d}",
         )
     console.print(table)
+    return EXIT_OK
+
+
+def _one_edition(items: list[str]) -> dict[str, str]:
+    from indexdsl.diagnostics import UsageError
+
+    editions = parse_settings(items)
+    if len(editions) > 1:
+        raise UsageError("this command runs one edition; give each `--set` one value")
+    return editions[0]
+
+
+def cmd_explain(args, session) -> int:
+    from rich.console import Console
+
+    from indexdsl.explain import explain, render
+    from indexdsl.pipeline import run_file
+
+    result, session = run_file(args.file, session, _one_edition(args.set))
+    explanation = explain(result, args.unit, rivals=max(args.rivals, 0))
+    _print_diagnostics(session.warnings, session.sources)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    render(explanation, console)
+    return EXIT_OK
+
+
+def cmd_graph(args, session) -> int:
+    from indexdsl.graphviz import render
+    from indexdsl.pipeline import check_file
+
+    model = check_file(args.file, session, _one_edition(args.set))
+    _print_diagnostics(session.warnings, session.sources)
+    sys.stdout.write(render(model, args.format))
+    return EXIT_OK
+
+
+def cmd_new(args, session) -> int:
+    from indexdsl.templates import create
+
+    written = create(args.name, args.dir)
+    index = written[0]
+    print("Wrote " + " and ".join(str(p) for p in written) + ".")
+    print(f"Run it with: indexdsl run {index}")
     return EXIT_OK
 
 
@@ -569,6 +642,9 @@ def main(argv: list[str] | None = None) -> int:
         "sensitivity": cmd_sensitivity,
         "audit": cmd_audit,
         "whatif": cmd_whatif,
+        "explain": cmd_explain,
+        "graph": cmd_graph,
+        "new": cmd_new,
         "plugins": cmd_plugins,
     }[args.command]
     session = Session()

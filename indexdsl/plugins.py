@@ -121,15 +121,17 @@ class Registry:
         return sorted(self.components[role])
 
     def suggestions(self, role: str, name: str) -> list[str]:
-        """Close matches in this role, then matches in other roles, with their plugin."""
+        """The same name in another role first (the likeliest mix-up), then close
+        matches in this role, with the plugin that provides them."""
         hints = [
+            f"`{name}` is a {other}, not a {role}"
+            for other in ROLES
+            if other != role and name in self.components[other]
+        ]
+        hints += [
             f"`{n}` ({role} from `{self.components[role][n].plugin}`)"
             for n in suggest(name, self.components[role])
         ]
-        if not hints:
-            for other in ROLES:
-                if other != role and name in self.components[other]:
-                    hints.append(f"`{name}` is a {other}, not a {role}")
         return hints
 
     def all(self) -> Iterable[tuple[str, str, Provided]]:

@@ -70,6 +70,163 @@ class GeometricMeanAggregator(Aggregator):
         return np.where(np.isnan(w).all(axis=-1), np.nan, out)
 
 
+def _no_children(w: np.ndarray) -> np.ndarray:
+    """Units with no present child (their rescaled weights are NaN)."""
+    return np.isnan(w).all(axis=-1)
+
+
+def _require(bad: np.ndarray, message: str, help: str) -> None:
+    if np.any(bad):
+        units = tuple(int(u) for u in np.unique(np.nonzero(bad)[-2]))
+        raise ComponentValueError(message, help=help, units=units)
+
+
+class HarmonicMeanAggregator(Aggregator):
+    name = "harmonic"
+    summary = "weighted harmonic mean (less compensation than geometric); needs positive scores"
+
+    def aggregate(self, values, weights):
+        _require(
+            values <= 0,
+            "a harmonic mean needs positive scores, but some are zero or negative",
+            "normalise to a range above zero, e.g. `normalise minmax(1, 100)`, "
+            "or use `aggregate arithmetic`",
+        )
+        w = _available_weights(values, weights)
+        inverse = np.where(
+            np.isnan(values), 0.0, np.nan_to_num(w) / np.where(np.isnan(values), 1.0, values)
+        )
+        with np.errstate(divide="ignore"):  # a unit with no child: replaced by NaN below
+            out = 1.0 / inverse.sum(axis=-1)
+        return np.where(_no_children(w), np.nan, out)
+
+
+class PowerMeanAggregator(Aggregator):
+    name = "power_mean"
+    summary = "weighted generalised mean of order p (1 arithmetic, 0 geometric, -1 harmonic)"
+    params = (Param("p", float, doc="order: 1 arithmetic, 0 geometric, -1 harmonic"),)
+
+    def aggregate(self, values, weights):
+        p = float(self.p)
+        if p <= 0:
+            _require(
+                values <= 0,
+                f"a power mean of order {p:g} needs positive scores, but some are zero or negative",
+                "normalise to a range above zero, e.g. `normalise minmax(1, 100)`",
+            )
+        elif p != 1:
+            _require(
+                values < 0,
+                f"a power mean of order {p:g} needs scores that are not negative",
+                "normalise to a range without negative scores, e.g. `normalise minmax`",
+            )
+        w = _available_weights(values, weights)
+        wz = np.nan_to_num(w)
+        missing = np.isnan(values)
+        if p == 0:
+            logs = np.log(np.where(missing, 1.0, values))
+            out = np.exp(np.sum(logs * wz, axis=-1))
+        else:
+            # factor out the largest (p > 0) or smallest (p < 0) score against overflow
+            if p > 0:
+                ref = np.fmax.reduce(values, axis=-1, keepdims=True)
+            else:
+                ref = np.fmin.reduce(values, axis=-1, keepdims=True)
+            ref = np.where(np.isnan(ref) | (ref == 0), 1.0, ref)
+            with np.errstate(divide="ignore", over="ignore"):
+                terms = np.where(missing, 0.0, (np.where(missing, 1.0, values) / ref) ** p)
+                out = ref[..., 0] * np.sum(terms * wz, axis=-1) ** (1.0 / p)
+        return np.where(_no_children(w), np.nan, out)
+
+
+class MinimumAggregator(Aggregator):
+    name = "minimum"
+    summary = "the lowest child score (no compensation; weights are ignored)"
+
+    def aggregate(self, values, weights):
+        return np.fmin.reduce(values, axis=-1)  # skips NaN; NaN only if all are missing
+
+
+class MazziottaParetoAggregator(Aggregator):
+    name = "mazziotta_pareto"
+    summary = (
+        "Mazziotta-Pareto index: mean minus a penalty for unbalance, M (1 - cv^2); "
+        "use with `zscore(100, 10)`"
+    )
+    #: raising a child that is already far above the others can lower the index
+    monotone = False
+
+    def aggregate(self, values, weights):
+        w = _available_weights(values, weights)
+        wz = np.nan_to_num(w)
+        filled = np.where(np.isnan(values), 0.0, values)
+        mean = np.sum(filled * wz, axis=-1)
+        var = np.sum(wz * (filled - mean[..., None]) ** 2 * ~np.isnan(values), axis=-1)
+        none = _no_children(w)
+        bad = (mean <= 0) & ~none
+        if np.any(bad):
+            units = tuple(int(u) for u in np.unique(np.nonzero(bad)[-1]))
+            raise ComponentValueError(
+                "the Mazziotta-Pareto index needs a positive mean score, but some units "
+                "have a mean of zero or less (the coefficient of variation is undefined)",
+                help="standardise the indicators as the MPI does: `normalise zscore(100, 10)`",
+                units=units,
+            )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = mean - var / mean  # M - S * cv, with cv = S / M
+        return np.where(none, np.nan, out)
+
+
+class CopelandAggregator(Aggregator):
+    name = "copeland"
+    summary = (
+        "Copeland: pairwise weighted majority between units; score = wins - losses "
+        "(depends on the other units)"
+    )
+    #: a unit's score cannot fall when one of its own child scores rises
+    monotone = True
+    #: weighted votes closer than this to a tie count as a tie (weights such as 1/3)
+    TOLERANCE = 1e-12
+
+    #: elements of the (block, units, units, children) comparison array made at once
+    BLOCK_ELEMENTS = 4_000_000
+
+    def aggregate(self, values, weights):
+        values = np.asarray(values, dtype=float)
+        *lead, units, children = values.shape
+        flat = values.reshape(-1, units, children)
+        w = np.broadcast_to(np.asarray(weights, dtype=float), (*lead, children))
+        w = w.reshape(-1, children)
+        score = np.empty(flat.shape[:2])
+        # batches of replications (uncertainty analysis) in blocks: the comparison of
+        # every pair of units costs units^2 * children per replication
+        step = max(1, self.BLOCK_ELEMENTS // max(1, units * units * children))
+        for start in range(0, flat.shape[0], step):
+            block = flat[start : start + step]
+            score[start : start + step] = self._scores(block, w[start : start + step])
+        score = score.reshape(*lead, units)
+        return np.where(np.isnan(values).all(axis=-1), np.nan, score)
+
+    def _scores(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        # wins[b, i, j] = weight of the children on which unit i beats unit j (a
+        # comparison with a missing value is false, so it counts for neither)
+        n, units, children = values.shape
+        above = values[:, :, None, :] > values[:, None, :, :]
+        wins = np.einsum("bkc,bc->bk", above.reshape(n, units * units, children), weights)
+        wins = wins.reshape(n, units, units)
+        margin = wins - wins.transpose(0, 2, 1)
+        outcome = np.where(np.abs(margin) <= self.TOLERANCE, 0.0, np.sign(margin))
+        return outcome.sum(axis=-1)
+
+
 @hookimpl
 def indexdsl_register_aggregators():
-    return [ArithmeticMeanAggregator, GeometricMeanAggregator]
+    return [
+        ArithmeticMeanAggregator,
+        GeometricMeanAggregator,
+        HarmonicMeanAggregator,
+        PowerMeanAggregator,
+        MinimumAggregator,
+        MazziottaParetoAggregator,
+        CopelandAggregator,
+    ]

@@ -6,6 +6,7 @@ import numpy as np
 
 from indexdsl.components import ComponentValueError, Param, Transform
 from indexdsl.hookspecs import hookimpl
+from indexdsl_builtins._support import affected, require_scipy, scalar
 
 
 class LogTransform(Transform):
@@ -82,6 +83,165 @@ class MaxTransform(Transform):
         return np.fmax(a, b)
 
 
+class LogShiftTransform(Transform):
+    name = "log_shift"
+    summary = "natural logarithm of x + shift (default 1); x + shift must be positive"
+    params = (
+        Param("x", float, doc="values"),
+        Param("shift", float, 1.0, "added before taking the logarithm"),
+    )
+
+    def apply(self, x, shift=1.0):
+        shifted = np.asarray(x, dtype=float) + shift
+        bad = shifted <= 0
+        if np.any(bad):
+            raise ComponentValueError(
+                "log of a zero or negative value: x + shift must be positive",
+                help="use a larger shift, e.g. `log_shift(x, shift = 1 - lowest value)`",
+                units=affected(bad),
+            )
+        return np.log(shifted)
+
+
+class BoxCoxTransform(Transform):
+    name = "boxcox"
+    summary = "Box-Cox power transform (x^lmbda - 1) / lmbda, log x at 0; needs scipy"
+    params = (
+        Param("x", float, doc="values (must be positive)"),
+        Param("lmbda", float, doc="the power; 0 gives the natural logarithm"),
+    )
+
+    def apply(self, x, lmbda):
+        special = require_scipy("scipy.special", "`boxcox`")
+        x = np.asarray(x, dtype=float)
+        bad = x <= 0
+        if np.any(bad):
+            raise ComponentValueError(
+                "the Box-Cox transform needs positive values, but some are zero or negative",
+                help="shift the values first, e.g. `boxcox(x + 1, 0.5)`",
+                units=affected(bad),
+            )
+        return special.boxcox(x, lmbda)
+
+
+def sample_skewness(v: np.ndarray) -> float:
+    """Adjusted Fisher-Pearson skewness G1 (scipy ``skew(bias=False)``, Excel SKEW,
+    e1071 type 2, COINr ``skew``) of the values in ``v`` (no NaN); NaN when n < 3 or
+    the values are constant."""
+    n = v.size
+    if n < 3:
+        return np.nan
+    d = v - v.mean()
+    m2, m3 = np.mean(d**2), np.mean(d**3)
+    if m2 == 0:
+        return np.nan
+    return float(m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2))
+
+
+def sample_kurtosis(v: np.ndarray) -> float:
+    """Adjusted excess kurtosis G2 (scipy ``kurtosis(bias=False, fisher=True)``, Excel
+    KURT, e1071 type 2, COINr ``kurt``); NaN when n < 4 or the values are constant."""
+    n = v.size
+    if n < 4:
+        return np.nan
+    d = v - v.mean()
+    m2, m4 = np.mean(d**2), np.mean(d**4)
+    if m2 == 0:
+        return np.nan
+    g2 = m4 / m2**2 - 3.0
+    return float(((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+def _outliers(v: np.ndarray, skew: float, kurtosis: float) -> bool:
+    """COINr's ``check_SkewKurt`` failing: |skewness| >= skew and kurtosis >= kurtosis."""
+    return abs(sample_skewness(v)) >= skew and sample_kurtosis(v) >= kurtosis
+
+
+def winsorise_values(
+    v: np.ndarray, skew: float, kurtosis: float, max_points: int
+) -> tuple[np.ndarray, str, int]:
+    """COINr's outlier treatment of one indicator (present values only).
+
+    Returns the treated values, what was done (``"none"``, ``"winsorised"`` or
+    ``"log"``) and how many points were winsorised (before any log fallback)."""
+    if not _outliers(v, skew, kurtosis):
+        return v, "none", 0
+    w = v.copy()
+    treated: set[int] = set()
+    while _outliers(w, skew, kurtosis) and len(treated) < max_points:
+        high = sample_skewness(w) >= 0  # positive skewness: the outliers are high
+        extreme = w.max() if high else w.min()
+        at = np.flatnonzero(w == extreme)  # tied extremes move together, as in COINr
+        rest = w[w != extreme]
+        w[at] = rest.max() if high else rest.min()
+        treated.update(int(i) for i in at)
+    if not _outliers(w, skew, kurtosis):
+        return w, "winsorised", len(treated)
+    # COINr's fallback (log_CT), applied to the original values, not the winsorised ones
+    lo, hi = v.min(), v.max()
+    return np.log(v - lo + 0.01 * (hi - lo)), "log", len(treated)
+
+
+class WinsoriseTransform(Transform):
+    name = "winsorise"
+    summary = (
+        "COINr's outlier rule: winsorise up to max_points while |skewness| >= skew and "
+        "kurtosis >= kurtosis, else log"
+    )
+    params = (
+        Param("x", float, doc="values (one per unit)"),
+        Param("skew", float, 2.0, "threshold for the absolute sample skewness"),
+        Param("kurtosis", float, 3.5, "threshold for the sample excess kurtosis"),
+        Param("max_points", int, 5, "most points to winsorise before falling back to log"),
+    )
+
+    def apply(self, x, skew=2.0, kurtosis=3.5, max_points=5):
+        skew = scalar(skew, "skew", self.name)
+        kurtosis = scalar(kurtosis, "kurtosis", self.name)
+        limit = scalar(max_points, "max_points", self.name)
+        if limit < 0 or limit != int(limit):
+            raise ComponentValueError(
+                f"`max_points` of `winsorise` must be a whole number, not {limit:g}",
+                help="write e.g. `winsorise(x, max_points = 5)`",
+            )
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 0:
+            raise ComponentValueError(
+                "`winsorise` needs one value per unit, but was given a single number",
+                help="apply it to an indicator or a column, e.g. `winsorise(c.gdp)`",
+            )
+        out = x.copy()
+        flat = out.reshape(-1, x.shape[-1])
+        for row in flat:
+            present = ~np.isnan(row)
+            if present.sum() < 4:
+                raise ComponentValueError(
+                    "`winsorise` needs at least 4 units with a value (the sample kurtosis "
+                    f"is undefined below 4), but has {int(present.sum())}",
+                    help="drop `winsorise` from this indicator",
+                )
+            row[present] = winsorise_values(row[present], skew, kurtosis, int(limit))[0]
+        return out
+
+
+class FloorTransform(Transform):
+    name = "floor"
+    summary = "raise values below `low` to `low` (a floor; not rounding)"
+    params = (Param("x", float, doc="values"), Param("low", float, doc="floor"))
+
+    def apply(self, x, low):
+        return np.maximum(x, low)  # np.maximum keeps missing values missing
+
+
+class CeilingTransform(Transform):
+    name = "ceiling"
+    summary = "lower values above `high` to `high` (a cap; not rounding)"
+    params = (Param("x", float, doc="values"), Param("high", float, doc="ceiling"))
+
+    def apply(self, x, high):
+        return np.minimum(x, high)
+
+
 @hookimpl
 def indexdsl_register_transforms():
     return [
@@ -92,4 +252,9 @@ def indexdsl_register_transforms():
         CapTransform,
         MinTransform,
         MaxTransform,
+        LogShiftTransform,
+        BoxCoxTransform,
+        WinsoriseTransform,
+        FloorTransform,
+        CeilingTransform,
     ]
