@@ -382,6 +382,13 @@ class Checker:
         for decl in self.tree.declarations:
             if isinstance(decl, ast.ParameterDecl):
                 self.declare(decl.name, "parameter")
+                if decl.value.kind == "call":
+                    self.err(
+                        "E152",
+                        f"the value of parameter `{decl.name.text}` must be a number or text",
+                        decl.value.span,
+                        help="write the number itself; expressions are not parameter values",
+                    )
             else:
                 by_kind.setdefault(type(decl), []).append(decl)
         by_kind = {kind: [self.fill_templates(d) for d in ds] for kind, ds in by_kind.items()}

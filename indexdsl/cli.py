@@ -170,8 +170,8 @@ def _print_diagnostics(diagnostics, sources, as_json: bool = False) -> None:
 
     if not diagnostics:
         return
-    if as_json:
-        print(render_json(diagnostics), file=sys.stderr)
+    if as_json:  # for editors: JSON always on standard output, problems or not
+        print(render_json(diagnostics))
     else:
         print(render_all(diagnostics, sources, colour=_colour(sys.stderr)), file=sys.stderr)
 

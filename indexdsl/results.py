@@ -35,7 +35,8 @@ def safe_text(value: str) -> str:
 
 
 def number(value: float) -> str:
-    return "" if value is None or np.isnan(value) else repr(float(value))
+    # `+ 0.0` turns a negative zero into 0.0
+    return "" if value is None or np.isnan(value) else repr(float(value) + 0.0)
 
 
 def _sha256(path: str) -> str:

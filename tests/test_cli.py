@@ -219,7 +219,7 @@ def test_check_prints_json_diagnostics(project):
     project.index(idx({"x": "c.xx", "y": "c.y"}, "x\ny"), {"units.csv": GOOD_UNITS})
     result = project.cli("check", "index.idx", "--format", "json")
     assert result.code == 1
-    (diagnostic,) = json.loads(result.err)
+    (diagnostic,) = json.loads(result.out)  # JSON on standard output, for editors
     assert diagnostic["code"] == "E302"
     assert diagnostic["severity"] == "error"
     assert diagnostic["span"]["file"] == "index.idx"
