@@ -559,12 +559,12 @@ def cmd_whatif(args, session) -> int:
     return EXIT_OK
 
 
-def _one_edition(items: list[str]) -> dict[str, str]:
+def _one_edition(args) -> dict[str, str]:
     from indexdsl.diagnostics import UsageError
 
-    editions = parse_settings(items)
+    editions = parse_settings(args.set)
     if len(editions) > 1:
-        raise UsageError("this command runs one edition; give each `--set` one value")
+        raise UsageError(f"`{args.command}` runs one edition; give each `--set` one value")
     return editions[0]
 
 
@@ -574,7 +574,7 @@ def cmd_explain(args, session) -> int:
     from indexdsl.explain import explain, render
     from indexdsl.pipeline import run_file
 
-    result, session = run_file(args.file, session, _one_edition(args.set))
+    result, session = run_file(args.file, session, _one_edition(args))
     explanation = explain(result, args.unit, rivals=max(args.rivals, 0))
     _print_diagnostics(session.warnings, session.sources)
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
@@ -586,7 +586,7 @@ def cmd_graph(args, session) -> int:
     from indexdsl.graphviz import render
     from indexdsl.pipeline import check_file
 
-    model = check_file(args.file, session, _one_edition(args.set))
+    model = check_file(args.file, session, _one_edition(args))
     _print_diagnostics(session.warnings, session.sources)
     sys.stdout.write(render(model, args.format))
     return EXIT_OK

@@ -1,0 +1,447 @@
+"""The Python API: compute an index from a script or a notebook.
+
+>>> import indexdsl
+>>> index = indexdsl.load("indices/hdi.idx", year=2015)   # parameters as keywords
+>>> index.check()                                          # diagnostics; raises nothing
+[]
+>>> results = index.run()
+>>> results.scores()["NOR"], results.ranks("education")["NOR"]
+>>> results.to_pandas()["units"]                           # when pandas is installed
+
+``load`` reads and checks the definition at once but keeps its errors: ``check()``
+returns them with the warnings (and those about the data), while ``model`` and
+``run()`` raise :class:`InvalidIndexError`, whose message is every diagnostic
+rendered as the command line prints it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexdsl.compile import compile_model
+from indexdsl.data import Dataset
+from indexdsl.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    PluginError,
+    SourceMap,
+    render_all,
+    suggest,
+)
+from indexdsl.evaluate import Result, evaluate
+from indexdsl.model import IndexModel
+from indexdsl.pipeline import Session, check_file
+from indexdsl.pipeline import load as load_data
+
+__all__ = ["Index", "InvalidIndexError", "Results", "load"]
+
+
+class InvalidIndexError(DiagnosticError):
+    """The index file or its data have errors; ``diagnostics`` holds them (and the
+    warnings found before), and ``str()`` renders them with their source lines."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], sources: SourceMap | None = None):
+        super().__init__(diagnostics)
+        self.sources = sources or SourceMap()
+
+    def __str__(self) -> str:
+        return render_all(self.diagnostics, self.sources)
+
+
+def load(path: str | PathLike[str], **parameters: Any) -> Index:
+    """Read and check the index file at ``path``; keyword arguments change its
+    ``parameter`` values (``year=2015``), as ``--set`` does on the command line."""
+    return Index(path, parameters)
+
+
+class Index:
+    """An index file, read and checked; computed by :meth:`run`."""
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        parameters: dict[str, Any] | None = None,
+        *,
+        session: Session | None = None,
+    ):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(
+                f"index file `{self.path}` does not exist"
+                if not self.path.exists()
+                else f"`{self.path}` is not a file"
+            )
+        self.parameters = {k: _parameter_text(v) for k, v in (parameters or {}).items()}
+        self._session = session or Session()
+        self._model: IndexModel | None = None
+        self._errors: tuple[Diagnostic, ...] = ()
+        self._data: Dataset | None = None
+        self._data_checked = False
+        try:
+            # a `parameters` name the file does not declare raises UsageError here
+            self._model = check_file(self.path, self._session, self.parameters)
+        except DiagnosticError as exc:
+            self._errors = exc.diagnostics
+        except PluginError as exc:
+            self._errors = (exc.diagnostic,)
+
+    # ---- what the file says -------------------------------------------------------------
+    @property
+    def ok(self) -> bool:
+        """Whether the definition has no errors (the data are checked by ``check()``)."""
+        return not self._errors
+
+    @property
+    def model(self) -> IndexModel:
+        """The checked definition; raises :class:`InvalidIndexError` if it has errors."""
+        if self._model is None:
+            raise self._error()
+        return self._model
+
+    @property
+    def name(self) -> str:
+        return self.model.meta.name
+
+    @property
+    def title(self) -> str:
+        return self.model.meta.title
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return list(self._session.warnings)
+
+    def check(self) -> list[Diagnostic]:
+        """Every problem of the definition and of its data, warnings included, in the
+        order found.  Raises nothing for them; an empty list means all is well."""
+        if self._model is not None and not self._data_checked:
+            self._data_checked = True
+            try:
+                self._data = load_data(self._model, self.path, self._session)
+            except DiagnosticError as exc:
+                self._errors = exc.diagnostics
+            except PluginError as exc:
+                self._errors = (exc.diagnostic,)
+        return [*self._session.warnings, *self._errors]
+
+    def format(self, diagnostics: Sequence[Diagnostic] | None = None) -> str:
+        """Diagnostics (by default those of :meth:`check`) rendered as text, with the
+        source lines they point at."""
+        shown = self.check() if diagnostics is None else diagnostics
+        return render_all(shown, self._session.sources)
+
+    def graph(self, format: str = "dot") -> str:
+        """The computation graph as Graphviz DOT (``"dot"``) or Mermaid (``"mermaid"``)."""
+        from indexdsl.graphviz import render
+
+        return render(self.model, format)
+
+    # ---- computing ------------------------------------------------------------------------
+    def run(self) -> Results:
+        """Compute every score and rank.  Raises :class:`InvalidIndexError` when the
+        definition or the data have errors, or a method cannot use the data."""
+        self.check()
+        if self._errors:
+            raise self._error()
+        assert self._model is not None and self._data is not None
+        try:
+            result = evaluate(compile_model(self._model), self._data, self._session.registry)
+        except DiagnosticError as exc:
+            raise InvalidIndexError(
+                [*self._session.warnings, *exc.diagnostics], self._session.sources
+            ) from None
+        return Results(result, self._session.warnings)
+
+    def _error(self) -> InvalidIndexError:
+        return InvalidIndexError([*self._session.warnings, *self._errors], self._session.sources)
+
+    def __repr__(self) -> str:
+        if self._model is None:
+            errors = sum(d.is_error for d in self._errors)
+            return f"<Index {str(self.path)!r}: {errors} error{'s' if errors != 1 else ''}>"
+        leaves = sum(1 for n in self._model.root.walk() if n.is_leaf)
+        return (
+            f"<Index {self._model.meta.name} {self._model.meta.title!r} from "
+            f"{str(self.path)!r}: {leaves} indicators>"
+        )
+
+
+def _parameter_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class Results:
+    """Scores and ranks of every node, for every unit (and pathway), of one run.
+
+    Scores are floats (NaN where a unit has none); ranks are integers, 1 for the best,
+    tied units sharing a rank, and 0 for a unit that is not ranked.  ``node`` defaults
+    to the index itself (the root of the framework).
+    """
+
+    def __init__(self, result: Result, warnings: Sequence[Diagnostic] = ()):
+        self.result = result
+        self.warnings = list(warnings)
+
+    # ---- what there is ---------------------------------------------------------------------
+    @property
+    def model(self) -> IndexModel:
+        return self.result.graph.model
+
+    @property
+    def name(self) -> str:
+        return self.result.graph.root
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """Unit keys, in the order of the data file."""
+        return self.result.data.keys
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(zip(self.result.data.keys, self.result.data.labels, strict=True))
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Every node of the hierarchy, parents before children, the index first."""
+        return self.result.graph.node_order
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """The indicators of the framework (its leaves)."""
+        return tuple(n for n in self.nodes if self.result.graph.nodes[n].is_leaf)
+
+    def _node(self, node: str | None) -> str:
+        if node is None:
+            return self.name
+        if node not in self.result.graph.nodes:
+            hints = suggest(node, self.nodes)
+            raise KeyError(
+                f"no node `{node}` in index `{self.name}`"
+                + (f"; did you mean `{hints[0]}`?" if hints else "")
+            )
+        return node
+
+    # ---- values ------------------------------------------------------------------------------
+    def array(self, node: str | None = None, what: str = "score") -> np.ndarray:
+        """A read-only numpy array over :attr:`units`: ``what`` is ``"score"``,
+        ``"rank"`` or ``"raw"`` (an indicator's value before normalisation)."""
+        level = self.result.units
+        node = self._node(node)
+        if what == "score":
+            values = level.scores[node]
+        elif what == "rank":
+            values = level.ranks[node]
+        elif what == "raw":
+            spec = self.result.graph.nodes[node]
+            if not spec.is_leaf:
+                raise ValueError(f"`{node}` is not an indicator, so it has no raw values")
+            values = level.raw[spec.indicator]
+        else:
+            raise ValueError(f'`what` is "score", "rank" or "raw", not {what!r}')
+        out = np.array(values, copy=True)
+        out.setflags(write=False)
+        return out
+
+    def scores(self, node: str | None = None) -> dict[str, float]:
+        """Unit key → score at ``node`` (the index by default)."""
+        return dict(zip(self.units, self.array(node, "score").tolist(), strict=True))
+
+    def ranks(self, node: str | None = None) -> dict[str, int]:
+        """Unit key → rank at ``node`` (the index by default); 0: not ranked."""
+        return dict(zip(self.units, self.array(node, "rank").tolist(), strict=True))
+
+    def raw(self, indicator: str) -> dict[str, float]:
+        """Unit key → an indicator's value before normalisation."""
+        return dict(zip(self.units, self.array(indicator, "raw").tolist(), strict=True))
+
+    def _pairs(self):
+        if self.result.pairs is None:
+            raise ValueError(
+                f"index `{self.name}` scores no pathways (its framework has no `pathways`)"
+            )
+        pairs = self.result.pair_data
+        keys = self.result.data.keys
+        return [(keys[a], keys[b]) for a, b in zip(pairs.a, pairs.b, strict=True)]
+
+    def pathways(self, node: str | None = None) -> dict[tuple[str, str], float]:
+        """(unit key, unit key) → pathway score at ``node``; raises ValueError when
+        the index scores no pathways."""
+        pairs = self._pairs()
+        node = self._node(node)
+        return dict(zip(pairs, self.result.pairs.scores[node].tolist(), strict=True))
+
+    def pathway_ranks(self, node: str | None = None) -> dict[tuple[str, str], int]:
+        pairs = self._pairs()
+        node = self._node(node)
+        return dict(zip(pairs, self.result.pairs.ranks[node].tolist(), strict=True))
+
+    def explain(self, unit: str, rivals: int = 2):
+        """Why ``unit`` (a key or a label) ranks where it does: an
+        :class:`indexdsl.explain.Explanation`.  Raises KeyError for an unknown unit."""
+        from indexdsl.explain import explain, unit_index
+
+        try:
+            position = unit_index(self.result, unit)
+        except DiagnosticError as exc:
+            diagnostic = exc.diagnostics[0]
+            raise KeyError(
+                diagnostic.message + (f"; {diagnostic.help}" if diagnostic.help else "")
+            ) from None
+        return explain(self.result, position, rivals)
+
+    # ---- tables ------------------------------------------------------------------------------
+    def to_pandas(self) -> dict[str, Any]:
+        """One pandas DataFrame per table of the output folder: ``units`` (scores and
+        ranks of every node, indexed by unit key), ``indicators`` (raw values),
+        ``nodes`` (the hierarchy) and, when pathways are scored, ``pathways``."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "Results.to_pandas() needs pandas, which indexdsl does not install; "
+                "install it with `pip install pandas` (or `uv add pandas`), or use "
+                "Results.scores(), .ranks() and .array() instead"
+            ) from None
+        result, data = self.result, self.result.data
+        graph = result.graph
+        units: dict[str, Any] = {"label": list(data.labels)}
+        for group, values in data.groups.items():
+            units[group] = list(values)
+        for node in self.nodes:
+            units[f"{node}_score"] = result.units.scores[node]
+            units[f"{node}_rank"] = result.units.ranks[node]
+        index = pd.Index(list(data.keys), name="unit")
+        frames = {"units": pd.DataFrame(units, index=index)}
+        indicators = [n for n, ind in self.model.indicators.items() if ind.level != "pair"]
+        frames["indicators"] = pd.DataFrame(
+            {name: result.units.raw[name] for name in indicators}, index=index
+        )
+        parents = {c.name: n.name for n in graph.nodes.values() for c in n.children}
+        rows = []
+        for name in self.nodes:
+            node = graph.nodes[name]
+            rows.append(
+                {
+                    "node": name,
+                    "title": node.title,
+                    "parent": parents.get(name),
+                    "depth": node.depth,
+                    "kind": "indicator" if node.is_leaf else "dimension" if node.depth else "index",
+                    "weight": node.weight,
+                    "aggregator": node.aggregator.describe() if node.aggregator else None,
+                    "normaliser": node.normaliser.describe() if node.normaliser else None,
+                }
+            )
+        frames["nodes"] = pd.DataFrame(rows).set_index("node")
+        if result.pairs is not None:
+            pairs = self._pairs()
+            columns: dict[str, Any] = {
+                "unit_a": [a for a, _ in pairs],
+                "unit_b": [b for _, b in pairs],
+            }
+            for node in self.nodes:
+                columns[f"{node}_score"] = result.pairs.scores[node]
+                columns[f"{node}_rank"] = result.pairs.ranks[node]
+            frames["pathways"] = pd.DataFrame(columns)
+        return frames
+
+    # ---- display ------------------------------------------------------------------------------
+    def _columns(self) -> list[str]:
+        """The nodes a summary shows: the index and its children (dimensions)."""
+        root = self.result.graph.nodes[self.name]
+        return [self.name, *(c.name for c in root.children)]
+
+    def _decimals(self) -> int:
+        from indexdsl.explain import score_decimals
+
+        return score_decimals(self.result.units.scores[self.name])
+
+    def _order(self) -> list[int]:
+        from indexdsl.explain import ranking_order
+
+        scores = self.result.units.scores[self.name]
+        ranks = self.result.units.ranks[self.name]
+        ranked = ranking_order(scores, ranks)
+        return ranked + [i for i in range(len(ranks)) if ranks[i] == 0]
+
+    def _summary(self) -> str:
+        pairs = self.result.pair_data
+        text = (
+            f"{self.model.meta.title} ({self.name}): {len(self.units)} units, "
+            f"{len(self.nodes)} nodes"
+        )
+        if pairs is not None:
+            text += f", {len(pairs.a)} pathways"
+        return text
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def text(self, limit: int = 10) -> str:
+        """A plain-text table of the first ``limit`` units: rank, label, and the
+        scores of the index and its dimensions."""
+        columns = self._columns()
+        scores = self.result.units.scores
+        ranks = self.result.units.ranks[self.name]
+        labels = self.result.data.labels
+        d = self._decimals()
+        header = ["rank", "unit", *columns]
+        rows = []
+        order = self._order()
+        for i in order[:limit]:
+            rows.append(
+                [str(ranks[i] or "–"), labels[i], *(_score(scores[c][i], d) for c in columns)]
+            )
+        widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+
+        def line(cells):
+            return "  ".join(
+                c.ljust(w) if k == 1 else c.rjust(w)
+                for k, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ).rstrip()
+
+        out = [f"<Results: {self._summary()}>", line(header), *map(line, rows)]
+        if len(order) > limit:
+            out.append(f"… {len(order) - limit} more units")
+        return "\n".join(out)
+
+    def _repr_html_(self, limit: int = 50) -> str:
+        columns = self._columns()
+        nodes = self.result.graph.nodes
+        scores = self.result.units.scores
+        ranks = self.result.units.ranks[self.name]
+        data = self.result.data
+        e = html.escape
+        d = self._decimals()
+        head = "".join(f'<th title="{e(nodes[c].title)}">{e(c)}</th>' for c in columns)
+        body = []
+        order = self._order()
+        for i in order[:limit]:
+            cells = "".join(f"<td>{_score(scores[c][i], d)}</td>" for c in columns)
+            body.append(
+                f"<tr><td>{ranks[i] or '–'}</td><td>{e(data.keys[i])}</td>"
+                f"<td>{e(data.labels[i])}</td>{cells}</tr>"
+            )
+        if len(order) > limit:
+            span = 3 + len(columns)
+            body.append(
+                f'<tr><td colspan="{span}">… {len(order) - limit} more units '
+                "(<code>.to_pandas()</code> or <code>.scores()</code> gives all)</td></tr>"
+            )
+        return (
+            f"<table><caption>{e(self._summary())}</caption>"
+            f"<thead><tr><th>rank</th><th>unit</th><th>label</th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+
+def _score(value: float, decimals: int = 2) -> str:
+    return "–" if math.isnan(value) else f"{value:.{decimals}f}"
