@@ -75,28 +75,16 @@ def pair_tables_read(
     pairs = set(pairs)
     found: set[str] = set()
     seen: set[str] = set()
-
-    def visit(node) -> None:
-        if isinstance(node, ast.ColumnRef):
-            if node.table.text in pairs:
+    pending = [expr]
+    while pending:
+        for node in ast.walk(pending.pop()):
+            if isinstance(node, ast.ColumnRef) and node.table.text in pairs:
                 found.add(node.table.text)
-        elif isinstance(node, ast.NameRef):
-            name = node.name.text
-            if name in decls and name not in seen:
-                seen.add(name)
-                visit(decls[name].expr)
-        elif isinstance(node, ast.Call):
-            for arg in node.args:
-                visit(arg)
-            for _, value in node.kwargs:
-                visit(value)
-        elif isinstance(node, ast.Binary):
-            visit(node.left)
-            visit(node.right)
-        elif isinstance(node, ast.Negate):
-            visit(node.operand)
-
-    visit(expr)
+            elif isinstance(node, ast.NameRef):
+                name = node.name.text
+                if name in decls and name not in seen:
+                    seen.add(name)
+                    pending.append(decls[name].expr)
     return found
 
 

@@ -41,24 +41,7 @@ class ComputationGraph:
 
 def _columns(expr) -> list[ast.ColumnRef]:
     """The columns an expression reads directly (not through other indicators)."""
-    found: list[ast.ColumnRef] = []
-
-    def visit(node) -> None:
-        if isinstance(node, ast.ColumnRef):
-            found.append(node)
-        elif isinstance(node, ast.Call):
-            for arg in node.args:
-                visit(arg)
-            for _, value in node.kwargs:
-                visit(value)
-        elif isinstance(node, ast.Binary):
-            visit(node.left)
-            visit(node.right)
-        elif isinstance(node, ast.Negate):
-            visit(node.operand)
-
-    visit(expr)
-    return found
+    return [node for node in ast.walk(expr) if isinstance(node, ast.ColumnRef)]
 
 
 def _one_line(text: str) -> str:

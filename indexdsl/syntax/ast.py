@@ -101,6 +101,22 @@ class Negate:
 Expr = Number | NameRef | ColumnRef | Call | Binary | Negate
 
 
+def walk(expr: Expr):
+    """Every sub-expression of ``expr``, itself first (one traversal for every pass
+    that looks for columns, indicators or functions)."""
+    yield expr
+    if isinstance(expr, Call):
+        for arg in expr.args:
+            yield from walk(arg)
+        for _, value in expr.kwargs:
+            yield from walk(value)
+    elif isinstance(expr, Binary):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, Negate):
+        yield from walk(expr.operand)
+
+
 # ---- declarations ------------------------------------------------------------------
 
 
