@@ -13,6 +13,7 @@ from indexdsl.evaluate import Result
 from indexdsl.results import (
     agreement,
     group_summaries,
+    illustrative_share,
     rank_changes,
     score_agreement,
     top_tier,
@@ -43,16 +44,7 @@ def header(result: Result) -> Panel:
         lines.append(f", {len(result.pair_data.a)} pathways scored")
     illustrative = sorted(result.graph.illustrative)
     if illustrative:
-        share = 0.0
-
-        def visit(node, weight):
-            nonlocal share
-            if node.is_leaf:
-                share += weight if node.name in result.graph.illustrative else 0.0
-            for child in node.children:
-                visit(child, weight * child.weight)
-
-        visit(model.root, 1.0)
+        share = illustrative_share(result)
         lines.append("\nILLUSTRATIVE DATA: ", style="bold yellow")
         lines.append(
             f"{len(illustrative)} of {leaves} indicators ({share:.0%} of the index weight) use "

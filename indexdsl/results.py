@@ -303,7 +303,7 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
     model = result.graph.model
     meta = model.meta
     illustrative = sorted(result.graph.illustrative)
-    weight_share = _illustrative_share(result)
+    weight_share = illustrative_share(result)
     return {
         "index": {
             "name": meta.name,
@@ -341,7 +341,7 @@ def _fitted(result: Result, level) -> dict:
     return out
 
 
-def _illustrative_share(result: Result) -> float:
+def illustrative_share(result: Result) -> float:
     """Share of the index's total weight carried by illustrative indicators."""
     share = 0.0
 
