@@ -157,6 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--dir", type=Path, default=Path("."), help="folder to write into (default: here)"
     )
+    cmp_ = sub.add_parser("compare", help="compare the ranking with another index file's")
+    cmp_.add_argument("file", type=Path)
+    cmp_.add_argument("other", type=Path, help="another index file ranking the same units")
+    cmp_.add_argument("--top", type=int, default=10, help="movers to list (10)")
     sub.add_parser("plugins", help="list every component and the plugin that provides it")
     return parser
 
@@ -602,6 +606,40 @@ def cmd_new(args, session) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args, session) -> int:
+    from rich.console import Console
+
+    from indexdsl.compare import compare
+    from indexdsl.pipeline import Session, run_file
+
+    result, _ = run_file(args.file, session)
+    other_session = Session(sources=session.sources, registry=session.registry)
+    other, _ = run_file(args.other, other_session)
+    _print_diagnostics(session.warnings + other_session.warnings, session.sources)
+    c = compare(result, other)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console.print(f"{len(c.keys)} units ranked by both {args.file} and {args.other}")
+    console.print(
+        f"Spearman ρ {c.spearman:.3f}"
+        + (
+            f", Kendall τ {c.kendall:.3f}"
+            if c.kendall is not None
+            else ' (Kendall\'s τ needs scipy: pip install "indexdsl[stats]")'
+        )
+    )
+    for label, moved in c.movers(args.top):
+        console.print(
+            f"  {label}: {'+' if moved > 0 else ''}{moved} "
+            f"({'higher' if moved > 0 else 'lower'} in {args.file})"
+        )
+    if c.only_here or c.only_there:
+        console.print(
+            f"Only in {args.file}: {', '.join(c.only_here) or '–'}; "
+            f"only in {args.other}: {', '.join(c.only_there) or '–'}"
+        )
+    return EXIT_OK
+
+
 def cmd_plugins(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -642,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         "sensitivity": cmd_sensitivity,
         "audit": cmd_audit,
         "whatif": cmd_whatif,
+        "compare": cmd_compare,
         "explain": cmd_explain,
         "graph": cmd_graph,
         "new": cmd_new,

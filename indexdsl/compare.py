@@ -1,0 +1,56 @@
+"""Comparing two rankings of the same units: this index against another index file,
+or against a previous edition.  Units are matched by key; the report gives rank
+differences, Spearman's and Kendall's correlations and the units that moved most."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from indexdsl.evaluate import Result, competition_ranks
+from indexdsl.stats import spearman
+
+
+@attrs.frozen
+class Comparison:
+    keys: tuple[str, ...]  # units ranked by both
+    labels: tuple[str, ...]
+    ranks: np.ndarray  # in this index, among the units both rank
+    other: np.ndarray  # in the other ranking, among the same units
+    spearman: float
+    kendall: float | None  # None without scipy
+    only_here: tuple[str, ...]
+    only_there: tuple[str, ...]
+
+    def movers(self, count: int = 5) -> list[tuple[str, int]]:
+        """Units whose rank differs most, largest first (positive: better here)."""
+        moved = (self.other - self.ranks).astype(int)
+        order = np.argsort(-np.abs(moved), kind="stable")[:count]
+        return [(self.labels[i], int(moved[i])) for i in order if moved[i] != 0]
+
+
+def compare(result: Result, other: Result) -> Comparison:
+    root, other_root = result.graph.root, other.graph.root
+    here = {k: r for k, r in zip(result.data.keys, result.units.ranks[root], strict=True) if r}
+    there = {k: r for k, r in zip(other.data.keys, other.units.ranks[other_root], strict=True) if r}
+    labels = dict(zip(result.data.keys, result.data.labels, strict=True))
+    common = tuple(k for k in result.data.keys if k in here and k in there)
+    # ranks among the units both rank, so that the two are comparable
+    ranks = competition_ranks(-np.array([here[k] for k in common], dtype=float)).astype(float)
+    others = competition_ranks(-np.array([there[k] for k in common], dtype=float)).astype(float)
+    try:
+        from scipy.stats import kendalltau
+
+        kendall = float(kendalltau(ranks, others).statistic) if len(common) > 1 else None
+    except ImportError:  # scipy is optional
+        kendall = None
+    return Comparison(
+        keys=common,
+        labels=tuple(labels[k] for k in common),
+        ranks=ranks,
+        other=others,
+        spearman=spearman(ranks, others),
+        kendall=kendall,
+        only_here=tuple(k for k in here if k not in there),
+        only_there=tuple(k for k in there if k not in here),
+    )
