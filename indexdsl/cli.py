@@ -52,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
         help="print the run record (scores location, agreement, warnings) as JSON",
     )
     run.add_argument("--no-write", action="store_true", help="do not write the output folder")
+    from indexdsl.exports import format_option
+
+    run.add_argument(
+        "--format",
+        action="append",
+        type=format_option,
+        metavar="FORMAT[,FORMAT...]",
+        help="what to write (repeatable): csv (the default), json, md, sqlite (appends to "
+        "results.sqlite), xlsx, parquet",
+    )
     check = sub.add_parser("check", help="check an index file and its data without computing")
     check.add_argument("file", type=Path)
     check.add_argument(
@@ -242,7 +252,16 @@ def cmd_run(args, session) -> int:
         if several:
             out = out / "_".join(f"{k}={v}" for k, v in sorted(parameters.items()))
         if not args.no_write:
-            written = write_outputs(result, out, args.file, session.warnings, session.registry)
+            written = write_outputs(
+                result,
+                out,
+                args.file,
+                session.warnings,
+                session.registry,
+                formats=args.format,
+                # one database for every edition of a run, beside their folders
+                database=(args.out or Path("indexdsl-out") / model.meta.name) / "results.sqlite",
+            )
         if args.json:
             record = run_record(result, args.file, session.warnings, session.registry)
             record["outputs"] = [str(p) for p in written]

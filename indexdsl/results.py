@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -359,22 +360,48 @@ def illustrative_share(result: Result) -> float:
 
 
 def write_outputs(
-    result: Result, out_dir: Path, index_path: Path, warnings: list[Diagnostic], registry
+    result: Result,
+    out_dir: Path,
+    index_path: Path,
+    warnings: list[Diagnostic],
+    registry,
+    formats: str | Iterable[str] | None = None,
+    database: Path | None = None,
 ) -> list[Path]:
-    """Write every table and ``run.json`` into ``out_dir``; returns the files written."""
-    files = tables(result)
+    """Write the run in each of ``formats`` (default ``csv``; the others are rendered by
+    :mod:`indexdsl.exports`) and ``run.json`` into ``out_dir``, and append it to the
+    SQLite database ``database`` (default ``out_dir/results.sqlite``) with ``sqlite``;
+    returns the files written.  Raises :class:`indexdsl.exports.OutputError` when they
+    cannot be written, leaving the earlier results as they were."""
+    from indexdsl import exports
+
+    formats = exports.parse_formats(formats)  # a missing library stops us before any work
+    files: dict[str, str | bytes] = tables(result) if "csv" in formats else {}
     record = run_record(result, index_path, warnings, registry)
     record["time"] = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    more, rows = exports.prepare(result, record, formats)
+    files.update(more)
     files["run.json"] = json.dumps(record, indent=2, sort_keys=True, default=str) + "\n"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".indexdsl-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".indexdsl-", dir=out_dir))
+    except OSError as exc:
+        raise exports.output_error(out_dir, exc) from None
     written = []
     try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (staging / name).write_bytes(content)
+            else:
+                (staging / name).write_text(content, encoding="utf-8")
+        if rows is not None:  # one transaction, committed before any file is moved
+            database = database or out_dir / "results.sqlite"
+            exports.write_sqlite(database, rows)
         for name in files:  # run.json last: its presence marks a complete run
             os.replace(staging / name, out_dir / name)
             written.append(out_dir / name)
+    except OSError as exc:
+        raise exports.output_error(out_dir, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return written
+    return written + ([database] if rows is not None else [])
