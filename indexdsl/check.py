@@ -660,28 +660,17 @@ class Checker:
                 help="put all units in one table, and use `groups` to tell them apart",
             )
         decl = decls[0]
-        self.declare(decl.name, "units set")
-        self.repeats(decl)
-        loader = self._loader(decl, "units")
-        if decl.key is None:
-            self.err(
-                "E133",
-                f"units `{decl.name.text}` need a key column",
-                decl.name.span,
-                help="add `key COLUMN`, naming the column that identifies each unit",
-            )
-        reasons, spans = self._illustrative(decl.illustrative)
-        if loader is None or decl.key is None:
+        common = self._keyed_table(
+            decl,
+            "units set",
+            "units",
+            f"units `{decl.name.text}` need a key column",
+            "add `key COLUMN`, naming the column that identifies each unit",
+        )
+        if common is None:
             return None
         return UnitsSpec(
-            name=decl.name.text,
-            title=decl.title or decl.name.text,
-            loader=loader,
-            span=decl.name.span,
-            illustrative=reasons,
-            illustrative_spans=spans,
-            key=decl.key.text,
-            key_span=decl.key.span,
+            **common,
             label=decl.label.text if decl.label else None,
             label_span=decl.label.span if decl.label else None,
             groups=tuple((g.text, g.span) for g in decl.groups),
@@ -689,29 +678,36 @@ class Checker:
         )
 
     def check_table(self, decl: ast.TableDecl) -> DataTableSpec | None:
-        self.declare(decl.name, "data table")
+        common = self._keyed_table(
+            decl,
+            "data table",
+            "table",
+            f"table `{decl.name.text}` needs a key column",
+            "add `key COLUMN`, naming the column that holds the units' keys",
+        )
+        return None if common is None else DataTableSpec(**common)
+
+    def _keyed_table(self, decl, kind: str, block: str, no_key: str, key_help: str):
+        """What a `units` block and a `table` block share: a name, a loader, a key
+        column and illustrative columns.  None when something is missing (reported)."""
+        self.declare(decl.name, kind)
         self.repeats(decl)
-        loader = self._loader(decl, "table")
+        loader = self._loader(decl, block)
         if decl.key is None:
-            self.err(
-                "E133",
-                f"table `{decl.name.text}` needs a key column",
-                decl.name.span,
-                help="add `key COLUMN`, naming the column that holds the units' keys",
-            )
+            self.err("E133", no_key, decl.name.span, help=key_help)
         reasons, spans = self._illustrative(decl.illustrative)
         if loader is None or decl.key is None:
             return None
-        return DataTableSpec(
-            name=decl.name.text,
-            title=decl.title or decl.name.text,
-            loader=loader,
-            span=decl.name.span,
-            illustrative=reasons,
-            illustrative_spans=spans,
-            key=decl.key.text,
-            key_span=decl.key.span,
-        )
+        return {
+            "name": decl.name.text,
+            "title": decl.title or decl.name.text,
+            "loader": loader,
+            "span": decl.name.span,
+            "illustrative": reasons,
+            "illustrative_spans": spans,
+            "key": decl.key.text,
+            "key_span": decl.key.span,
+        }
 
     def check_pairs(self, decl: ast.PairsDecl) -> PairsSpec | None:
         self.declare(decl.name, "pairs table")
