@@ -86,6 +86,13 @@ class Context:
     keys: tuple[str, ...] = ()
     higher_is_better: bool = True
     level: str = "unit"
+    #: the children of the node being weighted (weighting schemes)
+    children: tuple[str, ...] = ()
+    #: group column name → each unit's label in it (group imputation, group analyses)
+    groups: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    #: the same indicator in earlier editions of a panel, nearest first, shape
+    #: (editions, ..., units); ``None`` when the index is not a panel
+    history: np.ndarray | None = None
 
 
 class Normaliser(Component):
@@ -133,6 +140,41 @@ class Transform(Component):
     role: ClassVar[str] = "transform"
 
     def apply(self, *args: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class WeightingScheme(Component):
+    """Chooses the weights of a node's children: ``weights NAME(...)``.
+
+    ``scores`` has shape (..., units, children): the children's scores as the node
+    aggregates them (NaN where missing), so data-driven schemes (entropy, CRITIC, PCA)
+    see what the aggregator sees; a scheme that ignores the data (AHP, explicit) uses
+    ``context.children`` to match its parameters to the children.  It returns
+    non-negative weights of shape (..., children) that sum to 1, and the state that
+    explains them (a consistency ratio, the share of variance explained …).
+    """
+
+    role: ClassVar[str] = "weighting"
+    #: whether the weights depend on the data (then they are recomputed for every variant)
+    data_driven: ClassVar[bool] = True
+
+    def weights(self, scores: np.ndarray, context: Context) -> tuple[np.ndarray, dict[str, Any]]:
+        raise NotImplementedError
+
+
+class Imputer(Component):
+    """Fills an indicator's missing values: ``impute NAME(...)``.
+
+    ``x`` has shape (..., units) with NaN for missing values; the result has the same
+    shape.  Values it cannot fill stay NaN (the engine reports them); a value that is
+    present is never changed.  Group imputers read ``context.groups``; panel imputers
+    read ``context.history``.  The second value returned counts, per unit, how the
+    gaps were filled, so that a run can say what it imputed.
+    """
+
+    role: ClassVar[str] = "imputer"
+
+    def impute(self, x: np.ndarray, context: Context) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
 
 
@@ -194,4 +236,6 @@ ROLES: dict[str, type[Component]] = {
     "aggregator": Aggregator,
     "transform": Transform,
     "loader": Loader,
+    "weighting": WeightingScheme,
+    "imputer": Imputer,
 }

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import pluggy
 
-from indexdsl.components import Aggregator, Loader, Normaliser, Transform
+from indexdsl.components import (
+    Aggregator,
+    Imputer,
+    Loader,
+    Normaliser,
+    Transform,
+    WeightingScheme,
+)
 
 hookspec = pluggy.HookspecMarker("indexdsl")
 hookimpl = pluggy.HookimplMarker("indexdsl")
@@ -39,3 +46,14 @@ def indexdsl_register_normalisers() -> list[type[Normaliser]]:
 @hookspec
 def indexdsl_register_aggregators() -> list[type[Aggregator]]:
     """Aggregators, chosen with ``aggregate NAME(...)``."""
+
+
+@hookspec
+def indexdsl_register_weighting_schemes() -> list[type[WeightingScheme]]:
+    """Weighting schemes, chosen with ``weights NAME(...)`` (entropy, CRITIC, PCA, AHP …)."""
+
+
+# ---- preparing the data ----------------------------------------------------------------
+@hookspec
+def indexdsl_register_imputers() -> list[type[Imputer]]:
+    """Imputation methods, chosen with ``impute NAME(...)``."""

@@ -28,6 +28,8 @@ BUILTIN_PLUGINS = (
     "indexdsl_builtins.normalisers",
     "indexdsl_builtins.aggregators",
     "indexdsl_builtins.transforms",
+    "indexdsl_builtins.weighting",
+    "indexdsl_builtins.imputation",
 )
 
 #: hook that registers each role
@@ -36,6 +38,8 @@ ROLE_HOOKS = {
     "transform": "indexdsl_register_transforms",
     "normaliser": "indexdsl_register_normalisers",
     "aggregator": "indexdsl_register_aggregators",
+    "weighting": "indexdsl_register_weighting_schemes",
+    "imputer": "indexdsl_register_imputers",
 }
 
 

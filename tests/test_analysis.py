@@ -39,7 +39,8 @@ def index(tmp_path):
         "id,a,b,c\np,1,9,1\nq,2,7,2\nr,3,8,3\ns,4,1,100\n", encoding="utf-8"
     )
     path = tmp_path / "t.idx"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         index t { }
         units u { from csv("u.csv") key id }
         indicator a = u.a
@@ -49,7 +50,9 @@ def index(tmp_path):
           first { a b }
           c
         }
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     return path
 
 

@@ -14,12 +14,15 @@ from indexdsl.pipeline import run_file
 def index(tmp_path, name: str, column: str, data: str) -> object:
     (tmp_path / f"{name}.csv").write_text(data, encoding="utf-8")
     path = tmp_path / f"{name}.idx"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         index {name} {{ }}
         units u {{ from csv("{name}.csv") key id }}
         indicator x = u.{column}
         framework {{ x }}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     return path
 
 
