@@ -28,6 +28,7 @@ from indexdsl.model import (
     Indicator,
     Node,
     PairsSpec,
+    Treatment,
     UncertaintySpec,
     UnitsSpec,
 )
@@ -205,49 +206,8 @@ class Checker:
             )
             return None
         cls = provided.cls
-        values, ok = {}, True
-        if len(comp.args) > len(cls.params):
-            extra = comp.args[len(cls.params)]
-            self.err(
-                "E211",
-                f"`{cls.name}` takes at most {len(cls.params)} parameter"
-                f"{'s' if len(cls.params) != 1 else ''}, {len(comp.args)} given",
-                extra.span,
-                label="one too many",
-                help=self._signature_help(cls),
-            )
-            return None
-        for param, literal in zip(cls.params, comp.args, strict=False):
-            ok &= self._bind(cls, param, literal, values)
-        known = {p.name: p for p in cls.params}
-        for key, literal in comp.kwargs:
-            param = known.get(key.text)
-            if param is None:
-                hint = suggest(key.text, known)
-                self.err(
-                    "E212",
-                    f"`{cls.name}` has no parameter `{key.text}`",
-                    key.span,
-                    label="unknown parameter",
-                    help=f"did you mean `{hint[0]}`?" if hint else self._signature_help(cls),
-                )
-                ok = False
-                continue
-            if param.name in values:
-                self.err("E213", f"parameter `{param.name}` is given twice", key.span)
-                ok = False
-                continue
-            ok &= self._bind(cls, param, literal, values)
-        for param in cls.params:
-            if param.required and param.name not in values:
-                self.err(
-                    "E214",
-                    f"`{cls.name}` needs the parameter `{param.name}` ({param.doc})",
-                    comp.span,
-                    help=self._signature_help(cls),
-                )
-                ok = False
-        if not ok:
+        values = self._arguments(cls, cls.params, comp)
+        if values is None:
             return None
         try:
             return cls(**values)
@@ -260,10 +220,78 @@ class Checker:
             )
             return None
 
+    def treatment(self, comp: ast.Component) -> Treatment | None:
+        """``treat NAME(...)``: a transform whose first argument is the indicator's values;
+        the file gives the others.  ``treat none`` switches an inherited treatment off."""
+        key = id(comp)
+        if key in self._components:
+            return self._components[key]
+        found = None
+        if comp.name.text != "none" or comp.args or comp.kwargs:
+            provided = self.registry.get("transform", comp.name.text)
+            if provided is None:
+                self._instantiate("transform", comp)  # reports the unknown name
+            else:
+                values = self._arguments(provided.cls, provided.cls.params[1:], comp)
+                if values is not None:
+                    found = Treatment(provided.cls(), values)
+        self._components[key] = found
+        return found
+
+    def _arguments(self, cls, params, comp: ast.Component) -> dict | None:
+        """The component's parameters bound to the literals written in the file (None,
+        reported, when they do not fit)."""
+        values, ok = {}, True
+        if len(comp.args) > len(params):
+            extra = comp.args[len(params)]
+            self.err(
+                "E211",
+                f"`{cls.name}` takes at most {len(params)} parameter"
+                f"{'s' if len(params) != 1 else ''}, {len(comp.args)} given",
+                extra.span,
+                label="one too many",
+                help=self._signature_help(cls, params),
+            )
+            return None
+        for param, literal in zip(params, comp.args, strict=False):
+            ok &= self._bind(cls, param, literal, values)
+        known = {p.name: p for p in params}
+        for key, literal in comp.kwargs:
+            param = known.get(key.text)
+            if param is None:
+                hint = suggest(key.text, known)
+                self.err(
+                    "E212",
+                    f"`{cls.name}` has no parameter `{key.text}`",
+                    key.span,
+                    label="unknown parameter",
+                    help=f"did you mean `{hint[0]}`?"
+                    if hint
+                    else self._signature_help(cls, params),
+                )
+                ok = False
+                continue
+            if param.name in values:
+                self.err("E213", f"parameter `{param.name}` is given twice", key.span)
+                ok = False
+                continue
+            ok &= self._bind(cls, param, literal, values)
+        for param in params:
+            if param.required and param.name not in values:
+                self.err(
+                    "E214",
+                    f"`{cls.name}` needs the parameter `{param.name}` ({param.doc})",
+                    comp.span,
+                    help=self._signature_help(cls, params),
+                )
+                ok = False
+        return values if ok else None
+
     @staticmethod
-    def _signature_help(cls) -> str:
+    def _signature_help(cls, params=None) -> str:
         params = ", ".join(
-            p.name if p.required else f"{p.name} = {p.default!r}" for p in cls.params
+            p.name if p.required else f"{p.name} = {p.default!r}"
+            for p in (cls.params if params is None else params)
         )
         return f"write it as `{cls.name}({params})`"
 
@@ -485,6 +513,33 @@ class Checker:
                             help="list the nominal method first among the alternatives, so the "
                             "analysis varies around the published index",
                         )
+            elif item.kind == "impute":
+                found = tuple(self.component("imputer", c) for c in item.components)
+                if None not in found:
+                    spec["imputers"] = found
+                    if not any(n.imputer is not None for n in root.walk()):
+                        self.err(
+                            "E606",
+                            "alternative imputations, but the index imputes nothing",
+                            item.span,
+                            help="choose the nominal imputation with `impute NAME` in "
+                            "`defaults` first",
+                        )
+            elif item.kind == "treat":
+                found = tuple(self.treatment(c) for c in item.components)
+                if all(
+                    f is not None or c.name.text == "none"
+                    for f, c in zip(found, item.components, strict=True)
+                ):
+                    spec["treatments"] = found
+                    if not any(n.treatment is not None for n in root.walk()):
+                        self.err(
+                            "E606",
+                            "alternative outlier treatments, but the index treats no indicator",
+                            item.span,
+                            help="choose the nominal treatment with `treat NAME` in `defaults` "
+                            "first",
+                        )
             elif item.kind == "exclude":
                 leaves = [n for n in root.walk() if n.is_leaf]
                 if len(leaves) < 2:
@@ -612,6 +667,10 @@ class Checker:
                 policy = self.missing_policy(setting)
                 if policy:
                     out["missing"] = (policy, setting.span)
+            elif setting.kind in ("weighting", "impute", "treat", "screen"):
+                value = self.preparation(setting)
+                if value is not None:
+                    out[setting.kind] = (value, setting.span)
             else:
                 self.err(
                     "E114",
@@ -620,6 +679,26 @@ class Checker:
                     help="put it in the `framework` block",
                 )
         return out
+
+    def preparation(self, setting: ast.Setting):
+        """The value of a `weights NAME`, `impute`, `treat` or `screen` setting (None when
+        it is wrong, reported)."""
+        if setting.kind == "weighting":
+            return self.component("weighting", setting.component)
+        if setting.kind == "impute":
+            return self.component("imputer", setting.component)
+        if setting.kind == "treat":
+            found = self.treatment(setting.component)
+            return found if found is not None else NO_TREATMENT
+        if not 0 < setting.percent <= 100:
+            self.err(
+                "E237",
+                "`screen` needs a share between 0% and 100%",
+                setting.span,
+                help="e.g. `screen 90%` leaves out units with less than 90% of their data",
+            )
+            return None
+        return setting.percent / 100
 
     # ---- data tables ------------------------------------------------------------------------
     def _illustrative(self, items: Iterable[ast.Illustrative]) -> tuple[dict, dict]:
@@ -1053,6 +1132,9 @@ class Checker:
             ),
             "missing": defaults.get("missing") or ("skip", None),
             "rescale": defaults.get("rescale") or (None, None),
+            "weighting": defaults.get("weighting") or (None, None),
+            "impute": defaults.get("impute") or (None, None),
+            "treat": defaults.get("treat") or (NO_TREATMENT, None),
             "normalise": defaults.get("normalise")
             or (
                 self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
@@ -1080,6 +1162,10 @@ class Checker:
             has_body=True,
             span=decl.span,
         )
+        if "screen" in defaults:
+            screen = ast.Setting("screen", percent=defaults["screen"][0] * 100)
+            screen = attrs.evolve(screen, span=defaults["screen"][1])
+            root_decl = attrs.evolve(root_decl, settings=(screen, *root_decl.settings))
         root = self._node(
             root_decl, Fraction(1), "100%", inherited, indicators, units, used, 0, is_root=True
         )
@@ -1126,6 +1212,7 @@ class Checker:
         settings = dict(inherited)
         reference = reference_scores = previous = top = None
         equal_weights = None
+        own_weighting = screen = None
         for setting in decl.settings:
             if setting.kind == "aggregate":
                 comp = self.component("aggregator", setting.component)
@@ -1141,6 +1228,25 @@ class Checker:
                 comp = self.component("normaliser", setting.component)
                 if comp is not None:
                     settings["rescale"] = (comp, setting.span)
+            elif setting.kind in ("weighting", "impute", "treat"):
+                value = self.preparation(setting)
+                if value is not None:
+                    settings[setting.kind] = (value, setting.span)
+                    if setting.kind == "weighting":
+                        own_weighting = setting
+            elif setting.kind == "screen":
+                value = self.preparation(setting)
+                if value is not None:
+                    screen = (value, setting.span)
+            elif setting.kind == "denominate":
+                self.err(
+                    "E238",
+                    "`denominate` divides the indicators of a metadata table by their "
+                    "denominators, but this framework is written out",
+                    setting.span,
+                    help="divide in the indicator itself, e.g. "
+                    "`indicator flights_pc = country.flights / country.population`",
+                )
             elif setting.kind == "top":
                 if not 0 < setting.percent <= 100:
                     self.err(
@@ -1238,6 +1344,19 @@ class Checker:
             if own is not None:
                 comp = self.component("normaliser", own.component)
                 normaliser = (comp, own.span) if comp is not None else normaliser
+            for option in (indicator.decl.impute, indicator.decl.treat):
+                if option is not None:
+                    value = self.preparation(option)
+                    if value is not None:
+                        settings[option.kind] = (value, option.span)
+            if screen is not None:
+                self.err(
+                    "E237",
+                    "`screen` applies to a dimension or the index, not to one indicator",
+                    screen[1],
+                    help="to require an indicator, screen its parent at 100%",
+                )
+            treatment = settings["treat"][0]
             return Node(
                 name=name,
                 title=indicator.title,
@@ -1250,6 +1369,10 @@ class Checker:
                 reference=reference,
                 reference_scores=reference_scores,
                 depth=depth,
+                imputer=settings["impute"][0],
+                imputer_span=settings["impute"][1],
+                treatment=None if treatment is NO_TREATMENT else treatment,
+                treatment_span=settings["treat"][1],
             )
         if not is_root:
             self.declare(decl.name, "framework node")
@@ -1262,6 +1385,23 @@ class Checker:
                 "indicator",
             )
             return None
+        weighting = settings["weighting"]
+        if own_weighting is not None:
+            written = [c.weight for c in decl.children if c.weight is not None]
+            if written or equal_weights is not None:
+                clash = written[0].span if written else equal_weights.span
+                self.err(
+                    "E254",
+                    f"`{name}` chooses its weights with `{weighting[0].name}`, but they are "
+                    "also written out",
+                    clash,
+                    secondary=(Label(own_weighting.span, "weighting scheme chosen here"),),
+                    help="remove the written weights, or the `weights` scheme",
+                )
+        elif any(c.weight is not None for c in decl.children) or equal_weights is not None:
+            weighting = (None, None)  # weights written here win over an inherited scheme
+        if weighting[0] is not None and not weighting[0].data_driven:
+            self.fixed_weights(weighting[0], weighting[1], decl)
         weights = self._weights(decl, equal_weights)
         children = []
         for child, (w, text) in zip(decl.children, weights, strict=True):
@@ -1288,7 +1428,36 @@ class Checker:
             rescaler=settings["rescale"][0],
             rescaler_span=settings["rescale"][1],
             depth=depth,
+            weighting=weighting[0],
+            weighting_span=weighting[1],
+            screen=screen[0] if screen else None,
+            screen_span=screen[1] if screen else None,
         )
+
+    def fixed_weights(self, scheme, span, decl: ast.NodeDecl) -> None:
+        """A scheme whose weights do not depend on the data (AHP) is tried now, so that a
+        wrong comparison matrix is reported before any data is read."""
+        import numpy as np
+
+        from indexdsl.components import ComponentValueError, Context
+
+        children = tuple(c.name.text for c in decl.children)
+        try:
+            scheme.weights(np.full((1, len(children)), np.nan), Context(children=children))
+        except ComponentValueError as exc:
+            self.err(
+                "E255",
+                f"`weights {scheme.name}` of `{decl.name.text}`: {exc.message}",
+                span,
+                help=exc.help,
+            )
+        except Exception as exc:
+            self.err(
+                "E901",
+                f"weighting scheme `{scheme.name}` failed: {type(exc).__name__}: {exc}",
+                span,
+                help="this is a bug in the plugin that provides it",
+            )
 
     def _weights(self, decl: ast.NodeDecl, equal_weights) -> list[tuple[Fraction, str]]:
         children = decl.children
@@ -1355,6 +1524,10 @@ class Checker:
             help="make the children's weights sum to 100%, or write `weights equal`",
         )
         return equal
+
+
+#: `treat none`: no outlier treatment (switches off an inherited one)
+NO_TREATMENT = object()
 
 
 def check(

@@ -142,6 +142,12 @@ class Transform(Component):
     def apply(self, *args: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def apply_with_state(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        """``apply``, and what it did: used when the transform treats outliers
+        (``treat NAME``), so that the run can log, per indicator, what was treated.
+        Transforms with something to report (how many points were winsorised) override it."""
+        return self.apply(*args, **kwargs), {}
+
 
 class WeightingScheme(Component):
     """Chooses the weights of a node's children: ``weights NAME(...)``.

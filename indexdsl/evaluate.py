@@ -63,7 +63,13 @@ class LevelResult:
     raw: dict[str, np.ndarray]  # indicator -> value before normalisation
     scores: dict[str, np.ndarray]  # node -> score (leaves: normalised indicator)
     ranks: dict[str, np.ndarray]
-    fitted: dict[str, dict]  # leaf -> normaliser state
+    fitted: dict[str, dict]  # leaf -> normaliser state; node -> weighting state
+    #: leaf -> values after imputation, screening and outlier treatment (what was normalised)
+    prepared: dict[str, np.ndarray] = attrs.field(factory=dict)
+    #: leaf -> what preparation did: {"imputed": [units], "treatment": {...}}
+    preparation: dict[str, dict] = attrs.field(factory=dict)
+    #: units left out of the index by `screen` (True), or None when nothing is screened
+    screened: np.ndarray | None = None
 
 
 @attrs.define
@@ -106,6 +112,7 @@ class Evaluator:
         self.registry = registry
         self.model = graph.model
         self._transforms: dict[str, Transform] = {}
+        self._scheme_weights: dict[str, np.ndarray] = {}  # unit-level weights, reused per pair
 
     # ---- expressions -------------------------------------------------------------
     def expr(self, node: ast.Expr, level: str, raw: dict[str, np.ndarray]) -> np.ndarray:
@@ -269,7 +276,14 @@ class Evaluator:
         fitted: dict[str, dict] = {}
         size = self.data.n_units if level == "unit" else len(self._pathway_data().a)
         names = self.data.keys if level == "unit" else self.pair_names()
+        prepared: dict[str, np.ndarray] = {}
+        preparation: dict[str, dict] = {}
+        available: dict[str, np.ndarray] = {}
+        screened = None
         for step in self.graph.steps:
+            if isinstance(step, NormaliseLeaf) and level == "unit" and not preparation:
+                # every indicator is computed (they come first): impute, screen, treat
+                screened = self.prepare(raw, names, prepared, preparation, available)
             if isinstance(step, ComputeIndicator):
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
@@ -282,7 +296,7 @@ class Evaluator:
                     raw[step.name] = np.broadcast_to(value, (size,))
             elif isinstance(step, NormaliseLeaf):
                 node = self.graph.nodes[step.node]
-                values = raw[step.indicator]
+                values = prepared.get(step.node, raw[step.indicator])
                 normaliser: Normaliser = step.normaliser
                 oriented = values if step.higher_is_better or normaliser.raw_units else -values
                 context = Context(names, step.higher_is_better, level)
@@ -310,6 +324,8 @@ class Evaluator:
                 weights = step.weights
                 if variation is not None:
                     weights = variation.weights.get(step.node, weights)
+                if node.weighting is not None:
+                    weights = self._scheme(node, step, stacked, names, level, fitted)
                 secondary = (
                     (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),)
                     if node.aggregator_span
@@ -329,6 +345,9 @@ class Evaluator:
                     )
                 if node.missing == "propagate":
                     aggregated = np.where(np.isnan(stacked).any(axis=-1), np.nan, aggregated)
+                if node.screen is not None and level == "unit" and available:
+                    share = np.mean([available[leaf] for leaf in _leaves(node)], axis=0)
+                    aggregated = np.where(share < node.screen - 1e-12, np.nan, aggregated)
                 if node.rescaler is not None:
                     rescaler = node.rescaler
                     secondary = (
@@ -352,7 +371,116 @@ class Evaluator:
             for name, values in scores.items()
             if ranked is None or name in ranked
         }
-        return LevelResult(raw, scores, ranks, fitted)
+        return LevelResult(raw, scores, ranks, fitted, prepared, preparation, screened)
+
+    # ---- preparing the data: imputation, screening, outlier treatment -----------------------
+    def prepare(self, raw, names, prepared, preparation, available) -> np.ndarray | None:
+        """Fill, screen and treat every leaf's values, in COINr's order: imputation, then
+        screening of units by the data they have, then outlier treatment (whose
+        statistics are those of the units that stay).  Returns the screened-out units."""
+        leaves = [n for n in self.graph.nodes.values() if n.is_leaf]
+        groups = self.data.groups
+        for node in leaves:
+            values = np.asarray(raw[node.indicator], dtype=float)
+            log: dict = {}
+            if node.imputer is not None and np.isnan(values).any():
+                imputer = node.imputer
+                context = Context(names, True, "unit", groups=groups)
+                filled, state = self._guard(
+                    lambda i=imputer, v=values, c=context: i.impute(v, c),
+                    self.model.indicators[node.indicator].decl.name.span,
+                    f"imputing `{node.indicator}` with `{imputer.name}`",
+                    type(imputer).__module__,
+                    (Label(node.imputer_span, f"`{imputer.name}` chosen here"),)
+                    if node.imputer_span
+                    else (),
+                    names,
+                )
+                filled = np.where(np.isnan(values), filled, values)  # present values stay
+                log["imputed"] = [
+                    int(i) for i in np.flatnonzero(np.isnan(values) & ~np.isnan(filled))
+                ]
+                log["imputation"] = {"method": imputer.describe(), **state}
+                values = filled
+            available[node.name] = ~np.isnan(values)
+            prepared[node.name] = values
+            preparation[node.name] = log
+        screened = None
+        root = self.model.root
+        if root.screen is not None and leaves:
+            share = np.mean([available[n.name] for n in leaves], axis=0)
+            screened = share < root.screen - 1e-12
+            if screened.all():
+                raise DiagnosticError(
+                    [
+                        error(
+                            "E402",
+                            f"`screen {root.screen:.0%}` leaves no unit in the index: the "
+                            f"best unit has {share.max():.0%} of the indicators",
+                            root.screen_span,
+                            help="lower the threshold, or impute missing values first",
+                        )
+                    ]
+                )
+            for node in leaves:
+                prepared[node.name] = np.where(screened, np.nan, prepared[node.name])
+        for node in leaves:
+            if node.treatment is None:
+                continue
+            treatment = node.treatment
+            values = prepared[node.name]
+            treated, state = self._guard(
+                lambda t=treatment, v=values: t.transform.apply_with_state(v, **t.arguments),
+                self.model.indicators[node.indicator].decl.name.span,
+                f"treating `{node.indicator}` with `{treatment.name}`",
+                type(treatment.transform).__module__,
+                (Label(node.treatment_span, f"`{treatment.name}` chosen here"),)
+                if node.treatment_span
+                else (),
+                names,
+            )
+            prepared[node.name] = np.asarray(treated, dtype=float)
+            preparation[node.name]["treatment"] = {"method": treatment.describe(), **state}
+        return screened
+
+    def _scheme(self, node, step, stacked, names, level, fitted) -> np.ndarray:
+        """Weights from the node's weighting scheme.  Pathways reuse the weights found
+        for the units, so that a pair and its cities are weighted alike."""
+        if level == "pair" and step.node in self._scheme_weights:
+            return self._scheme_weights[step.node]
+        scheme = node.weighting
+        weights, state = self._guard(
+            lambda: scheme.weights(
+                stacked, Context(names, True, level, children=tuple(step.children))
+            ),
+            node.span or self.model.root.span,
+            f"weights of `{step.node}` by `{scheme.name}`",
+            type(scheme).__module__,
+            (Label(node.weighting_span, f"`{scheme.name}` chosen here"),)
+            if node.weighting_span
+            else (),
+            names,
+        )
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape[-1] != len(step.children) or not np.all(np.isfinite(weights)):
+            raise PluginError(
+                error(
+                    "E902",
+                    f"weighting scheme `{scheme.name}` returned {weights.shape[-1]} weights "
+                    f"for {len(step.children)} children of `{step.node}`, or weights that "
+                    "are not numbers",
+                    node.weighting_span,
+                    help="this is a bug in the plugin that provides it",
+                )
+            )
+        if level == "unit" and weights.ndim == 1:
+            self._scheme_weights[step.node] = weights
+            fitted[step.node] = {
+                "weighting": scheme.describe(),
+                "weights": dict(zip(step.children, weights.tolist(), strict=True)),
+                **state,
+            }
+        return weights
 
     def _vary_leaf(self, step, values, context, nominal, variation: Variation) -> np.ndarray:
         """A leaf's scores per replication: the chosen alternative normaliser, and no
@@ -402,6 +530,10 @@ class Evaluator:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
         return Result(self.graph, self.data, units, pairs, pair_data)
+
+
+def _leaves(node) -> list[str]:
+    return [n.name for n in node.walk() if n.is_leaf]
 
 
 def evaluate(graph: Graph, data: Dataset, registry: Registry) -> Result:

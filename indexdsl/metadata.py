@@ -37,6 +37,7 @@ DEFAULT_COLUMNS = {
     "weight": "Weight",
     "direction": "Direction",
     "type": "Type",
+    "denominator": "Denominator",
 }
 REQUIRED = ("code", "parent")
 LEAF_TYPES = {"indicator"}
@@ -45,7 +46,14 @@ MISSING = {"", "na", "n/a", "null", "none"}
 
 
 class _Expander:
-    def __init__(self, framework: ast.FrameworkDecl, table: Table, units: str | None):
+    def __init__(
+        self,
+        framework: ast.FrameworkDecl,
+        table: Table,
+        units: str | None,
+        denominate: bool = False,
+    ):
+        self.denominate = denominate
         self.framework = framework
         self.table = table
         self.units = units
@@ -104,6 +112,7 @@ class _Expander:
         self, declared: set[str]
     ) -> tuple[tuple[ast.NodeDecl, ...], list[ast.IndicatorDecl]]:
         cols = self.columns()
+        self.columns_found = cols
         if cols["code"] is None or cols["parent"] is None:
             return (), []
         rows: dict[str, int] = {}
@@ -266,6 +275,20 @@ class _Expander:
         expr = ast.ColumnRef(
             ast.Name(self.units or "", span=span), ast.Name(code, span=span), span=span
         )
+        denominator = self.cell(r, cols.get("denominator")).strip()
+        if self.denominate and denominator.lower() not in MISSING:
+            # COINr's Denominate: the indicator divided by the units' column it names
+            where = self.span(r, cols["denominator"])
+            expr = ast.Binary(
+                "/",
+                expr,
+                ast.ColumnRef(
+                    ast.Name(self.units or "", span=where),
+                    ast.Name(denominator, span=where),
+                    span=where,
+                ),
+                span=span,
+            )
         return ast.IndicatorDecl(
             ast.Name(code, span=span), title, expr, direction=direction, span=span
         )
@@ -330,9 +353,26 @@ def expand_framework_table(
     sources.add(table.path, table.text)
     units = next((d.name.text for d in tree.declarations if isinstance(d, ast.UnitsDecl)), None)
     declared = {d.name.text for d in tree.declarations if isinstance(d, ast.IndicatorDecl)}
-    expander = _Expander(framework, table, units)
+    denominate = any(s.kind == "denominate" for s in framework.settings)
+    expander = _Expander(framework, table, units, denominate)
     children, indicators = expander.expand(declared)
-    expanded = attrs.evolve(framework, children=children, source=None, columns=())
+    if denominate and expander.columns_found.get("denominator") is None:
+        setting = next(s for s in framework.settings if s.kind == "denominate")
+        mapped = {role.text: column.text for role, column in framework.columns}
+        wanted = mapped.get("denominator", DEFAULT_COLUMNS["denominator"])
+        diagnostics.append(
+            error(
+                "E512",
+                "`denominate` needs a column of denominators in the metadata table, "
+                f"but `{table.path}` has no column `{wanted}`",
+                setting.span,
+                help="name it with `columns denominator = COLUMN`",
+            )
+        )
+    settings = tuple(s for s in framework.settings if s.kind != "denominate")
+    expanded = attrs.evolve(
+        framework, children=children, source=None, columns=(), settings=settings
+    )
     declarations = [expanded if d is framework else d for d in tree.declarations]
     declarations[declarations.index(expanded) : declarations.index(expanded)] = indicators
-    return attrs.evolve(tree, declarations=tuple(declarations)), expander.diagnostics
+    return attrs.evolve(tree, declarations=tuple(declarations)), expander.diagnostics + diagnostics

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import attrs
 
-from indexdsl.components import Aggregator, Component, Normaliser
+from indexdsl.components import (
+    Aggregator,
+    Component,
+    Imputer,
+    Normaliser,
+    Transform,
+    WeightingScheme,
+)
 from indexdsl.diagnostics import Span
 from indexdsl.syntax import ast
 
@@ -74,6 +81,26 @@ class Indicator:
 
 
 @attrs.frozen
+class Treatment:
+    """An outlier treatment (``treat winsorise(max_points = 5)``): a transform applied to
+    an indicator's values after imputation and before normalisation, with the
+    arguments written in the file (the values themselves are the first argument)."""
+
+    transform: Transform
+    arguments: dict = attrs.field(factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.transform.name
+
+    def describe(self) -> str:
+        if not self.arguments:
+            return self.name
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return f"{self.name}({inner})"
+
+
+@attrs.frozen
 class Node:
     """A node of the hierarchy; a leaf carries an indicator, an inner node children."""
 
@@ -96,6 +123,18 @@ class Node:
     rescaler_span: Span | None = None
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
+    #: leaves: how missing values are filled, and the outlier treatment
+    imputer: Imputer | None = None
+    imputer_span: Span | None = None
+    treatment: Treatment | None = None
+    treatment_span: Span | None = None
+    #: inner nodes: weights chosen by a scheme from the data (``weights entropy``)
+    weighting: WeightingScheme | None = None
+    weighting_span: Span | None = None
+    #: least share of the indicators below this node a unit needs (``screen 90%``); at
+    #: the index, units below it are left out of the index altogether
+    screen: float | None = None
+    screen_span: Span | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -117,6 +156,8 @@ class UncertaintySpec:
     normalisers: tuple[Normaliser, ...] = ()
     aggregators: tuple[Aggregator, ...] = ()
     exclude_one: bool = False
+    imputers: tuple[Imputer, ...] = ()
+    treatments: tuple[Treatment | None, ...] = ()
     span: Span | None = None
 
 

@@ -14,8 +14,10 @@ from indexdsl.results import (
     agreement,
     group_summaries,
     illustrative_share,
+    preparation_rows,
     rank_changes,
     score_agreement,
+    screened_units,
     top_tier,
 )
 
@@ -99,6 +101,44 @@ def print_groups(result: Result, console: Console) -> None:
         console.print(table)
 
 
+def print_preparation(result: Result, console: Console) -> None:
+    """What happened to the data before normalisation: screening, imputation and the
+    outlier treatment log (in full in treatment.csv)."""
+    root = result.graph.model.root
+    screened = screened_units(result)
+    if root.screen is not None:
+        labels = dict(zip(result.data.keys, result.data.labels, strict=True))
+        console.print(
+            f"Screening: units with less than {root.screen:.0%} of the indicators are left out: "
+            + (", ".join(labels[k] for k in screened) if screened else "none")
+        )
+    log = preparation_rows(result)
+    imputed = [e for e in log if e["imputed"]]
+    if imputed:
+        methods = sorted({e["imputation"] for e in imputed})
+        console.print(
+            f"Imputation: {sum(e['imputed'] for e in imputed)} values in {len(imputed)} "
+            f"indicators ({', '.join(methods)})"
+        )
+    treated = [e for e in log if e["treated"] not in ("", "none")]
+    if not treated:
+        if any(e["treatment"] for e in log):
+            console.print("Outlier treatment: no indicator needed it")
+        return
+    table = Table(title="Outlier treatment", title_justify="left")
+    for column in ("indicator", "treated", "points", "skewness", "kurtosis"):
+        table.add_column(column, justify="left" if column in ("indicator", "treated") else "right")
+    for e in treated:
+        table.add_row(
+            e["indicator"],
+            e["treated"],
+            str(e["points"]) if e["treated"] == "winsorised" else "",
+            f"{e['skewness_before']:.2f} → {e['skewness_after']:.2f}",
+            f"{e['kurtosis_before']:.2f} → {e['kurtosis_after']:.2f}",
+        )
+    console.print(table)
+
+
 def print_report(result: Result, console: Console, top: int = 10) -> None:
     graph, data = result.graph, result.data
     model = graph.model
@@ -106,6 +146,7 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
     units = result.units
     agree = agreement(result)
     console.print(header(result))
+    print_preparation(result, console)
 
     reference = data.references.get(root.name)
     table = Table(title=f"{root.title}: overall ranking", title_justify="left")

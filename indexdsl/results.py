@@ -156,6 +156,49 @@ def score_agreement(result: Result) -> dict[str, dict]:
     return out
 
 
+def preparation_rows(result: Result) -> list[dict]:
+    """One entry per indicator that was imputed or treated: the treatment log."""
+    keys = result.data.keys
+    out = []
+    for leaf, log in result.units.preparation.items():
+        if not log:
+            continue
+        treatment = log.get("treatment", {})
+        skew = treatment.get("skewness", [np.nan, np.nan])
+        kurt = treatment.get("kurtosis", [np.nan, np.nan])
+        out.append(
+            {
+                "indicator": leaf,
+                "imputation": log.get("imputation", {}).get("method", ""),
+                "imputed": len(log.get("imputed", [])),
+                "imputed_units": [keys[i] for i in log.get("imputed", [])],
+                "treatment": treatment.get("method", ""),
+                "treated": treatment.get("method", "") if treatment else "",
+                "points": int(treatment.get("points", 0)),
+                "treated_units": [keys[i] for i in treatment.get("units", [])],
+                "skewness_before": skew[0],
+                "skewness_after": skew[1],
+                "kurtosis_before": kurt[0],
+                "kurtosis_after": kurt[1],
+            }
+        )
+        # `treatment` is the method as written; `treated` what it did to this indicator
+        out[-1]["treatment"] = _written_treatment(result, leaf)
+    return out
+
+
+def _written_treatment(result: Result, leaf: str) -> str:
+    treatment = result.graph.nodes[leaf].treatment
+    return treatment.describe() if treatment is not None else ""
+
+
+def screened_units(result: Result) -> list[str]:
+    screened = result.units.screened
+    if screened is None:
+        return []
+    return [key for key, out in zip(result.data.keys, screened, strict=True) if out]
+
+
 def tables(result: Result) -> dict[str, str]:
     """The CSV files of a run, by file name."""
     graph, data = result.graph, result.data
@@ -164,6 +207,9 @@ def tables(result: Result) -> dict[str, str]:
 
     group_names = list(data.groups)
     header = ["unit", "label", *group_names]
+    screening = result.units.screened is not None
+    if screening:
+        header += ["screened_out"]
     changes = {node: rank_changes(result, node) for node in data.previous}
     tiers = {node: top_tier(result, node) for node in order if graph.nodes[node].top}
     for node in order:
@@ -176,6 +222,8 @@ def tables(result: Result) -> dict[str, str]:
     for i, key in enumerate(data.keys):
         row = [safe_text(key), safe_text(data.labels[i])]
         row += [safe_text(data.groups[g][i]) for g in group_names]
+        if screening:
+            row += ["yes" if result.units.screened[i] else ""]
         for node in order:
             row += [number(result.units.scores[node][i]), str(result.units.ranks[node][i])]
             if node in changes:
@@ -211,6 +259,42 @@ def tables(result: Result) -> dict[str, str]:
         for i, key in enumerate(data.keys)
     ]
     files["indicators.csv"] = _csv(["unit", *indicators], rows)
+
+    log = preparation_rows(result)
+    if log:
+        files["treatment.csv"] = _csv(
+            [
+                "indicator",
+                "imputation",
+                "imputed",
+                "imputed_units",
+                "treatment",
+                "treated",
+                "points",
+                "treated_units",
+                "skewness_before",
+                "skewness_after",
+                "kurtosis_before",
+                "kurtosis_after",
+            ],
+            [
+                [
+                    entry["indicator"],
+                    safe_text(entry["imputation"]),
+                    str(entry["imputed"]),
+                    safe_text(" ".join(entry["imputed_units"])),
+                    safe_text(entry["treatment"]),
+                    entry["treated"],
+                    str(entry["points"]),
+                    safe_text(" ".join(entry["treated_units"])),
+                    number(entry["skewness_before"]),
+                    number(entry["skewness_after"]),
+                    number(entry["kurtosis_before"]),
+                    number(entry["kurtosis_after"]),
+                ]
+                for entry in log
+            ],
+        )
 
     rows = []
     parents = {c.name: n.name for n in graph.nodes.values() for c in n.children}
@@ -319,6 +403,11 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
         if result.pairs is None
         else {"table": model.pathways, "count": int(len(result.pair_data.a))},
         "illustrative": {"indicators": illustrative, "weight_share": weight_share},
+        "preparation": {
+            "screen": result.graph.model.root.screen,
+            "screened_out": screened_units(result),
+            "indicators": preparation_rows(result),
+        },
         "fitted": _fitted(result, result.units),
         "fitted_pathways": None if result.pairs is None else _fitted(result, result.pairs),
         "agreement_with_reference_ranks": agreement(result),
@@ -333,8 +422,13 @@ def _fitted(result: Result, level) -> dict:
     works on oriented values, the state refers to the negated values, and says so."""
     out = {}
     for node, state in level.fitted.items():
-        entry = {k: np.asarray(v).tolist() for k, v in state.items()}
+        entry = {
+            k: v if isinstance(v, dict | str) else np.asarray(v).tolist() for k, v in state.items()
+        }
         leaf = result.graph.nodes[node]
+        if not leaf.is_leaf:  # an inner node's weights, chosen by a weighting scheme
+            out[node] = entry
+            continue
         indicator = result.graph.model.indicators[leaf.indicator]
         if not indicator.higher_is_better and not leaf.normaliser.raw_units:
             entry["values"] = "negated (lower is better)"

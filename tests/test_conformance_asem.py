@@ -73,3 +73,33 @@ def test_published_joss_figures(computed):
     keys = list(computed.data.keys)
     for key, value in {"DEU": 75.23, "GBR": 68.94, "FRA": 65.92}.items():
         assert round(float(index[keys.index(key)]), 2) == value
+
+
+# ---- COINr's full example pipeline (indices/asem_full.idx) ----------------------------
+# COINr's `build_example_coin()` (denominate, impute by group mean, screen at 90% data
+# availability, winsorise up to 5 points / log, min-max [0, 100], arithmetic mean)
+# publishes Switzerland first with these scores, to two decimals.
+FULL_PUBLISHED = {"Index": 68.38, "Conn": 62.79, "Sust": 73.98}
+
+
+@pytest.fixture(scope="module")
+def full():
+    result, _ = run_file(ROOT / "indices" / "asem_full.idx")
+    return result
+
+
+@pytest.mark.parametrize("node", sorted(FULL_PUBLISHED))
+def test_full_pipeline_reproduces_switzerland(full, node):
+    che = full.data.keys.index("CHE")
+    name = full.graph.root if node == "Index" else node
+    assert round(float(full.units.scores[name][che]), 2) == FULL_PUBLISHED[node]
+
+
+def test_full_pipeline_ranks_switzerland_first(full):
+    che = full.data.keys.index("CHE")
+    assert full.units.ranks[full.graph.root][che] == 1
+
+
+def test_full_pipeline_keeps_every_unit(full):
+    # after imputation by group every unit has every indicator: nobody is screened out
+    assert not full.units.screened.any()

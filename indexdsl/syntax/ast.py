@@ -140,7 +140,7 @@ class Setting:
     """A node or defaults setting: ``aggregate geometric``, ``weights equal``, …"""
 
     # aggregate normalise rescale weights pathways reference reference_scores previous
-    # missing top
+    # missing top weighting impute treat screen denominate
     kind: str
     component: Component | None = None
     target: Name | None = None
@@ -211,6 +211,8 @@ class IndicatorDecl:
     direction: str | None = None  # "higher" | "lower" | None (higher)
     normalise: Setting | None = None
     unit: str | None = None
+    impute: Setting | None = None
+    treat: Setting | None = None
     repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
 

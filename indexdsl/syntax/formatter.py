@@ -110,6 +110,14 @@ def format_setting(setting: ast.Setting) -> str:
         return f"{setting.kind} {format_component(setting.component)}"
     if setting.kind == "weights":
         return "weights equal"
+    if setting.kind == "weighting":
+        return f"weights {format_component(setting.component)}"
+    if setting.kind in ("impute", "treat"):
+        return f"{setting.kind} {format_component(setting.component)}"
+    if setting.kind == "screen":
+        return f"screen {_number(setting.percent)}%"
+    if setting.kind == "denominate":
+        return "denominate"
     if setting.kind == "pathways":
         return f"pathways {setting.target.text}"
     if setting.kind == "missing":
@@ -195,6 +203,9 @@ class _Writer:
                 self.add(1, format_setting(decl.normalise), _line_of(decl.normalise))
             if decl.unit is not None:
                 self.add(1, f"unit {_string(decl.unit)}", None)
+            for option in (decl.impute, decl.treat):
+                if option is not None:
+                    self.add(1, format_setting(option), _line_of(option))
         elif isinstance(decl, ast.FrameworkDecl):
             self.add(0, "framework {", _line_of(decl))
             for setting in decl.settings:

@@ -216,6 +216,35 @@ class ToAst(Transformer):
         return ast.UncertainInput("aggregate", components=tuple(children), span=self._span(meta))
 
     @v_args(meta=True)
+    def alternative_imputers(self, meta, children):
+        return ast.UncertainInput("impute", components=tuple(children), span=self._span(meta))
+
+    @v_args(meta=True)
+    def alternative_treatments(self, meta, children):
+        return ast.UncertainInput("treat", components=tuple(children), span=self._span(meta))
+
+    @v_args(meta=True)
+    def weighting(self, meta, children):
+        return ast.Setting("weighting", component=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def impute(self, meta, children):
+        return ast.Setting("impute", component=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def treat(self, meta, children):
+        return ast.Setting("treat", component=children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def screen(self, meta, children):
+        percent = float(str(children[0])[:-1])
+        return ast.Setting("screen", percent=percent, span=self._span(meta))
+
+    @v_args(meta=True)
+    def denominate(self, meta, children):
+        return ast.Setting("denominate", span=self._span(meta))
+
+    @v_args(meta=True)
     def exclude_one(self, meta, children):
         return ast.UncertainInput("exclude", span=self._span(meta))
 
@@ -371,7 +400,7 @@ class ToAst(Transformer):
     @v_args(meta=True)
     def indicator_decl(self, meta, children):
         name, title, expr, *options = children
-        items = [("normalise", o, o.span) if isinstance(o, ast.Setting) else o for o in options]
+        items = [(o.kind, o, o.span) if isinstance(o, ast.Setting) else o for o in options]
         f = self._collect(items)
         return ast.IndicatorDecl(
             self._name(name),
@@ -380,6 +409,8 @@ class ToAst(Transformer):
             direction=f.get("direction"),
             normalise=f.get("normalise"),
             unit=f.get("unit"),
+            impute=f.get("impute"),
+            treat=f.get("treat"),
             repeated=tuple(f["repeated"]),
             span=self._span(meta),
         )

@@ -223,6 +223,27 @@ class WinsoriseTransform(Transform):
             row[present] = winsorise_values(row[present], skew, kurtosis, int(limit))[0]
         return out
 
+    def apply_with_state(self, x, skew=2.0, kurtosis=3.5, max_points=5):
+        """The treated values and, for one indicator, the treatment log: what was done,
+        how many points were winsorised, which units, and the skewness and kurtosis
+        before and after."""
+        out = self.apply(x, skew=skew, kurtosis=kurtosis, max_points=max_points)
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 1:
+            return out, {}
+        present = ~np.isnan(x)
+        before = x[present]
+        _, method, points = winsorise_values(before, float(skew), float(kurtosis), int(max_points))
+        changed = np.flatnonzero(present & (out != x)) if method == "winsorised" else []
+        after = out[present]
+        return out, {
+            "method": method,
+            "points": points if method != "none" else 0,
+            "units": [int(i) for i in changed],
+            "skewness": [sample_skewness(before), sample_skewness(after)],
+            "kurtosis": [sample_kurtosis(before), sample_kurtosis(after)],
+        }
+
 
 class FloorTransform(Transform):
     name = "floor"
