@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         "--samples",
         type=int,
         default=1024,
-        help="base samples, a power of two (1024): N·(inputs + 2) evaluations",
+        help="base samples (1024; rounded up to a power of two): N·(inputs + 2) evaluations",
     )
     sens.add_argument("--seed", type=int, default=1, help="random seed (1)")
     sens.add_argument(
@@ -395,11 +395,14 @@ def cmd_sensitivity(args, session) -> int:
                 )
             ]
         )
-    n = 1 << max(args.samples - 1, 1).bit_length()
-    if n != args.samples:
-        raise UsageError(f"-N must be a power of two (Sobol sampling); try -N {n}")
-    result = run_sensitivity(evaluator, model.uncertainty, n, args.seed)
+    if args.samples < 2:
+        raise UsageError("-N must be at least 2")
+    n = 1 << (args.samples - 1).bit_length()
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    if n != args.samples:
+        # Sobol' sequences keep their balance properties at powers of two only
+        console.print(f"note: N = {args.samples} rounded up to {n}, a power of two")
+    result = run_sensitivity(evaluator, model.uncertainty, n, args.seed)
     table = Table(
         title=f"{model.meta.title}: Sobol indices on the mean absolute rank shift "
         f"({result.evaluations} evaluations, seed {args.seed})",

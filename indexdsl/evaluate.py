@@ -22,6 +22,9 @@ from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, erro
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
+#: "the index's own choice", as opposed to an alternative of an uncertainty analysis
+NOMINAL = object()
+
 #: scores are rounded to this many decimals before ranking, so that values equal up to
 #: floating-point noise share a rank (published indices rank rounded scores)
 RANK_DECIMALS = 9
@@ -90,6 +93,10 @@ class Variation:
     aggregators: tuple = ()
     aggregator_choice: np.ndarray | None = None
     excluded: np.ndarray | None = None
+    imputers: tuple = ()
+    imputer_choice: np.ndarray | None = None
+    treatments: tuple = ()  # Treatment, or None for no treatment
+    treatment_choice: np.ndarray | None = None
     leaves: tuple[str, ...] = ()
     # reason -> replications (numbered from 0 over all chunks) that could not be evaluated
     failures: dict[str, set[int]] = attrs.field(factory=dict)
@@ -113,6 +120,8 @@ class Evaluator:
         self.model = graph.model
         self._transforms: dict[str, Transform] = {}
         self._scheme_weights: dict[str, np.ndarray] = {}  # unit-level weights, reused per pair
+        self._prepared_cache: dict[tuple[int, int], dict[str, np.ndarray]] = {}
+        self._nominal: tuple | None = None
 
     # ---- expressions -------------------------------------------------------------
     def expr(self, node: ast.Expr, level: str, raw: dict[str, np.ndarray]) -> np.ndarray:
@@ -283,7 +292,9 @@ class Evaluator:
         for step in self.graph.steps:
             if isinstance(step, NormaliseLeaf) and level == "unit" and not preparation:
                 # every indicator is computed (they come first): impute, screen, treat
-                screened = self.prepare(raw, names, prepared, preparation, available)
+                screened = self._nominal_preparation(raw, names, prepared, preparation, available)
+                if variation is not None and (variation.imputers or variation.treatments):
+                    self._vary_preparation(raw, names, prepared, variation)
             if isinstance(step, ComputeIndicator):
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
@@ -374,17 +385,31 @@ class Evaluator:
         return LevelResult(raw, scores, ranks, fitted, prepared, preparation, screened)
 
     # ---- preparing the data: imputation, screening, outlier treatment -----------------------
-    def prepare(self, raw, names, prepared, preparation, available) -> np.ndarray | None:
+    def prepare(
+        self,
+        raw,
+        names,
+        prepared,
+        preparation,
+        available,
+        imputer_override=NOMINAL,
+        treatment_override=NOMINAL,
+    ) -> np.ndarray | None:
         """Fill, screen and treat every leaf's values, in COINr's order: imputation, then
         screening of units by the data they have, then outlier treatment (whose
-        statistics are those of the units that stay).  Returns the screened-out units."""
+        statistics are those of the units that stay).  Returns the screened-out units.
+
+        The overrides replace the imputer and the treatment of every leaf that has one
+        (the alternatives of an uncertainty analysis)."""
         leaves = [n for n in self.graph.nodes.values() if n.is_leaf]
         groups = self.data.groups
         for node in leaves:
             values = np.asarray(raw[node.indicator], dtype=float)
             log: dict = {}
-            if node.imputer is not None and np.isnan(values).any():
-                imputer = node.imputer
+            imputer = node.imputer
+            if imputer is not None and imputer_override is not NOMINAL:
+                imputer = imputer_override
+            if imputer is not None and np.isnan(values).any():
                 context = Context(names, True, "unit", groups=groups)
                 filled, state = self._guard(
                     lambda i=imputer, v=values, c=context: i.impute(v, c),
@@ -425,9 +450,11 @@ class Evaluator:
             for node in leaves:
                 prepared[node.name] = np.where(screened, np.nan, prepared[node.name])
         for node in leaves:
-            if node.treatment is None:
-                continue
             treatment = node.treatment
+            if treatment is not None and treatment_override is not NOMINAL:
+                treatment = treatment_override
+            if treatment is None:
+                continue
             values = prepared[node.name]
             treated, state = self._guard(
                 lambda t=treatment, v=values: t.transform.apply_with_state(v, **t.arguments),
@@ -442,6 +469,51 @@ class Evaluator:
             prepared[node.name] = np.asarray(treated, dtype=float)
             preparation[node.name]["treatment"] = {"method": treatment.describe(), **state}
         return screened
+
+    def _nominal_preparation(self, raw, names, prepared, preparation, available):
+        """The nominal preparation, done once per evaluator: the raw unit values never
+        change between calls (the replications of an analysis vary what comes after)."""
+        if self._nominal is None:
+            p: dict = {}
+            log: dict = {}
+            avail: dict = {}
+            screened = self.prepare(raw, names, p, log, avail)
+            self._nominal = (p, log, avail, screened)
+        p, log, avail, screened = self._nominal
+        prepared.update(p)
+        preparation.update(log)
+        available.update(avail)
+        return screened
+
+    def _vary_preparation(self, raw, names, prepared, variation: Variation) -> None:
+        """Each leaf's prepared values per replication: every combination of imputer and
+        treatment alternatives is prepared once (and kept for later chunks), then each
+        replication takes its own."""
+        imputers = variation.imputers or (NOMINAL,)
+        treatments = variation.treatments or (NOMINAL,)
+        options: dict[str, list[np.ndarray]] = {name: [] for name in prepared}
+        for imputer in imputers:
+            for treatment in treatments:
+                key = (id(imputer), id(treatment))
+                if key not in self._prepared_cache:
+                    values: dict[str, np.ndarray] = {}
+                    self.prepare(raw, names, values, {}, {}, imputer, treatment)
+                    self._prepared_cache[key] = values
+                for name, values in self._prepared_cache[key].items():
+                    options[name].append(values)
+        imputer_choice = (
+            variation.imputer_choice
+            if variation.imputers
+            else np.zeros(variation.size, dtype=np.int64)
+        )
+        treatment_choice = (
+            variation.treatment_choice
+            if variation.treatments
+            else np.zeros(variation.size, dtype=np.int64)
+        )
+        combination = imputer_choice * len(treatments) + treatment_choice
+        for name, values in options.items():
+            prepared[name] = np.stack(values)[combination]
 
     def _scheme(self, node, step, stacked, names, level, fitted) -> np.ndarray:
         """Weights from the node's weighting scheme.  Pathways reuse the weights found
@@ -491,7 +563,11 @@ class Evaluator:
             for normaliser in variation.normalisers:
                 keep = step.higher_is_better or normaliser.raw_units  # direction handled once
                 options.append(normaliser.normalise(values if keep else -values, context)[0])
-            batch = np.stack(options)[variation.normaliser_choice]
+            if np.ndim(values) == 2:  # prepared values differ per replication already
+                rows = np.arange(variation.size)
+                batch = np.stack(options)[variation.normaliser_choice, rows]
+            else:
+                batch = np.stack(options)[variation.normaliser_choice]
         if variation.excluded is not None:
             leaf = variation.leaves.index(step.node)
             batch = np.where((variation.excluded == leaf)[:, None], np.nan, batch)

@@ -40,6 +40,10 @@ def factors(spec: UncertaintySpec) -> list[str]:
         out.append("normaliser")
     if spec.aggregators:
         out.append("aggregator")
+    if spec.imputers:
+        out.append("imputation")
+    if spec.treatments:
+        out.append("outlier treatment")
     if spec.exclude_one:
         out.append("indicator left out")
     return out
@@ -67,7 +71,9 @@ def run_sensitivity(
     pool = (
         sample(
             model,
-            attrs.evolve(spec, normalisers=(), aggregators=(), exclude_one=False),
+            attrs.evolve(
+                spec, normalisers=(), aggregators=(), exclude_one=False, imputers=(), treatments=()
+            ),
             WEIGHT_SETS,
             rng,
         )
@@ -94,6 +100,12 @@ def run_sensitivity(
             variation.aggregator_choice = _choose(rows["aggregator"], len(spec.aggregators))
         if spec.exclude_one:
             variation.excluded = _choose(rows["indicator left out"], len(leaves) + 1) - 1
+        if spec.imputers:
+            variation.imputers = spec.imputers
+            variation.imputer_choice = _choose(rows["imputation"], len(spec.imputers))
+        if spec.treatments:
+            variation.treatments = spec.treatments
+            variation.treatment_choice = _choose(rows["outlier treatment"], len(spec.treatments))
         shift = np.empty(size)
         for start in range(0, size, CHUNK):
             stop = min(start + CHUNK, size)

@@ -51,6 +51,13 @@ def describe(spec: UncertaintySpec) -> tuple[str, ...]:
         out.append("normaliser: " + " or ".join(n.describe() for n in spec.normalisers))
     if spec.aggregators:
         out.append("aggregator: " + " or ".join(a.describe() for a in spec.aggregators))
+    if spec.imputers:
+        out.append("imputation: " + " or ".join(i.describe() for i in spec.imputers))
+    if spec.treatments:
+        out.append(
+            "outlier treatment: "
+            + " or ".join(t.describe() if t is not None else "none" for t in spec.treatments)
+        )
     if spec.exclude_one:
         out.append("one indicator left out (or none)")
     return tuple(out)
@@ -76,6 +83,12 @@ def sample(model: IndexModel, spec: UncertaintySpec, size: int, rng: np.random.G
         variation.aggregator_choice = rng.integers(0, len(spec.aggregators), size)
     if spec.exclude_one:
         variation.excluded = rng.integers(-1, len(leaves), size)  # -1: nothing left out
+    if spec.imputers:
+        variation.imputers = spec.imputers
+        variation.imputer_choice = rng.integers(0, len(spec.imputers), size)
+    if spec.treatments:
+        variation.treatments = spec.treatments
+        variation.treatment_choice = rng.integers(0, len(spec.treatments), size)
     return variation
 
 
@@ -93,6 +106,10 @@ def chunk_of(variation: Variation, start: int, stop: int) -> Variation:
         aggregators=variation.aggregators,
         aggregator_choice=part(variation.aggregator_choice),
         excluded=part(variation.excluded),
+        imputers=variation.imputers,
+        imputer_choice=part(variation.imputer_choice),
+        treatments=variation.treatments,
+        treatment_choice=part(variation.treatment_choice),
         leaves=variation.leaves,
         failures=variation.failures,
         offset=start,

@@ -195,7 +195,7 @@ class WinsoriseTransform(Transform):
         Param("max_points", int, 5, "most points to winsorise before falling back to log"),
     )
 
-    def apply(self, x, skew=2.0, kurtosis=3.5, max_points=5):
+    def _limits(self, skew, kurtosis, max_points) -> tuple[float, float, int]:
         skew = scalar(skew, "skew", self.name)
         kurtosis = scalar(kurtosis, "kurtosis", self.name)
         limit = scalar(max_points, "max_points", self.name)
@@ -204,6 +204,10 @@ class WinsoriseTransform(Transform):
                 f"`max_points` of `winsorise` must be a whole number, not {limit:g}",
                 help="write e.g. `winsorise(x, max_points = 5)`",
             )
+        return float(skew), float(kurtosis), int(limit)
+
+    def apply(self, x, skew=2.0, kurtosis=3.5, max_points=5):
+        skew, kurtosis, limit = self._limits(skew, kurtosis, max_points)
         x = np.asarray(x, dtype=float)
         if x.ndim == 0:
             raise ComponentValueError(
@@ -227,15 +231,17 @@ class WinsoriseTransform(Transform):
         """The treated values and, for one indicator, the treatment log: what was done,
         how many points were winsorised, which units, and the skewness and kurtosis
         before and after."""
-        out = self.apply(x, skew=skew, kurtosis=kurtosis, max_points=max_points)
         x = np.asarray(x, dtype=float)
         if x.ndim != 1:
-            return out, {}
+            return self.apply(x, skew=skew, kurtosis=kurtosis, max_points=max_points), {}
         present = ~np.isnan(x)
         before = x[present]
-        _, method, points = winsorise_values(before, float(skew), float(kurtosis), int(max_points))
+        if before.size < 4:  # apply says why this cannot be done
+            return self.apply(x, skew=skew, kurtosis=kurtosis, max_points=max_points), {}
+        after, method, points = winsorise_values(before, *self._limits(skew, kurtosis, max_points))
+        out = x.copy()
+        out[present] = after
         changed = np.flatnonzero(present & (out != x)) if method == "winsorised" else []
-        after = out[present]
         return out, {
             "method": method,
             "points": points if method != "none" else 0,
