@@ -100,10 +100,11 @@ def _pairwise_moments(x: np.ndarray, present: np.ndarray):
         m.sum(axis=-2, keepdims=True), 1.0
     )
     xc = np.where(present, x - mean, 0.0)
-    n = np.einsum("...ij,...ik->...jk", m, m)
-    sx = np.einsum("...ij,...ik->...jk", xc, m)  # sum of child j where k is present too
-    sxx = np.einsum("...ij,...ik->...jk", xc * xc, m)
-    sxy = np.einsum("...ij,...ik->...jk", xc, xc)
+    xc_t = np.swapaxes(xc, -1, -2)
+    n = np.swapaxes(m, -1, -2) @ m
+    sx = xc_t @ m  # sum of child j over the units where child k is present too
+    sxx = np.swapaxes(xc * xc, -1, -2) @ m
+    sxy = xc_t @ xc
     sy = np.swapaxes(sx, -1, -2)
     syy = np.swapaxes(sxx, -1, -2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -130,7 +131,8 @@ class EntropyWeighting(WeightingScheme):
             return one
         names = _child_names(context, scores.shape[-1])
         present = ~np.isnan(scores)
-        negative = present & (np.where(present, scores, 0.0) < 0)
+        with np.errstate(invalid="ignore"):
+            negative = scores < 0  # false where missing
         if negative.any():
             raise ComponentValueError(
                 "entropy weights need non-negative scores, but "
@@ -147,7 +149,8 @@ class EntropyWeighting(WeightingScheme):
                 f"but {listing(_children_where(n < 2, names))} have fewer",
                 help="check the data of these children, or weight this node explicitly",
             )
-        total = np.where(present, scores, 0.0).sum(axis=-2, keepdims=True)
+        filled = np.where(present, scores, 0.0)
+        total = filled.sum(axis=-2, keepdims=True)
         if np.any(total == 0):
             zero = listing(_children_where(total[..., 0, :] == 0, names))
             raise ComponentValueError(
@@ -155,10 +158,10 @@ class EntropyWeighting(WeightingScheme):
                 help="drop these children, or normalise them to a range above zero, e.g. "
                 "`normalise minmax(1, 100)`",
             )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p = np.where(present, scores / total, 0.0)
-            plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-        entropy = -plogp.sum(axis=-2) / np.log(n)
+        p = filled / total
+        log_p = np.zeros_like(p)
+        np.log(p, out=log_p, where=p > 0)  # 0 ln 0 = 0
+        entropy = -(p * log_p).sum(axis=-2) / np.log(n)
         diversity = np.clip(1.0 - entropy, 0.0, None)
         spread = diversity.sum(axis=-1, keepdims=True)
         if np.any(spread <= 1e-12):
