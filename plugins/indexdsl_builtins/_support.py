@@ -86,3 +86,20 @@ def affected(mask: np.ndarray) -> tuple[int, ...]:
     if mask.ndim == 0:
         return ()
     return tuple(int(u) for u in np.unique(np.nonzero(mask)[-1]))
+
+
+def listing(names: list[str] | tuple[str, ...], limit: int = 8) -> str:
+    """``a`, `b` and `c``, or the first ``limit`` names and ``and N more``."""
+    quoted = [f"`{n}`" for n in names]
+    if len(quoted) > limit:
+        return ", ".join(quoted[:limit]) + f" and {len(quoted) - limit} more"
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def unit_names(positions, keys: tuple[str, ...], size: int) -> list[str]:
+    """The keys of the units at ``positions``, or ``#i`` (1-based) when no keys are known."""
+    if len(keys) == size:
+        return [keys[int(p)] for p in positions]
+    return [f"#{int(p) + 1}" for p in positions]
