@@ -519,7 +519,7 @@ class Checker:
                     spec["imputers"] = found
                     if not any(n.imputer is not None for n in root.walk()):
                         self.err(
-                            "E606",
+                            "E607",
                             "alternative imputations, but the index imputes nothing",
                             item.span,
                             help="choose the nominal imputation with `impute NAME` in "
@@ -534,7 +534,7 @@ class Checker:
                     spec["treatments"] = found
                     if not any(n.treatment is not None for n in root.walk()):
                         self.err(
-                            "E606",
+                            "E607",
                             "alternative outlier treatments, but the index treats no indicator",
                             item.span,
                             help="choose the nominal treatment with `treat NAME` in `defaults` "
@@ -1443,7 +1443,10 @@ class Checker:
 
         children = tuple(c.name.text for c in decl.children)
         try:
-            scheme.weights(np.full((1, len(children)), np.nan), Context(children=children))
+            if hasattr(scheme, "validate"):
+                scheme.validate(children)
+            else:
+                scheme.weights(np.full((1, len(children)), np.nan), Context(children=children))
         except ComponentValueError as exc:
             self.err(
                 "E255",

@@ -174,3 +174,71 @@ def test_asem_full_pipeline_writes_its_treatment_log(tmp_path):
     # which indicators COINr's rule winsorises, and how many points (see the conformance test)
     assert winsorised["Bord"] == 3 and winsorised["Flights"] == 1
     assert sum(1 for r in rows if int(r["imputed"])) == 18
+
+
+class TestWeightingSchemes:
+    def test_entropy_weights_are_computed_from_the_children(self, project):
+        result, _ = project.run(index("weights entropy\nx\nz", z="c.z"), data())
+        fitted = result.units.fitted["t"]
+        assert fitted["weighting"] == "entropy"
+        weights = np.array(list(fitted["weights"].values()))
+        assert weights.sum() == pytest.approx(1.0) and (weights > 0).all()
+        # z is concentrated in one unit (1000): more information, more weight
+        assert fitted["weights"]["z"] > fitted["weights"]["x"]
+        expected = result.units.scores["x"] * weights[0] + result.units.scores["z"] * weights[1]
+        assert result.units.scores["t"] == pytest.approx(expected)
+
+    def test_ahp_matrix_is_checked_before_the_data(self, project):
+        text = index('weights ahp("1 3; 2 1")\nx\ny')
+        diagnostics = project.fail(text, {})  # no data file at all: reported first
+        error = only(diagnostics, "E255")
+        assert "reciproc" in error.message
+        assert error.span.line == line_col_of(text, "weights ahp")[0]
+
+    def test_ahp_weights_follow_the_matrix(self, project):
+        result, _ = project.run(index('weights ahp("1 3; 1/3 1")\nx\ny'), data())
+        assert list(result.units.fitted["t"]["weights"].values()) == pytest.approx([0.75, 0.25])
+
+    def test_a_scheme_and_written_weights_clash(self, project):
+        diagnostics = project.fail(index("weights entropy\nx 50%\ny 50%"), data())
+        assert "E254" in codes(diagnostics)
+
+    def test_written_weights_win_over_an_inherited_scheme(self, project):
+        result, _ = project.run(index("x 25%\ny 75%", defaults="weights entropy"), data())
+        assert "t" not in result.units.fitted or "weighting" not in result.units.fitted["t"]
+
+
+class TestImputation:
+    def test_group_mean_fills_from_the_unit_group(self, project):
+        text = index("x\ny", defaults="impute group_mean(region)")
+        result, _ = project.run(text, data())
+        # y: n = [10, _], s = [30, _, 50]: u1 takes 10 (north), u3 takes 40 (south)
+        assert result.units.prepared["y"].tolist() == [10, 10, 30, 40, 50]
+        assert result.units.raw["y"][1] != result.units.raw["y"][1]  # raw stays missing
+        assert result.units.preparation["y"]["imputed"] == [1, 3]
+
+    def test_an_indicator_chooses_its_own_imputer(self, project):
+        text = index("x\ny", y="c.y\n  impute median")
+        result, _ = project.run(text, data())
+        assert result.units.prepared["y"].tolist() == [10, 30, 30, 30, 50]
+
+    def test_impute_none_makes_missing_values_an_error(self, project):
+        text = index("x\ny", defaults="impute none")
+        diagnostics = project.fail(text, data())
+        error = only(diagnostics, "E401")
+        assert "`y`" in error.message and "missing" in error.message
+        assert "u1" in " ".join(error.notes) + error.message
+        assert error.span.line == line_col_of(text, "indicator y")[0]
+
+    def test_a_group_with_no_data_is_a_located_error(self, project):
+        columns = {"y": ["", "", 30, 40, 50]}  # north has no y at all
+        text = index("x\ny", defaults="impute group_mean(region)")
+        diagnostics = project.fail(text, data(**columns))
+        error = only(diagnostics, "E401")
+        assert "n" in error.message and "group" in error.message
+        assert error.span.line == line_col_of(text, "indicator y")[0]
+
+    def test_an_unknown_group_column_suggests_the_right_one(self, project):
+        text = index("x\ny", defaults="impute group_mean(regoin)")
+        diagnostics = project.fail(text, data())
+        assert "region" in (only(diagnostics, "E401").help or "")

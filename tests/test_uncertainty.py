@@ -146,5 +146,6 @@ def test_sensitivity_usage_errors(tmp_path, capsys):
     assert main(["sensitivity", str(one_input), "-N", "64"]) == 1
     assert "E606" in capsys.readouterr().err
     two = write(tmp_path, INDEX + "uncertainty { weights vary 10% exclude one indicator }\n")
-    assert main(["sensitivity", str(two), "-N", "100"]) == 2
-    assert "try -N 128" in capsys.readouterr().err
+    assert main(["sensitivity", str(two), "-N", "100"]) == 0
+    assert "N = 100 rounded up to 128" in capsys.readouterr().out
+    assert main(["sensitivity", str(two), "-N", "1"]) == 2
