@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     unc.add_argument(
         "-o", "--out", type=Path, default=None, help="also write uncertainty.csv into this folder"
     )
+    vary_help = (
+        'an uncertain input, as a line of the `uncertainty` block (e.g. "aggregate arithmetic '
+        'or geometric"); replaces the file\'s input of the same kind; "none" drops the file\'s'
+    )
+    unc.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
     sens = sub.add_parser(
         "sensitivity", help="Sobol indices of the uncertain inputs on the mean rank shift"
     )
@@ -102,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         help="base samples (1024; rounded up to a power of two): N·(inputs + 2) evaluations",
     )
     sens.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
     sens.add_argument(
         "--set",
         action="append",
@@ -350,7 +356,7 @@ def _uncertain_model(args, session):
         raise UsageError(f"`{args.command}` runs one edition; give each `--set` one value")
     if args.samples < 1:
         raise UsageError("-N must be at least 1")
-    model = check_file(args.file, session, editions[0])
+    model = check_file(args.file, session, editions[0], args.vary)
     if model.uncertainty is None:
         raise DiagnosticError(
             [

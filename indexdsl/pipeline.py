@@ -83,12 +83,48 @@ def read_text(path: Path, session: Session) -> tuple[str, str]:
     return text, shown
 
 
+def override_uncertainty(tree: ast.IndexFile, items: list[str], session: Session) -> ast.IndexFile:
+    """Uncertain inputs given on the command line (``--vary "aggregate arithmetic or
+    geometric"``), written as lines of an `uncertainty` block: each replaces the file's
+    input of the same kind, or is added; ``--vary "none"`` starts from no inputs."""
+    inputs: list[ast.UncertainInput] = []
+    replace_all = False
+    for number, item in enumerate(items, start=1):
+        if item.strip().lower() == "none":
+            replace_all = True
+            continue
+        shown = f"<--vary {number}>"
+        text = f"uncertainty {{ {item} }}"
+        session.sources.add(shown, text)
+        parsed = parse(text, shown)
+        decl = next(d for d in parsed.declarations if isinstance(d, ast.UncertaintyDecl))
+        inputs.extend(decl.inputs)
+    kinds = {i.kind for i in inputs}
+    declarations = list(tree.declarations)
+    existing = next(
+        (i for i, d in enumerate(declarations) if isinstance(d, ast.UncertaintyDecl)), None
+    )
+    if existing is None:
+        declarations.append(ast.UncertaintyDecl(tuple(inputs)))
+    else:
+        decl = declarations[existing]
+        kept = () if replace_all else tuple(i for i in decl.inputs if i.kind not in kinds)
+        declarations[existing] = attrs.evolve(decl, inputs=kept + tuple(inputs))
+    return attrs.evolve(tree, declarations=tuple(declarations))
+
+
 def check_file(
-    path: Path, session: Session, parameters: dict[str, str] | None = None
+    path: Path,
+    session: Session,
+    parameters: dict[str, str] | None = None,
+    vary: list[str] | None = None,
 ) -> IndexModel:
-    """Parse and check an index file; ``parameters`` override the file's `parameter`s."""
+    """Parse and check an index file; ``parameters`` override the file's `parameter`s,
+    ``vary`` its uncertain inputs (see :func:`override_uncertainty`)."""
     tree, _ = read_index(path, session)
     tree = resolve_or_raise(tree, path, session.sources)
+    if vary:
+        tree = override_uncertainty(tree, vary, session)
     if session.registry is None:
         session.registry = load_registry()
     values = parameter_values(tree, parameters)

@@ -149,3 +149,63 @@ def test_sensitivity_usage_errors(tmp_path, capsys):
     assert main(["sensitivity", str(two), "-N", "100"]) == 0
     assert "N = 100 rounded up to 128" in capsys.readouterr().out
     assert main(["sensitivity", str(two), "-N", "1"]) == 2
+
+
+# ---- the full pipeline: outlier treatment and imputation as uncertain inputs ------------
+@pytest.fixture(scope="module")
+def asem_full():
+    return evaluator_for(ROOT / "indices" / "asem_full.idx")
+
+
+def test_full_pipeline_batched_equals_one_at_a_time(asem_full):
+    evaluator, model = asem_full
+    variation = sample(model, model.uncertainty, 30, np.random.default_rng(11))
+    assert len(set(variation.treatment_choice.tolist())) > 1  # several limits drawn
+    batch = evaluator.level("unit", variation)
+    for r in range(variation.size):
+        single = evaluator.level("unit", chunk_of(variation, r, r + 1))
+        for node, scores in batch.scores.items():
+            np.testing.assert_allclose(single.scores[node][0], scores[r], rtol=0, atol=1e-12)
+
+
+def test_a_treatment_alternative_is_the_index_with_that_treatment(asem_full, tmp_path):
+    """A replication drawing `winsorise(max_points = 1)` equals the index whose file
+    says `treat winsorise(max_points = 1)`."""
+    evaluator, model = asem_full
+    variation = sample(model, model.uncertainty, 1, np.random.default_rng(0))
+    variation.weights, variation.normalisers, variation.aggregators = {}, (), ()
+    variation.treatment_choice = np.array([0])  # the first: max_points = 1
+    varied = evaluator.level("unit", variation)
+    text = (ROOT / "indices" / "asem_full.idx").read_text()
+    text = text.replace('extends "asem.idx"', f'extends "{ROOT / "indices" / "asem.idx"}"')
+    text = text.replace("winsorise(max_points = 5, skew", "winsorise(max_points = 1, skew")
+    text = text.replace('csv("data/', f'csv("{ROOT / "indices" / "data"}/')
+    (tmp_path / "one.idx").write_text(text)
+    other, _ = evaluator_for(tmp_path / "one.idx")
+    expected = other.level("unit").scores[model.root.name]
+    np.testing.assert_allclose(varied.scores[model.root.name][0], expected, atol=1e-12)
+    nominal = evaluator.level("unit").scores[model.root.name]
+    assert not np.allclose(expected, nominal)  # the limit matters
+
+
+def test_vary_replaces_the_file_inputs(tmp_path, capsys):
+    path = ROOT / "indices" / "asem.idx"
+    code = main(
+        ["uncertainty", str(path), "-N", "50", "--vary", "none", "--vary", "weights vary 10%"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "weights ±10%" in out and "aggregator" not in out.split("ranks over")[0]
+
+
+def test_vary_errors_are_located_in_the_option(capsys):
+    path = ROOT / "indices" / "asem.idx"
+    assert main(["uncertainty", str(path), "--vary", "aggregate arithmetic or harmonc"]) == 1
+    err = capsys.readouterr().err
+    assert "<--vary 1>:1:39" in err and "did you mean `harmonic`" in err
+
+
+def test_alternatives_for_a_step_the_index_does_not_take(capsys):
+    path = ROOT / "indices" / "asem.idx"  # the simple pipeline treats nothing
+    assert main(["uncertainty", str(path), "--vary", "treat none or winsorise"]) == 1
+    assert "E607" in capsys.readouterr().err
