@@ -682,7 +682,7 @@ TIME = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\+00:00|Z)")
 
 def installed_formats() -> str:
     """Every format whose library is installed (xlsx and parquet are optional)."""
-    formats = ["csv", "json", "md", "sqlite"]
+    formats = ["csv", "json", "md", "sqlite", "html"]
     for fmt, (module, _) in exports.OPTIONAL.items():
         try:
             __import__(module)
@@ -710,7 +710,9 @@ class TestDeterminism:
             a, b = (one / name).read_bytes(), (two / name).read_bytes()
             if name.endswith(".csv"):
                 assert a == b, name
-            elif name in ("run.json", "results.json", "results.md") or name.endswith(".parquet"):
+            elif name in ("run.json", "results.json", "results.md", "report.html") or (
+                name.endswith(".parquet")
+            ):
                 # the time is the only difference: the same bytes once it is masked
                 assert a != b, name
                 assert {t[:19] for t in TIME.findall(a) + TIME.findall(b)} == times, name
@@ -862,13 +864,14 @@ def install_plugin(monkeypatch, module: types.ModuleType) -> None:
 
 class TestExporterHook:
     def test_builtin_formats_are_exporters_of_the_builtin_plugin(self, registry):
-        assert exports.available(registry)[:6] == [
+        assert exports.available(registry)[:7] == [
             "csv",
             "json",
             "md",
             "sqlite",
             "xlsx",
             "parquet",
+            "html",
         ]
         for name in exports.available(registry):
             provided = registry.get("exporter", name)

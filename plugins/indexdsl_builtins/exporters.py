@@ -1,10 +1,10 @@
-"""Output formats: ``indexdsl run --format csv,json,md,sqlite,xlsx,parquet``.
+"""Output formats: ``indexdsl run --format csv,json,md,sqlite,xlsx,parquet,html``.
 
 Each format is an :class:`~indexdsl.components.Exporter`, registered through
 ``indexdsl_register_exporters`` as a third party's would be.  The renderers they share
-(typed tables, run ids, the SQLite schema) are in :mod:`indexdsl.exports`.  Rendering
-never writes: the pipeline stages every file and moves it into place
-(docs/how-to/export-results.md).
+(typed tables, run ids, the SQLite schema) are in :mod:`indexdsl.exports`; the HTML
+report is in :mod:`indexdsl_builtins.html_report`.  Rendering never writes: the
+pipeline stages every file and moves it into place (docs/how-to/export-results.md).
 """
 
 from __future__ import annotations
@@ -95,6 +95,17 @@ class ParquetExporter(Exporter):
         return exports.render_parquet(export.tables, export.record)
 
 
+class HtmlExporter(Exporter):
+    name = "html"
+    summary = "a self-contained HTML report with charts (no network fetches)"
+    writes = "report.html"
+
+    def render(self, export: Export) -> dict[str, str | bytes]:
+        from indexdsl_builtins.html_report import render_html
+
+        return {"report.html": render_html(export.result, export.tables, export.record)}
+
+
 @hookimpl
 def indexdsl_register_exporters():
     return [
@@ -104,4 +115,5 @@ def indexdsl_register_exporters():
         SqliteExporter,
         XlsxExporter,
         ParquetExporter,
+        HtmlExporter,
     ]
