@@ -2,7 +2,7 @@
 
 Exit codes (docs/reference/cli.md): 0 success; 1 the index definition or its data have
 errors; 2 usage (bad options); 3 a plugin failed; 4 an internal error (a bug in
-indexdsl: please report it).
+indexdsl: please report it); 5 the results could not be written.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PLUGIN, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_OUTPUT = 5
 BUG_REPORT = "https://github.com/indexdsl/indexdsl/issues"
 
 
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         type=format_option,
         metavar="FORMAT[,FORMAT...]",
         help="what to write (repeatable): csv (the default), json, md, sqlite (appends to "
-        "results.sqlite), xlsx, parquet",
+        "results.sqlite), xlsx, parquet, html (report.html), or a plugin's format",
     )
     check = sub.add_parser("check", help="check an index file and its data without computing")
     check.add_argument("file", type=Path)
@@ -245,6 +246,12 @@ def cmd_run(args, session) -> int:
 
     editions = parse_settings(args.set)
     several = len(editions) > 1
+    if not args.no_write:  # an unknown format or a missing library: before computing
+        from indexdsl.exports import exporters
+        from indexdsl.plugins import load_registry
+
+        session.registry = session.registry or load_registry()
+        exporters(args.format, session.registry)
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     records = []
     for parameters in editions:
@@ -698,6 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
+    from indexdsl.exports import OutputError
     from indexdsl.pipeline import Session
 
     handler = {
@@ -725,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"indexdsl: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as exc:  # the run's warnings were printed before writing
+        _print_diagnostics([exc.diagnostic()], session.sources)
+        return EXIT_OUTPUT
     except PluginError as exc:
         as_json = getattr(args, "format", "text") == "json"
         _print_diagnostics([exc.diagnostic], session.sources, as_json)

@@ -237,6 +237,45 @@ class Loader(Component):
         raise NotImplementedError
 
 
+@attrs.define
+class Export:
+    """What an exporter receives: the run's :class:`~indexdsl.evaluate.Result`, its run
+    record (``run.json``: index metadata, provenance, time), its typed tables (by name:
+    ``units``, ``groups``, ``indicators``, ``nodes``, ``pathways``; see
+    :func:`indexdsl.exports.result_tables`), the output folder, and the results database
+    that ``--format sqlite`` appends to."""
+
+    result: Any
+    record: dict[str, Any]
+    tables: dict[str, Any]
+    out_dir: Path
+    database: Path
+
+
+class Exporter(Component):
+    """Writes a run's results in one format: ``indexdsl run --format NAME``.
+
+    ``render`` returns the files to write into the output folder, by name; it must not
+    write anything itself, so that every format is rendered before any file is written
+    and a failure leaves the earlier results as they were.  An exporter that writes
+    elsewhere (a database appended to) does so in ``commit``, which runs after every file
+    is rendered and staged and before any is moved into place; it writes all or nothing
+    and returns the paths it wrote.  ``writes`` says what it writes (for ``indexdsl
+    plugins`` and ``--help``); ``requires`` names an optional library as
+    ``(module, extra)``, checked before anything is computed.
+    """
+
+    role: ClassVar[str] = "exporter"
+    writes: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, str] | None] = None
+
+    def render(self, export: Export) -> dict[str, str | bytes]:
+        raise NotImplementedError
+
+    def commit(self, export: Export) -> list[Path]:
+        return []
+
+
 ROLES: dict[str, type[Component]] = {
     "normaliser": Normaliser,
     "aggregator": Aggregator,
@@ -244,4 +283,5 @@ ROLES: dict[str, type[Component]] = {
     "loader": Loader,
     "weighting": WeightingScheme,
     "imputer": Imputer,
+    "exporter": Exporter,
 }

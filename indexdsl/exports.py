@@ -1,6 +1,10 @@
-"""Exporting a run's results in more formats: JSON, Markdown, SQLite, Excel, Parquet.
+"""Exporting a run's results in more formats: JSON, Markdown, SQLite, Excel, Parquet, HTML.
 
-``indexdsl run --format csv,json,md,sqlite,xlsx,parquet`` (docs/how-to/export-results.md).
+``indexdsl run --format csv,json,md,sqlite,xlsx,parquet,html`` (docs/how-to/export-results.md).
+Each format is an :class:`~indexdsl.components.Exporter` registered through the
+``indexdsl_register_exporters`` hook (the built-in ones in ``indexdsl_builtins.exporters``);
+this module resolves ``--format`` through the registry and holds the renderers the
+built-in exporters share.
 Every format is rendered from the same typed tables (:func:`result_tables`): the tables
 of the CSV files, in the same columns and row order, with text as text (not prefixed
 against formulas: that is the CSV and Excel writers' job), numbers as numbers, ``None``
@@ -14,7 +18,7 @@ failure leaves the earlier results as they were and says why (:class:`OutputErro
 
 ``openpyxl`` (xlsx) and ``pyarrow`` (parquet) are optional and imported only when their
 format is asked for.  This module imports nothing heavy at load time, so that the
-command line can use :func:`format_option` to check ``--format`` before computing.
+command line can check ``--format`` (:func:`exporters`) before computing.
 """
 
 from __future__ import annotations
@@ -34,20 +38,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from indexdsl.diagnostics import UsageError
+from indexdsl.diagnostics import Diagnostic, IndexdslError, UsageError, error
 
 if TYPE_CHECKING:  # pragma: no cover
+    from indexdsl.components import Exporter
     from indexdsl.evaluate import Result
-
-#: format name -> what it writes into the output folder
-FORMATS: dict[str, str] = {
-    "csv": "units.csv, groups.csv, indicators.csv, nodes.csv, pathways.csv",
-    "json": "results.json",
-    "md": "results.md",
-    "sqlite": "results.sqlite",
-    "xlsx": "results.xlsx",
-    "parquet": "units.parquet, groups.parquet, indicators.parquet, nodes.parquet, pathways.parquet",
-}
+    from indexdsl.plugins import Registry
 
 #: formats that need an optional library: format -> (module, extra that installs it)
 OPTIONAL: dict[str, tuple[str, str]] = {
@@ -61,70 +57,111 @@ SQLITE_SCHEMA_VERSION = 1
 #: pathways listed in results.md
 MARKDOWN_TOP_PATHWAYS = 10
 
+#: the plugin whose exporters come first, in the order it registers them
+BUILTIN_EXPORTERS = "indexdsl_builtins.exporters"
 
-class OutputError(UsageError, OSError):
-    """The results could not be written (the output path is a file, a folder is not
-    writable, the database is not ours, a library is missing).  The command line
-    reports it as a usage error (exit code 2); it is an ``OSError`` too, as the failed
-    write underneath usually was."""
+
+class OutputError(IndexdslError, OSError):
+    """The results could not be written: the output path is a file, a folder is not
+    writable, the disk is full, the database is not ours.  The command line reports it
+    as error ``E801`` with exit code 5; it is an ``OSError`` too, as the failed write
+    underneath usually was.  ``path`` is where writing failed and ``reason`` the
+    operating system's words for it."""
+
+    def __init__(self, message: str, path: Path | str | None = None, reason: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.reason = reason
+
+    def diagnostic(self) -> Diagnostic:
+        notes = (f"the operating system said: {self.reason}",) if self.reason else ()
+        return error(
+            "E801",
+            self.message,
+            None,
+            notes=notes,
+            help="choose another folder with `--out`, or free the path; the results of "
+            "earlier runs there were left as they were",
+        )
 
 
 # ---- the --format option ----------------------------------------------------------------
 
 
-def _names(text: str) -> tuple[str, ...]:
+def format_option(text: str) -> tuple[str, ...]:
+    """argparse ``type`` of ``--format``: ``json,md`` → ``("json", "md")``; the names are
+    checked against the registry by :func:`exporters`, before anything is computed."""
     return tuple(name.strip().lower() for name in text.split(",") if name.strip())
 
 
-def _unknown(names: Sequence[str]) -> str | None:
-    """What is wrong with a list of format names, or None."""
-    unknown = [name for name in names if name not in FORMATS]
-    if names and not unknown:
-        return None
-    shown = f"`{unknown[0]}` is not an output format" if unknown else "no output format given"
-    return f"{shown}; choose from {', '.join(FORMATS)}"
-
-
-def format_option(text: str) -> tuple[str, ...]:
-    """argparse ``type`` of ``--format``: ``json,md`` → ``("json", "md")``."""
-    import argparse
-
-    names = _names(text)
-    problem = _unknown(names)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
+def _names(formats: str | Iterable[str | Iterable[str]] | None) -> list[str]:
+    if formats is None:
+        return ["csv"]
+    names: list[str] = []
+    for item in [formats] if isinstance(formats, str) else formats:
+        names += list(format_option(item) if isinstance(item, str) else item)
     return names
 
 
-def parse_formats(formats: str | Iterable[str | Iterable[str]] | None) -> tuple[str, ...]:
-    """The formats asked for, in a fixed order, each once; ``None`` means ``csv``.
-    Accepts what ``--format`` collects (a list of tuples) as well as plain names or
-    ``"csv,json"``.  Raises :class:`OutputError` for an unknown format, or one whose
-    library is missing."""
-    if formats is None:
-        return ("csv",)
-    names: list[str] = []
-    for item in [formats] if isinstance(formats, str) else formats:
-        names += _names(item) if isinstance(item, str) else list(item)
-    problem = _unknown(names)
-    if problem:
-        raise OutputError(problem)
-    chosen = tuple(name for name in FORMATS if name in names)
-    for name in chosen:
-        if name in OPTIONAL:
-            _require(name)
+def available(registry: Registry) -> list[str]:
+    """Every output format, the built-in ones first in their own order, then the others
+    by name."""
+    provided = registry.components["exporter"]
+    builtin = [n for n, p in provided.items() if p.plugin == BUILTIN_EXPORTERS]
+    return builtin + sorted(n for n in provided if n not in builtin)
+
+
+def exporters(
+    formats: str | Iterable[str | Iterable[str]] | None, registry: Registry
+) -> list[Exporter]:
+    """The exporters of the formats asked for, each once, in the order of
+    :func:`available`; ``None`` means ``csv``.  Accepts what ``--format`` collects (a list
+    of tuples) as well as plain names or ``"csv,json"``.  Raises :class:`UsageError` for
+    an unknown format (with the close matches) or one whose library is missing."""
+    names = _names(formats)
+    order = available(registry)
+    if not names:
+        raise UsageError(f"no output format given; choose from {', '.join(order)}")
+    for name in names:
+        if name not in order:
+            hints = registry.suggestions("exporter", name)
+            hint = f"; did you mean {' or '.join(hints)}?" if hints else ""
+            raise UsageError(
+                f"`{name}` is not an output format{hint} (choose from {', '.join(order)})"
+            )
+    chosen = [registry.get("exporter", name).cls() for name in order if name in names]
+    for exporter in chosen:
+        if exporter.requires:
+            require(exporter.name, *exporter.requires)
     return chosen
 
 
-def _require(fmt: str):
-    module, extra = OPTIONAL[fmt]
+def parse_formats(
+    formats: str | Iterable[str | Iterable[str]] | None, registry: Registry | None = None
+) -> tuple[str, ...]:
+    """The names of the formats asked for, in a fixed order, each once (see
+    :func:`exporters`)."""
+    if registry is None:
+        from indexdsl.plugins import load_registry
+
+        registry = load_registry()
+    return tuple(e.name for e in exporters(formats, registry))
+
+
+def require(fmt: str, module: str, extra: str):
+    """Import the optional library that ``--format fmt`` needs, or say how to install it."""
     try:
         return __import__(module)
     except ImportError:
-        raise OutputError(
+        raise UsageError(
             f"`--format {fmt}` needs {module}, which is not installed; install it with "
             f'`pip install "indexdsl[{extra}]"` (or `pip install {module}`)'
         ) from None
+
+
+def _require(fmt: str):
+    return require(fmt, *OPTIONAL[fmt])
 
 
 # ---- typed tables ---------------------------------------------------------------------------
@@ -863,11 +900,11 @@ def sqlite_rows(result: Result, tables: dict[str, Table], record: dict) -> dict[
 def _open_database(path: Path) -> sqlite3.Connection:
     """Open (or create) a results database and check that it is one of ours."""
     if path.is_dir():
-        raise OutputError(f"cannot write the database `{path}`: it is a folder")
+        raise OutputError(f"cannot write the database `{path}`: it is a folder", path)
     try:
         connection = sqlite3.connect(path, timeout=10, isolation_level=None)
     except sqlite3.Error as exc:
-        raise OutputError(f"cannot open the database `{path}`: {exc}") from None
+        raise OutputError(f"cannot open the database `{path}`: {exc}", path, str(exc)) from None
     try:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         names = {
@@ -877,13 +914,15 @@ def _open_database(path: Path) -> sqlite3.Connection:
         connection.close()
         raise OutputError(
             f"`{path}` is not an indexdsl results database ({exc}); move it away or choose "
-            "another folder with --out"
+            "another folder with --out",
+            path,
         ) from None
     if (names and version == 0) or version > SQLITE_SCHEMA_VERSION:
         connection.close()
         raise OutputError(
             f"`{path}` is not an indexdsl results database of schema version "
-            f"{SQLITE_SCHEMA_VERSION} (it has version {version}); choose another output folder"
+            f"{SQLITE_SCHEMA_VERSION} (it has version {version}); choose another output folder",
+            path,
         )
     return connection
 
@@ -926,7 +965,7 @@ def write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
         if created:
             with contextlib.suppress(OSError):
                 path.unlink()
-        raise OutputError(f"cannot write the database `{path}`: {exc}") from None
+        raise OutputError(f"cannot write the database `{path}`: {exc}", path, str(exc)) from None
     except BaseException:
         with contextlib.suppress(sqlite3.Error):
             connection.execute("ROLLBACK")
@@ -941,23 +980,6 @@ def write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
 # ---- writing --------------------------------------------------------------------------------
 
 
-def render(
-    result: Result, record: dict, formats: Sequence[str], tables: dict[str, Table] | None = None
-) -> dict[str, str | bytes]:
-    """The files of every format but ``csv`` and ``sqlite``, by file name."""
-    tables = tables if tables is not None else result_tables(result)
-    files: dict[str, str | bytes] = {}
-    if "json" in formats:
-        files["results.json"] = render_json(tables, record)
-    if "md" in formats:
-        files["results.md"] = render_markdown(result, tables, record)
-    if "xlsx" in formats:
-        files["results.xlsx"] = render_xlsx(tables, record)
-    if "parquet" in formats:
-        files.update(render_parquet(tables, record))
-    return files
-
-
 def output_error(path: Path, exc: OSError) -> OutputError:
     """What to tell the user when writing into ``path`` failed."""
     if isinstance(exc, OutputError):
@@ -968,20 +990,7 @@ def output_error(path: Path, exc: OSError) -> OutputError:
         reason = f"`{exc.filename2 or exc.filename}` is a folder"
     else:
         reason = exc.strerror or str(exc)
-    return OutputError(
-        f"cannot write the results to `{path}`: {reason}; choose another folder with --out"
-    )
-
-
-def prepare(
-    result: Result, record: dict, formats: Sequence[str]
-) -> tuple[dict[str, str | bytes], dict[str, list[tuple]] | None]:
-    """The files of every format but ``csv`` (by file name), and the rows to add to the
-    SQLite database (``None`` without ``sqlite``).  Everything is rendered before anything
-    is written, so that a failure here leaves the output folder as it was."""
-    formats = parse_formats(formats)
-    if not set(formats) - {"csv"}:
-        return {}, None
-    tables = result_tables(result)
-    rows = sqlite_rows(result, tables, record) if "sqlite" in formats else None
-    return render(result, record, formats, tables), rows
+    detail = f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else str(exc)
+    if exc.filename:
+        detail += f": `{exc.filename}`"
+    return OutputError(f"cannot write the results to `{path}`: {reason}", path, detail)

@@ -14,6 +14,7 @@ import pluggy
 
 from indexdsl.components import (
     Aggregator,
+    Exporter,
     Imputer,
     Loader,
     Normaliser,
@@ -57,3 +58,9 @@ def indexdsl_register_weighting_schemes() -> list[type[WeightingScheme]]:
 @hookspec
 def indexdsl_register_imputers() -> list[type[Imputer]]:
     """Imputation methods, chosen with ``impute NAME(...)``."""
+
+
+# ---- writing the results ----------------------------------------------------------------
+@hookspec
+def indexdsl_register_exporters() -> list[type[Exporter]]:
+    """Output formats, chosen with ``indexdsl run --format NAME`` (csv, json, html …)."""

@@ -30,6 +30,7 @@ BUILTIN_PLUGINS = (
     "indexdsl_builtins.transforms",
     "indexdsl_builtins.weighting",
     "indexdsl_builtins.imputation",
+    "indexdsl_builtins.exporters",
 )
 
 #: hook that registers each role
@@ -40,6 +41,7 @@ ROLE_HOOKS = {
     "aggregator": "indexdsl_register_aggregators",
     "weighting": "indexdsl_register_weighting_schemes",
     "imputer": "indexdsl_register_imputers",
+    "exporter": "indexdsl_register_exporters",
 }
 
 

@@ -462,35 +462,49 @@ def write_outputs(
     formats: str | Iterable[str] | None = None,
     database: Path | None = None,
 ) -> list[Path]:
-    """Write the run in each of ``formats`` (default ``csv``; the others are rendered by
-    :mod:`indexdsl.exports`) and ``run.json`` into ``out_dir``, and append it to the
-    SQLite database ``database`` (default ``out_dir/results.sqlite``) with ``sqlite``;
-    returns the files written.  Raises :class:`indexdsl.exports.OutputError` when they
-    cannot be written, leaving the earlier results as they were."""
+    """Write the run in each of ``formats`` (default ``csv``; each format is an exporter
+    of the registry, see :mod:`indexdsl.exports`) and ``run.json`` into ``out_dir``; the
+    ``sqlite`` exporter appends to ``database`` (default ``out_dir/results.sqlite``).
+    Returns the files written.  Raises :class:`indexdsl.exports.OutputError` when they
+    cannot be written, leaving the earlier results as they were, and
+    :class:`~indexdsl.diagnostics.PluginError` when an exporter fails."""
     from indexdsl import exports
+    from indexdsl.components import Export
 
-    formats = exports.parse_formats(formats)  # a missing library stops us before any work
-    files: dict[str, str | bytes] = tables(result) if "csv" in formats else {}
+    if registry is None:
+        from indexdsl.plugins import load_registry
+
+        registry = load_registry()
+    # an unknown format or a missing library stops us before any work
+    chosen = exports.exporters(formats, registry)
     record = run_record(result, index_path, warnings, registry)
     record["time"] = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-    more, rows = exports.prepare(result, record, formats)
-    files.update(more)
+    export = Export(
+        result,
+        record,
+        exports.result_tables(result),
+        out_dir,
+        database or out_dir / "results.sqlite",
+    )
+    files: dict[str, str | bytes] = {}
+    for exporter in chosen:  # everything is rendered before anything is written
+        files.update(_exporter_call(exporter, "render", export, registry))
     files["run.json"] = json.dumps(record, indent=2, sort_keys=True, default=str) + "\n"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".indexdsl-", dir=out_dir))
     except OSError as exc:
         raise exports.output_error(out_dir, exc) from None
-    written = []
+    written: list[Path] = []
+    elsewhere: list[Path] = []
     try:
         for name, content in files.items():
             if isinstance(content, bytes):
                 (staging / name).write_bytes(content)
             else:
                 (staging / name).write_text(content, encoding="utf-8")
-        if rows is not None:  # one transaction, committed before any file is moved
-            database = database or out_dir / "results.sqlite"
-            exports.write_sqlite(database, rows)
+        for exporter in chosen:  # a database: one transaction, before any file is moved
+            elsewhere += _exporter_call(exporter, "commit", export, registry)
         for name in files:  # run.json last: its presence marks a complete run
             os.replace(staging / name, out_dir / name)
             written.append(out_dir / name)
@@ -498,4 +512,28 @@ def write_outputs(
         raise exports.output_error(out_dir, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return written + ([database] if rows is not None else [])
+    return written + elsewhere
+
+
+def _exporter_call(exporter, method: str, export, registry):
+    """``exporter.render(export)`` or ``.commit(export)``; a failure other than a failed
+    write is the plugin's, reported with its name."""
+    from indexdsl.diagnostics import IndexdslError, PluginError, error
+
+    try:
+        return getattr(exporter, method)(export)
+    except (OSError, IndexdslError):
+        raise
+    except Exception as exc:
+        provided = registry.get("exporter", exporter.name)
+        plugin = provided.plugin if provided else type(exporter).__module__
+        raise PluginError(
+            error(
+                "E901",
+                f"exporter `{exporter.name}` (plugin `{plugin}`) failed: "
+                f"{type(exc).__name__}: {exc}",
+                None,
+                help=f"this is a bug in the plugin `{plugin}`; report it to its authors, or "
+                f"leave `{exporter.name}` out of `--format`",
+            )
+        ) from exc

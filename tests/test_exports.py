@@ -3,8 +3,8 @@
 Every format is read back and compared with the Result computed by the pipeline (not
 with an earlier output); the SQLite database is queried across two editions; formula
 neutralisation is tested with a unit named `=HYPERLINK(...)`; the same inputs give the
-same bytes apart from the time of the run; a failed write says why, exits with 2 and
-leaves earlier results as they were.
+same bytes apart from the time of the run; a failed write says why (E801), exits with 5
+and leaves earlier results as they were.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import html
 import io
 import json
 import math
+import os
 import re
 import sqlite3
 import sys
@@ -26,7 +27,11 @@ import numpy as np
 import pytest
 
 from conftest import simple_index
-from indexdsl import exports, results
+from indexdsl import exports, plugins, results
+from indexdsl.components import Exporter
+from indexdsl.diagnostics import PluginError
+from indexdsl.hookspecs import hookimpl
+from indexdsl.plugins import Registry, get_plugin_manager, load_registry
 from indexdsl.results import group_summaries
 
 PAIRS = """
@@ -201,12 +206,19 @@ class TestFormatOption:
         assert not [n for n in names if n.startswith(".")]  # no staging folder left
 
     def test_unknown_format_is_a_usage_error(self, cities):
-        with pytest.raises(SystemExit) as info:  # argparse's own usage error
-            cities.cli("run", "index.idx", "--format", "csv,pdf")
-        assert info.value.code == 2
-        assert "`pdf` is not an output format; choose from csv, json, md, sqlite" in (
-            cities.capsys.readouterr().err
-        )
+        outcome = cities.cli("run", "index.idx", "--format", "csv,pdf")
+        assert outcome.code == 2
+        assert "`pdf` is not an output format (choose from csv, json, md, sqlite" in outcome.err
+        assert not outcome.out  # nothing computed
+        assert not (cities.root / "indexdsl-out").exists()
+
+    def test_a_misspelt_format_gets_a_suggestion(self, cities):
+        outcome = cities.cli("run", "index.idx", "--format", "jsno")
+        assert outcome.code == 2
+        assert (
+            "`jsno` is not an output format; did you mean `json` (exporter from "
+            "`indexdsl_builtins.exporters`)?"
+        ) in outcome.err
         assert not (cities.root / "indexdsl-out").exists()
 
     def test_json_record_lists_the_outputs(self, cities):
@@ -517,8 +529,10 @@ class TestSqlite:
         outcome = editions.cli(
             "run", "index.idx", "-q", "--out", "out", "--format", "sqlite,csv", "--set", "year=2022"
         )
-        assert outcome.code == 2
-        assert "cannot write the database `out/results.sqlite`: Incorrect number" in outcome.err
+        assert outcome.code == 5
+        assert "error[E801]: cannot write the database `out/results.sqlite`: Incorrect" in (
+            outcome.err
+        )
         assert {t: query(database, f'SELECT * FROM "{t}"') for t in exports.SQLITE_TABLES} == before
         assert not (editions.root / "out" / "units.csv").exists()  # no file moved either
 
@@ -527,7 +541,7 @@ class TestSqlite:
         out.mkdir()
         (out / "results.sqlite").write_text("my notes")
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "sqlite")
-        assert outcome.code == 2
+        assert outcome.code == 5
         assert "is not an indexdsl results database" in outcome.err
         assert (out / "results.sqlite").read_text() == "my notes"
         with sqlite3.connect(out / "other.sqlite") as connection:
@@ -668,7 +682,7 @@ TIME = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\+00:00|Z)")
 
 def installed_formats() -> str:
     """Every format whose library is installed (xlsx and parquet are optional)."""
-    formats = ["csv", "json", "md", "sqlite"]
+    formats = ["csv", "json", "md", "sqlite", "html"]
     for fmt, (module, _) in exports.OPTIONAL.items():
         try:
             __import__(module)
@@ -696,7 +710,9 @@ class TestDeterminism:
             a, b = (one / name).read_bytes(), (two / name).read_bytes()
             if name.endswith(".csv"):
                 assert a == b, name
-            elif name in ("run.json", "results.json", "results.md") or name.endswith(".parquet"):
+            elif name in ("run.json", "results.json", "results.md", "report.html") or (
+                name.endswith(".parquet")
+            ):
                 # the time is the only difference: the same bytes once it is masked
                 assert a != b, name
                 assert {t[:19] for t in TIME.findall(a) + TIME.findall(b)} == times, name
@@ -737,10 +753,11 @@ class TestFailures:
     def test_output_path_is_a_file(self, cities):
         (cities.root / "taken").write_text("a file")
         outcome = cities.cli("run", "index.idx", "-q", "--out", "taken", "--format", "json,sqlite")
-        assert outcome.code == 2
-        assert "cannot write the results to `taken`: it, or a folder above it, is a file" in (
-            outcome.err
-        )
+        assert outcome.code == 5
+        assert (
+            "error[E801]: cannot write the results to `taken`: it, or a folder above it, is a file"
+        ) in outcome.err
+        assert "note: the operating system said: [Errno 17] File exists: `taken`" in outcome.err
         assert "Traceback" not in outcome.err and "internal error" not in outcome.err
         assert (cities.root / "taken").read_text() == "a file"
 
@@ -750,7 +767,7 @@ class TestFailures:
 
         monkeypatch.setattr(results.tempfile, "mkdtemp", refuse)
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
-        assert outcome.code == 2
+        assert outcome.code == 5
         assert "cannot write the results to `out`: Permission denied" in outcome.err
 
     def test_a_failure_leaves_earlier_results_untouched(self, cities, monkeypatch):
@@ -762,10 +779,14 @@ class TestFailures:
         def fail(*args):
             raise ValueError("disk on fire")
 
-        # a failure while rendering: nothing is written, the database is not touched
+        # a failure while rendering: nothing is written, the database is not touched; the
+        # exporter that failed is named
         real_render = exports.render_markdown
         monkeypatch.setattr(exports, "render_markdown", fail)
-        with pytest.raises(ValueError):
+        with pytest.raises(
+            PluginError,
+            match=r"exporter `md` \(plugin `indexdsl_builtins.exporters`\) failed: ValueError: disk on fire",
+        ):
             results.write_outputs(
                 result, out, cities.root / "index.idx", [], None, ["csv", "md", "sqlite"]
             )
@@ -784,14 +805,14 @@ class TestFailures:
 
         monkeypatch.setattr(type(out), "write_text", flaky)
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "csv,json,md")
-        assert outcome.code == 2
+        assert outcome.code == 5
         assert "cannot write the results to `out`: No space left on device" in outcome.err
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no staging left
 
     def test_a_folder_in_the_way(self, cities):
         (cities.root / "out" / "results.md").mkdir(parents=True)
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
-        assert outcome.code == 2
+        assert outcome.code == 5
         assert "results.md` is a folder" in outcome.err
         assert not (cities.root / "out" / "run.json").exists()
 
@@ -800,3 +821,156 @@ def test_tables_hold_no_nan():
     """Every typed value is a plain Python value: no numpy scalar, no NaN."""
     assert exports._real(float("nan")) is None
     assert exports._real(np.float64(-0.0)) == 0.0 and math.copysign(1, exports._real(-0.0)) == 1
+
+
+class TsvExporter(Exporter):
+    """A third party's format: the overall ranking as tab-separated values."""
+
+    name = "tsv"
+    summary = "the overall ranking as tab-separated values"
+    writes = "ranking.tsv"
+
+    def render(self, export):
+        units = export.tables["units"]
+        rank = units.names.index(f"{export.result.graph.root}_rank")
+        return {"ranking.tsv": "".join(f"{row[rank]}\t{row[0]}\n" for row in units.rows)}
+
+
+class BrokenExporter(Exporter):
+    name = "broken"
+    summary = "fails"
+
+    def render(self, export):
+        raise KeyError("no such table")
+
+
+def third_party_module(*classes) -> types.ModuleType:
+    module = types.ModuleType("tsv_plugin")
+
+    @hookimpl
+    def indexdsl_register_exporters():
+        return list(classes)
+
+    module.indexdsl_register_exporters = indexdsl_register_exporters
+    return module
+
+
+def install_plugin(monkeypatch, module: types.ModuleType) -> None:
+    """Register ``module`` beside the built-in plugins for this test (as an installed
+    distribution's entry point would be)."""
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(plugins, "BUILTIN_PLUGINS", (*plugins.BUILTIN_PLUGINS, module.__name__))
+
+
+class TestExporterHook:
+    def test_builtin_formats_are_exporters_of_the_builtin_plugin(self, registry):
+        assert exports.available(registry)[:7] == [
+            "csv",
+            "json",
+            "md",
+            "sqlite",
+            "xlsx",
+            "parquet",
+            "html",
+        ]
+        for name in exports.available(registry):
+            provided = registry.get("exporter", name)
+            assert provided.plugin == "indexdsl_builtins.exporters"
+            assert provided.cls.role == "exporter" and provided.cls.writes
+
+    def test_a_third_party_exporter_in_a_plugin_manager(self, cities):
+        pm = get_plugin_manager()
+        pm.register(third_party_module(TsvExporter), name="tsv_plugin")
+        registry = Registry(pm)
+        assert registry.get("exporter", "tsv").plugin == "tsv_plugin"
+        assert exports.available(registry)[-1] == "tsv"  # after the built-in formats
+        result = computed(cities)
+        out = cities.root / "out"
+        written = results.write_outputs(
+            result, out, cities.root / "index.idx", [], registry, ["tsv", "md"]
+        )
+        assert [p.name for p in written] == ["results.md", "ranking.tsv", "run.json"]
+        root = result.graph.root
+        expected = sorted(
+            (int(r), k) for r, k in zip(result.units.ranks[root], result.data.keys, strict=True)
+        )
+        shown = [line.split("\t") for line in (out / "ranking.tsv").read_text().splitlines()]
+        assert [(int(r), k) for r, k in shown] == expected
+
+    def test_the_command_line_finds_an_installed_exporter(self, cities, monkeypatch):
+        install_plugin(monkeypatch, third_party_module(TsvExporter))
+        run(cities, "--out", "out", "--format", "tsv")
+        assert sorted(p.name for p in (cities.root / "out").iterdir()) == [
+            "ranking.tsv",
+            "run.json",
+        ]
+        outcome = cities.cli("run", "index.idx", "-q", "--format", "tvs")
+        assert outcome.code == 2
+        assert "did you mean `tsv` (exporter from `tsv_plugin`)?" in outcome.err
+        listed = cities.cli("plugins").out
+        assert "tsv_plugin" in listed and "exporter" in listed
+
+    def test_an_exporter_that_fails_is_named(self, cities, monkeypatch):
+        install_plugin(monkeypatch, third_party_module(BrokenExporter))
+        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "csv,broken")
+        assert outcome.code == 3
+        assert "error[E901]: exporter `broken` (plugin `tsv_plugin`) failed: KeyError" in (
+            outcome.err
+        )
+        assert "Traceback" not in outcome.err
+        assert not (cities.root / "out").exists()  # nothing written: rendering comes first
+
+    def test_a_class_that_is_not_an_exporter_is_refused(self, monkeypatch):
+        install_plugin(monkeypatch, third_party_module(object))
+        with pytest.raises(PluginError, match="is not a Exporter subclass"):
+            load_registry()
+
+
+class TestWriteFailures:
+    """A failure to write is E801 with exit code 5, names the path and the operating
+    system's reason, and leaves nothing half-written."""
+
+    def test_a_parent_that_is_a_file(self, cities):
+        (cities.root / "notes.txt").write_text("mine")
+        outcome = cities.cli("run", "index.idx", "-q", "--out", "notes.txt/bri", "--format", "md")
+        assert outcome.code == 5
+        assert (
+            "error[E801]: cannot write the results to `notes.txt/bri`: it, or a folder above it, "
+            "is a file"
+        ) in outcome.err
+        assert "= note: the operating system said: [Errno 20] Not a directory" in outcome.err
+        assert "help: choose another folder with `--out`" in outcome.err
+        assert (cities.root / "notes.txt").read_text() == "mine"
+
+    @pytest.mark.skipif(
+        not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere"
+    )
+    def test_a_read_only_folder(self, cities):
+        locked = cities.root / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            outcome = cities.cli("run", "index.idx", "-q", "--out", "locked/out")
+        finally:
+            locked.chmod(0o700)
+        assert outcome.code == 5
+        assert "cannot write the results to `locked/out`: Permission denied" in outcome.err
+        assert "[Errno 13]" in outcome.err
+        assert list(locked.iterdir()) == []
+
+    def test_a_file_that_cannot_be_replaced_leaves_no_staging(self, cities, monkeypatch):
+        real = os.replace
+
+        def refuse(source, target):
+            if str(target).endswith("results.md"):
+                raise PermissionError(13, "Permission denied", str(target))
+            return real(source, target)
+
+        monkeypatch.setattr(results.os, "replace", refuse)
+        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
+        assert outcome.code == 5
+        assert "cannot write the results to `out`: Permission denied" in outcome.err
+        assert "results.md" in outcome.err  # the note names the file
+        assert (
+            list((cities.root / "out").iterdir()) == []
+        )  # no run.json: the run is not marked done
