@@ -66,6 +66,12 @@ class Component:
             return values[item]
         raise AttributeError(item)
 
+    def validate(self) -> None:
+        """Check the parameter values together (``high`` above ``low`` …) once the checker
+        has checked each one's type.  Raise :class:`ComponentValueError` with a message
+        that names the parameter in backticks; the checker reports it as ``E217`` at the
+        component's call in the index file.  The default accepts everything."""
+
     def describe(self) -> str:
         """How this instance is written in an index file: ``minmax(low=0, high=100)``."""
         if not self.params:
