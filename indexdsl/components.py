@@ -53,6 +53,9 @@ class Component:
     role: ClassVar[str]
     summary: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
+    #: parameter sets the conformance suite (indexdsl.testing) checks it with; needed
+    #: when a parameter is required
+    examples: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     def __init__(self, **values: Any) -> None:
         for param in self.params:
