@@ -199,6 +199,10 @@ class TestExampleIndex:
         assert len(values) == 16 and max(values.values()) == pytest.approx(100)
         assert all(0 < v <= 100 + 1e-9 for v in values.values())
 
+    def test_it_is_in_the_canonical_layout(self, project):
+        result = project.cli("fmt", "--check", EXAMPLES / "development.idx")
+        assert result.code == 0, result.err
+
     def test_the_database_is_rebuilt_byte_for_byte(self, tmp_path):
         import importlib.util
 
