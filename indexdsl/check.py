@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import attrs
 
-from indexdsl.components import Component, Normaliser
+from indexdsl.components import Component, ComponentValueError, Normaliser
 from indexdsl.diagnostics import Diagnostic, Label, Span, UsageError, error, suggest, warning
 from indexdsl.model import (
     DataTableSpec,
@@ -32,7 +32,7 @@ from indexdsl.model import (
     UncertaintySpec,
     UnitsSpec,
 )
-from indexdsl.plugins import Registry
+from indexdsl.plugins import Registry, parse_requirement, unmet_requirement
 from indexdsl.syntax import ast
 
 #: functions that aggregate a pair-level value over each unit's partners
@@ -56,6 +56,7 @@ META_KEYS = (
     "url",
     "version",
     "contact",
+    "requires",
 )
 #: what a node does when some children have no score (docs/reference/language.md)
 MISSING_POLICIES = ("skip", "propagate")
@@ -202,7 +203,13 @@ class Checker:
                 comp.name.span,
                 label=f"no installed plugin provides this {role}",
                 help=f"did you mean {' or '.join(hints)}?" if hints else None,
-                notes=(f"available {role}s: {available}",),
+                notes=(f"available {role}s: {available}",)
+                + tuple(
+                    f"plugin `{i.name}` (distribution `{i.distribution}`) is "
+                    + ("disabled" if i.status == "disabled" else "left out: it failed to load")
+                    + "; it may provide it"
+                    for i in self.registry.unavailable()
+                ),
             )
             return None
         cls = provided.cls
@@ -210,7 +217,18 @@ class Checker:
         if values is None:
             return None
         try:
-            return cls(**values)
+            instance = cls(**values)
+            instance.validate()
+            return instance
+        except ComponentValueError as exc:  # the component's own parameter validation
+            self.err(
+                "E217",
+                f"`{cls.name}`: {exc.message}",
+                comp.span,
+                label=f"rejected by `{cls.name}` (plugin `{provided.plugin}`)",
+                help=exc.help or self._signature_help(cls),
+            )
+            return None
         except Exception as exc:
             self.err(
                 "E901",
@@ -607,6 +625,7 @@ class Checker:
         self.declare(decl.name, "index")
         fields: dict[str, str] = {}
         sources: list[str] = []
+        requires: list[str] = []
         for item in decl.meta:
             key = item.key.text
             if key not in META_KEYS:
@@ -625,6 +644,9 @@ class Checker:
             )
             if key == "source":
                 sources.append(text)
+            elif key == "requires":
+                requires.append(text)
+                self.requirement(text, item.value.span)
             else:
                 fields.setdefault(key, text)
         return IndexMeta(
@@ -634,7 +656,22 @@ class Checker:
             description=fields.pop("description", None),
             sources=tuple(sources),
             extra=tuple(sorted(fields.items())),
+            requires=tuple(requires),
         )
+
+    def requirement(self, text: str, span: Span | None) -> None:
+        """``requires "indexdsl-example >= 0.2"``: the plugin distribution must be here."""
+        if parse_requirement(text) is None:
+            self.err(
+                "E218",
+                f"`{text}` is not a distribution name with optional versions",
+                span,
+                help='write e.g. `requires "indexdsl-example >= 0.2"`',
+            )
+            return
+        unmet = unmet_requirement(text, self.registry)
+        if unmet is not None:
+            self.err("E903", unmet[0], span, help=unmet[1])
 
     def missing_policy(self, setting: ast.Setting) -> str | None:
         policy = setting.target.text

@@ -178,7 +178,21 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("file", type=Path)
     cmp_.add_argument("other", type=Path, help="another index file ranking the same units")
     cmp_.add_argument("--top", type=int, default=10, help="movers to list (10)")
-    sub.add_parser("plugins", help="list every component and the plugin that provides it")
+    plug = sub.add_parser(
+        "plugins", help="list every plugin (distribution, version, hooks) and its components"
+    )
+    plug.add_argument("--format", choices=("text", "json"), default="text", help="output")
+    # a global option, accepted before or after the command
+    for where in (parser, *sub.choices.values()):
+        where.add_argument(
+            "--disable-plugin",
+            action="append",
+            default=[] if where is parser else argparse.SUPPRESS,
+            dest="disable_plugin" if where is parser else "disable_plugin_after",
+            metavar="NAME",
+            help="leave out this plugin (entry-point or distribution name; repeatable); "
+            "also INDEXDSL_DISABLE_PLUGINS=a,b",
+        )
     return parser
 
 
@@ -681,8 +695,28 @@ def cmd_plugins(args, session) -> int:
 
     from indexdsl.plugins import load_registry
 
-    registry = load_registry()
+    registry = load_registry(session.disabled_plugins)
+    failed = any(i.status == "failed" for i in registry.infos.values())
+    if args.format == "json":
+        print(json.dumps(plugins_record(registry), indent=2))
+        return EXIT_PLUGIN if failed else EXIT_OK
     _print_diagnostics(registry.problems, session.sources)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
+    plugins = Table(title="Installed plugins")
+    for heading in ("plugin", "distribution", "version", "status", "hooks", "components"):
+        plugins.add_column(heading)
+    for info in registry.infos.values():
+        provided = [name for _, name, p in registry.all() if p.plugin == info.name]
+        hooks = [h.removeprefix("indexdsl_register_") for h in info.hooks]
+        plugins.add_row(
+            info.name,
+            info.distribution,
+            info.version,
+            info.status,
+            ", ".join(hooks),
+            ", ".join(provided),
+        )
+    console.print(plugins)
     table = Table(title="Installed components")
     table.add_column("kind")
     table.add_column("name")
@@ -694,8 +728,40 @@ def cmd_plugins(args, session) -> int:
             p.name if p.required else f"{p.name}={p.default!r}" for p in provided.cls.params
         )
         table.add_row(role, name, params, provided.plugin, provided.cls.summary)
-    Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160).print(table)
-    return EXIT_OK
+    console.print(table)
+    return EXIT_PLUGIN if failed else EXIT_OK
+
+
+def plugins_record(registry) -> dict:
+    """What `indexdsl plugins --format json` prints: plugins, components, problems."""
+    return {
+        "plugins": [
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "status": info.status,
+                "hooks": list(info.hooks),
+                "components": [
+                    {"kind": role, "name": name}
+                    for role, name, p in registry.all()
+                    if p.plugin == info.name
+                ],
+            }
+            for info in registry.infos.values()
+        ],
+        "components": [
+            {
+                "kind": role,
+                "name": name,
+                "plugin": p.plugin,
+                "parameters": [param.name for param in p.cls.params],
+                "summary": p.cls.summary,
+            }
+            for role, name, p in registry.all()
+        ],
+        "problems": [d.to_dict() for d in registry.problems],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -722,7 +788,12 @@ def main(argv: list[str] | None = None) -> int:
         "new": cmd_new,
         "plugins": cmd_plugins,
     }[args.command]
-    session = Session()
+    from indexdsl.plugins import disabled_from_environment
+
+    disabled = [*args.disable_plugin, *getattr(args, "disable_plugin_after", [])]
+    session = Session(
+        disabled_plugins=(*disabled, *disabled_from_environment()) if disabled else None
+    )
     try:
         return handler(args, session)
     except DiagnosticError as exc:

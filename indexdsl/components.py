@@ -53,6 +53,9 @@ class Component:
     role: ClassVar[str]
     summary: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
+    #: parameter sets the conformance suite (indexdsl.testing) checks it with; needed
+    #: when a parameter is required
+    examples: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     def __init__(self, **values: Any) -> None:
         for param in self.params:
@@ -65,6 +68,12 @@ class Component:
         if item in values:
             return values[item]
         raise AttributeError(item)
+
+    def validate(self) -> None:
+        """Check the parameter values together (``high`` above ``low`` …) once the checker
+        has checked each one's type.  Raise :class:`ComponentValueError` with a message
+        that names the parameter in backticks; the checker reports it as ``E217`` at the
+        component's call in the index file.  The default accepts everything."""
 
     def describe(self) -> str:
         """How this instance is written in an index file: ``minmax(low=0, high=100)``."""
@@ -179,6 +188,10 @@ class Imputer(Component):
     """
 
     role: ClassVar[str] = "imputer"
+    #: False for an imputer that only checks (``none`` refuses missing values)
+    fills: ClassVar[bool] = True
+    #: whether it reads ``context.history`` (earlier editions of a panel)
+    needs_history: ClassVar[bool] = False
 
     def impute(self, x: np.ndarray, context: Context) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError

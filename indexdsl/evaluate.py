@@ -238,9 +238,13 @@ class Evaluator:
         plugin: str,
         secondary=(),
         unit_names: tuple[str, ...] | None = None,
+        expect: tuple[tuple[int, ...], np.ndarray | None] | None = None,
     ):
         try:
-            return fn()
+            out = fn()
+            if expect is not None:
+                self._check_output(out, expect, span, what, plugin)
+            return out
         except ComponentValueError as exc:
             names = unit_names if unit_names is not None else self.data.keys
             notes = ()
@@ -260,9 +264,10 @@ class Evaluator:
                     )
                 ]
             ) from None
-        except DiagnosticError:
+        except (DiagnosticError, PluginError):
             raise
         except Exception as exc:
+            plugin = self.registry.provider_of(plugin)
             raise PluginError(
                 error(
                     "E901",
@@ -271,6 +276,35 @@ class Evaluator:
                     help=f"this is a bug in the plugin `{plugin}`; report it to its authors",
                 )
             ) from None
+
+    def _check_output(self, out, expect, span: Span | None, what: str, plugin: str) -> None:
+        """A component's values must have the expected shape, be finite or NaN, and (for
+        normalisers, given the input) be NaN only where the input is missing; otherwise
+        the plugin is at fault, not the data (E902, exit code 3)."""
+        shape, missing = expect
+        values = out[0] if isinstance(out, tuple) else out
+        values = np.asarray(values)
+        problem = None
+        if values.shape != shape:
+            problem = f"returned shape {values.shape}, expected {shape}"
+        elif not np.issubdtype(values.dtype, np.number):
+            problem = f"returned values of type {values.dtype}, expected numbers"
+        elif np.isinf(values).any():
+            problem = f"returned infinite values for {int(np.isinf(values).sum())} entries"
+        elif missing is not None and (np.isnan(values) & ~missing).any():
+            count = int((np.isnan(values) & ~missing).sum())
+            problem = f"returned NaN for {count} entries whose input is present"
+        if problem is not None:
+            name = self.registry.provider_of(plugin)
+            raise PluginError(
+                error(
+                    "E902",
+                    f"{what}: plugin `{name}` {problem}",
+                    span,
+                    help=f"this is a bug in the plugin `{name}`; report it to its authors, "
+                    f"or block it with `--disable-plugin {name}`",
+                )
+            )
 
     # ---- one level -------------------------------------------------------------------------
     def level(
@@ -324,6 +358,7 @@ class Evaluator:
                     type(normaliser).__module__,
                     secondary,
                     names,
+                    expect=(np.shape(oriented), np.isnan(oriented)),
                 )
                 if variation is not None:
                     normalised = self._vary_leaf(step, values, context, normalised, variation)
@@ -353,6 +388,7 @@ class Evaluator:
                         type(step.aggregator).__module__,
                         secondary,
                         names,
+                        expect=(stacked.shape[:-1], None),
                     )
                 if node.missing == "propagate":
                     aggregated = np.where(np.isnan(stacked).any(axis=-1), np.nan, aggregated)
@@ -375,6 +411,7 @@ class Evaluator:
                         type(rescaler).__module__,
                         secondary,
                         names,
+                        expect=(np.shape(aggregated), np.isnan(aggregated)),
                     )
                 scores[step.node] = aggregated
         ranks = {

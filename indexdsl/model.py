@@ -28,6 +28,8 @@ class IndexMeta:
     description: str | None = None
     sources: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
+    #: plugin distributions the index needs (``requires "indexdsl-example >= 0.2"``)
+    requires: tuple[str, ...] = ()
 
 
 @attrs.frozen

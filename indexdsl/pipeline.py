@@ -37,6 +37,8 @@ class Session:
     sources: SourceMap = attrs.field(factory=SourceMap)
     warnings: list[Diagnostic] = attrs.field(factory=list)
     registry: Registry | None = None
+    #: plugins to leave out (``--disable-plugin``); ``None``: INDEXDSL_DISABLE_PLUGINS
+    disabled_plugins: tuple[str, ...] | None = None
 
 
 def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
@@ -126,7 +128,7 @@ def check_file(
     if vary:
         tree = override_uncertainty(tree, vary, session)
     if session.registry is None:
-        session.registry = load_registry()
+        session.registry = load_registry(session.disabled_plugins)
     values = parameter_values(tree, parameters)
     tree, expanded = expand_framework_table(tree, path.parent, session.registry, session.sources)
     if any(d.is_error for d in expanded):

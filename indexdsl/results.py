@@ -397,6 +397,7 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
             "description": meta.description,
             "sources": list(meta.sources),
             **dict(meta.extra),
+            **({"requires": list(meta.requires)} if meta.requires else {}),
         },
         "units": {"name": model.units.name, "count": result.data.n_units},
         "pathways": None

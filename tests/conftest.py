@@ -23,6 +23,9 @@ from indexdsl.syntax import parse
 
 REPO = Path(__file__).resolve().parents[1]
 
+# the plugin author's fixtures (indexdsl_registry, indexdsl_project), as a plugin would use them
+pytest_plugins = ["indexdsl.testing"]
+
 _REGISTRY: Registry | None = None
 
 

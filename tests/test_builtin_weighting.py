@@ -340,7 +340,7 @@ class TestAhp:
         "matrix, message",
         [
             ("", "is empty"),
-            ("1 2; ; 1/2 1", "row 2 of the comparison matrix of `ahp` is empty"),
+            ("1 2; ; 1/2 1", "row 2 of the comparison matrix `matrix` of `ahp` is empty"),
             ("1 x; 1/2 1", "entry `x` (row 1, column 2)"),
             ("1 2/0; 1/2 1", "entry `2/0` (row 1, column 2)"),
             ("1 50%; 2 1", "entry `50%`"),

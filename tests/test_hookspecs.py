@@ -1,5 +1,6 @@
-"""Every hook a plugin can implement is a typed, documented hookspec, and is described
-in docs/reference/hooks.md under its own heading (datasette does the same)."""
+"""Every hook a plugin can implement is a typed, documented hookspec, is described in
+docs/reference/hooks.md under its own heading (datasette does the same), and has a
+page in docs/plugins/hooks/ whose signature is the one in hookspecs.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from indexdsl import hookspecs
 from indexdsl.plugins import ROLE_HOOKS, get_plugin_manager
 
 HOOKS_DOC = REPO / "docs" / "reference" / "hooks.md"
+HOOK_PAGES = REPO / "docs" / "plugins" / "hooks"
 HOOKS = sorted(
     name
     for name, value in vars(hookspecs).items()
@@ -55,3 +57,39 @@ def test_hook_is_known_to_the_plugin_manager(hook):
 
 def test_every_role_has_its_registration_hook():
     assert set(ROLE_HOOKS.values()) <= set(HOOKS)
+
+
+def documented_signature(hook: str) -> str | None:
+    """The ``def hook(...) -> ...`` line of the first Python block of the hook's page."""
+    page = HOOK_PAGES / f"{hook}.md"
+    if not page.is_file():
+        return None
+    block = re.search(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    found = re.search(rf"def {hook}(\(.*?\) -> .*?):", block.group(1) if block else "")
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_has_a_page_with_its_current_signature(hook):
+    page = HOOK_PAGES / f"{hook}.md"
+    assert page.is_file(), f"hook `{hook}` has no page {page.relative_to(REPO)}"
+    # annotations are strings (``from __future__ import annotations``): as written
+    expected = str(inspect.signature(getattr(hookspecs, hook))).replace("'", "")
+    documented = documented_signature(hook)
+    assert documented is not None, f"{page.relative_to(REPO)} shows no `def {hook}(...) -> ...:`"
+    assert documented == expected, (
+        f"{page.relative_to(REPO)} documents `{hook}{documented}`, "
+        f"but hookspecs.py says `{hook}{expected}`"
+    )
+
+
+def test_no_page_for_a_hook_that_does_not_exist():
+    pages = {p.stem for p in HOOK_PAGES.glob("*.md")}
+    assert pages == set(HOOKS)
+
+
+def test_the_hookspec_version_is_documented():
+    text = (REPO / "docs" / "plugins" / "versioning.md").read_text(encoding="utf-8")
+    assert re.search(rf"^\| {hookspecs.HOOKSPEC_VERSION} \|", text, re.MULTILINE), (
+        f"docs/plugins/versioning.md has no row for HOOKSPEC_VERSION {hookspecs.HOOKSPEC_VERSION}"
+    )

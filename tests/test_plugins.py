@@ -3,6 +3,7 @@ entry point, and plugins that misbehave (reported with their name, exit code 3).
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 from importlib.metadata import entry_points
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import codes, only, simple_index, units_csv
-from indexdsl import plugins
+from indexdsl import hookspecs, plugins
 from indexdsl.components import Aggregator
 from indexdsl.diagnostics import PluginError
 from indexdsl.hookspecs import hookimpl
@@ -58,7 +59,7 @@ class TestRegistry:
             assert provided.cls.name == name and provided.cls.role == role
         median = registry.get("aggregator", "median")
         assert median.plugin == "example"
-        assert median.cls.__module__ == "indexdsl_example"
+        assert median.cls.__module__.startswith("indexdsl_example")
 
     def test_every_component_has_a_summary(self, registry):
         for role, name, provided in registry.all():
@@ -198,7 +199,7 @@ class TestPluginsCommand:
         assert result.code == 0
         rows = [
             [cell.strip() for cell in line.split("│")[1:-1]]
-            for line in result.out.splitlines()
+            for line in result.out.split("Installed components")[1].splitlines()
             if line.startswith("│")
         ]
         listed = {(r[0], r[1]): r[3] for r in rows if r[0]}
@@ -254,4 +255,289 @@ class TestExampleAggregator:
         )
         assert project.cli("run", "index.idx", "--quiet", "--out", "o").code == 0
         record = json.loads((project.root / "o" / "run.json").read_text())
-        assert record["provenance"]["versions"]["indexdsl_example"] == "0.1.0"
+        assert record["provenance"]["versions"]["indexdsl_example"] == "0.2.0"
+
+
+# ---- isolation: third-party plugins that fail are left out, by name ---------------------
+class FakeDistribution:
+    def __init__(self, name: str, version: str = "1.0"):
+        self.metadata = {"Name": name}
+        self.version = version
+
+
+class FakeEntryPoint:
+    """An entry point of the `indexdsl` group whose module is ``load()``."""
+
+    def __init__(self, name: str, load, distribution: str):
+        self.name = name
+        self.load = load
+        self.dist = FakeDistribution(distribution)
+
+
+def add_entry_points(monkeypatch, *fakes: FakeEntryPoint) -> None:
+    real = plugins.entry_points
+
+    def entry_points(group):
+        return [*real(group=group), *fakes]
+
+    monkeypatch.setattr(plugins, "entry_points", entry_points)
+
+
+def module_entry_point(name: str, distribution: str, **hooks) -> FakeEntryPoint:
+    module = fake_plugin_module(name, **hooks)
+    return FakeEntryPoint(name, lambda: module, distribution)
+
+
+def cannot_import():
+    raise ImportError("No module named 'missing_dependency'")
+
+
+class TestIsolation:
+    def index(self, project, framework="x"):
+        project.index(
+            simple_index({"x": "c.x"}, framework), {"units.csv": units_csv({"x": [1, 2]})}
+        )
+
+    def test_a_plugin_that_cannot_be_imported_is_left_out_with_a_warning(
+        self, monkeypatch, project
+    ):
+        add_entry_points(monkeypatch, FakeEntryPoint("broken", cannot_import, "indexdsl-broken"))
+        registry = load_registry()
+        d = only(registry.problems, "W901")
+        assert d.message.startswith(
+            "plugin `broken` (distribution `indexdsl-broken` 1.0) failed while loading"
+        )
+        assert "ImportError: No module named 'missing_dependency'" in d.message
+        assert registry.infos["broken"].status == "failed"
+        assert registry.get("aggregator", "median") is not None  # the others still load
+        # an index that does not use it runs, with the warning
+        self.index(project)
+        result = project.cli("run", "index.idx", "--no-write", "--quiet")
+        assert result.code == 0
+        assert "warning[W901]" in result.err and "`broken`" in result.err
+        # an index that needs a component it may have provided stops, and says why
+        self.index(project, "aggregate fancy\nx")
+        result = project.cli("check", "index.idx")
+        assert result.code == 1
+        assert "error[E210]: unknown aggregator `fancy`" in result.err
+        assert "plugin `broken` (distribution `indexdsl-broken`) is left out" in result.err
+        # `indexdsl plugins` shows it, and exits with 3
+        result = project.cli("plugins")
+        assert result.code == 3 and "failed" in result.out and "Traceback" not in result.err
+
+    def test_a_registration_hook_that_raises_leaves_its_plugin_out(self, monkeypatch):
+        class Fancy(Aggregator):
+            name = "fancy"
+            summary = "x"
+
+        def indexdsl_register_normalisers():
+            raise RuntimeError("cannot start")
+
+        add_entry_points(
+            monkeypatch,
+            module_entry_point(
+                "half",
+                "indexdsl-half",
+                indexdsl_register_aggregators=lambda: [Fancy],
+                indexdsl_register_normalisers=indexdsl_register_normalisers,
+            ),
+        )
+        registry = load_registry()
+        d = only(registry.problems, "W901")
+        assert "`half`" in d.message and "RuntimeError: cannot start" in d.message
+        assert "`indexdsl_register_normalisers`" in d.message
+        assert registry.get("aggregator", "fancy") is None  # none of its components
+
+    def test_a_misspelt_hook_in_a_third_party_plugin(self, monkeypatch):
+        add_entry_points(
+            monkeypatch,
+            module_entry_point("typo", "indexdsl-typo", indexdsl_register_aggregator=lambda: []),
+        )
+        registry = load_registry()
+        d = only(registry.problems, "W901")
+        assert "unknown hook `indexdsl_register_aggregator`" in d.message
+        assert "did you mean `indexdsl_register_aggregators`?" in d.message
+
+    def test_a_hook_that_returns_something_else(self, monkeypatch):
+        add_entry_points(
+            monkeypatch,
+            module_entry_point("odd", "indexdsl-odd", indexdsl_register_aggregators=lambda: ["x"]),
+        )
+        d = only(load_registry().problems, "W901")
+        assert "is not a Aggregator subclass" in d.message
+
+    def test_duplicates_name_both_providers_and_their_distributions(self, monkeypatch):
+        class Median(Aggregator):
+            name = "median"
+            summary = "x"
+
+        add_entry_points(
+            monkeypatch,
+            module_entry_point(
+                "other", "indexdsl-other", indexdsl_register_aggregators=lambda: [Median]
+            ),
+        )
+        d = only(load_registry().problems, "W902")
+        assert "`example` (distribution `indexdsl-example`)" in d.message
+        assert "`other` (distribution `indexdsl-other`)" in d.message
+
+
+class TestDisabling:
+    def test_by_entry_point_or_distribution_name(self):
+        for name in ("example", "indexdsl-example", "INDEXDSL_EXAMPLE"):
+            registry = load_registry(disabled=[name])
+            assert registry.get("aggregator", "median") is None
+            assert registry.infos["example"].status == "disabled"
+            assert not registry.problems
+
+    def test_a_built_in_module_can_be_disabled(self):
+        registry = load_registry(disabled=["indexdsl_builtins.transforms"])
+        assert registry.get("transform", "log") is None
+        assert registry.get("aggregator", "arithmetic") is not None
+
+    def test_the_environment_variable(self, monkeypatch, project):
+        monkeypatch.setenv("INDEXDSL_DISABLE_PLUGINS", " example , nothing")
+        registry = load_registry()
+        assert registry.get("aggregator", "median") is None
+        d = only(registry.problems, "W903")
+        assert d.message == "no plugin named `nothing` to disable"
+        result = project.cli("plugins", "--format", "json")
+        record = json.loads(result.out)
+        assert {p["name"]: p["status"] for p in record["plugins"]}["example"] == "disabled"
+
+    def test_the_command_line_option_before_or_after_the_command(self, project):
+        project.index(
+            simple_index({"x": "c.x", "y": "c.y"}, "aggregate median\nx\ny"),
+            {"units.csv": units_csv({"x": [1, 2], "y": [2, 1]})},
+        )
+        assert project.cli("run", "index.idx", "--no-write", "-q").code == 0
+        for args in (
+            ("--disable-plugin", "example", "run", "index.idx"),
+            ("run", "index.idx", "--disable-plugin", "example"),
+            ("run", "index.idx", "--disable-plugin", "x", "--disable-plugin", "example"),
+        ):
+            result = project.cli(*args, "--no-write")
+            assert result.code == 1, args
+            assert "unknown aggregator `median`" in result.err
+            assert "plugin `example` (distribution `indexdsl-example`) is disabled" in result.err
+
+
+class TestPluginsCommandShowsPlugins:
+    def test_distribution_version_hooks_and_components(self, project):
+        result = project.cli("plugins", "--format", "json")
+        assert result.code == 0
+        record = json.loads(result.out)
+        example = next(p for p in record["plugins"] if p["name"] == "example")
+        assert example["distribution"] == "indexdsl-example"
+        assert example["version"] == "0.2.0"
+        assert example["status"] == "loaded"
+        assert "indexdsl_register_loaders" in example["hooks"]
+        assert {"kind": "aggregator", "name": "bod"} in example["components"]
+        builtins = next(p for p in record["plugins"] if p["name"] == "indexdsl_builtins.loaders")
+        assert builtins["distribution"] == "indexdsl"
+        text = project.cli("plugins").out
+        assert "Installed plugins" in text and "indexdsl-example" in text and "0.2.0" in text
+
+
+class TestVersioning:
+    def test_the_hookspec_version_is_offered_to_plugins_that_ask(self, monkeypatch):
+        seen = []
+
+        class Asking(Aggregator):
+            name = "asking"
+            summary = "x"
+
+        def indexdsl_register_aggregators(api_version):
+            seen.append(api_version)
+            return [Asking]
+
+        add_entry_points(
+            monkeypatch,
+            module_entry_point(
+                "new_style",
+                "indexdsl-new",
+                indexdsl_register_aggregators=indexdsl_register_aggregators,
+            ),
+        )
+        registry = load_registry()
+        assert seen == [hookspecs.HOOKSPEC_VERSION] and hookspecs.HOOKSPEC_VERSION >= 2
+        assert registry.get("aggregator", "asking").plugin == "new_style"
+
+    def test_an_older_style_plugin_without_the_argument_still_loads(self, monkeypatch):
+        # written against version 1 of the hooks: no arguments
+        class Old(Aggregator):
+            name = "old"
+            summary = "x"
+
+        add_entry_points(
+            monkeypatch,
+            module_entry_point(
+                "old_style", "indexdsl-old", indexdsl_register_aggregators=lambda: [Old]
+            ),
+        )
+        registry = load_registry()
+        assert registry.get("aggregator", "old").plugin == "old_style"
+        assert not registry.problems
+        # the example distribution's hooks take no arguments either
+        assert registry.get("aggregator", "median").plugin == "example"
+
+
+class TestWrongOutput:
+    """A component that returns the wrong shape, infinities or NaN from present values is
+    reported by name (E902, exit code 3), not allowed to corrupt the scores."""
+
+    CASES = {
+        "shape": lambda x: (x[..., :-1], {}),
+        "infinite": lambda x: (np.where(x > 1, np.inf, x), {}),
+        "nan": lambda x: (np.full_like(x, np.nan), {}),
+    }
+
+    @pytest.mark.parametrize("case", sorted(CASES))
+    def test_a_normaliser(self, monkeypatch, project, case):
+        from indexdsl.components import Normaliser
+
+        behaviour = self.CASES[case]
+
+        class Bad(Normaliser):
+            name = "bad"
+            summary = "x"
+
+            def normalise(self, x, context=None):
+                return behaviour(x)
+
+        install(
+            monkeypatch,
+            fake_plugin_module("bad_plugin", indexdsl_register_normalisers=lambda: [Bad]),
+        )
+        monkeypatch.setattr("conftest._REGISTRY", load_registry())
+        project.index(
+            simple_index({"x": "c.x  normalise bad"}, "x"),
+            {"units.csv": units_csv({"x": [1, 2, 3]})},
+        )
+        result = project.cli("run", "index.idx", "--no-write")
+        assert result.code == 3
+        assert "error[E902]: indicator `x`: plugin `bad_plugin` returned" in result.err
+        assert "Traceback" not in result.err
+
+    def test_an_aggregator_with_the_wrong_shape(self, monkeypatch, project):
+        class Flat(Aggregator):
+            name = "flat"
+            summary = "x"
+
+            def aggregate(self, values, weights):
+                return values.sum()
+
+        install(
+            monkeypatch,
+            fake_plugin_module("flat_plugin", indexdsl_register_aggregators=lambda: [Flat]),
+        )
+        project.index(
+            simple_index({"x": "c.x", "y": "c.y"}, "aggregate flat\nx\ny"),
+            {"units.csv": units_csv({"x": [1, 2], "y": [2, 1]})},
+        )
+        result = project.cli("run", "index.idx", "--no-write")
+        assert result.code == 3
+        assert (
+            "error[E902]: node `t`: plugin `flat_plugin` returned shape (), expected (2,)"
+            in result.err
+        )

@@ -46,6 +46,7 @@ class NoImputer(Imputer):
 
     name = "none"
     summary = "no imputation: a missing value stops the run, listing the units"
+    fills = False
 
     def impute(self, x, context=None):
         x = np.asarray(x, dtype=float)
@@ -211,6 +212,7 @@ class LatestImputer(Imputer):
 
     name = "latest"
     summary = "fill a missing value with the unit's value in the nearest earlier edition"
+    needs_history = True
     params = (Param("years", int, 1, "how many editions back to look (1: the previous one only)"),)
 
     def impute(self, x, context=None):

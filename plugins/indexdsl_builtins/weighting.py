@@ -339,17 +339,17 @@ def parse_comparison_matrix(text: str) -> tuple[np.ndarray, list[list[str]]]:
     rows = _split_rows(text)
     example = 'write it row by row, e.g. `ahp("1 3 5; 1/3 1 2; 1/5 1/2 1")`'
     if not rows or not any(rows):
-        raise ComponentValueError("the comparison matrix of `ahp` is empty", help=example)
+        raise ComponentValueError("the comparison matrix `matrix` of `ahp` is empty", help=example)
     for r, row in enumerate(rows, start=1):
         if not row:
             raise ComponentValueError(
-                f"row {r} of the comparison matrix of `ahp` is empty",
+                f"row {r} of the comparison matrix `matrix` of `ahp` is empty",
                 help="separate rows with `;` and do not end a row with two of them",
             )
         for c, token in enumerate(row, start=1):
             if _parse_number(token) is None or token.endswith("%"):
                 raise ComponentValueError(
-                    f"entry `{token}` (row {r}, column {c}) of the comparison matrix of `ahp` "
+                    f"entry `{token}` (row {r}, column {c}) of the comparison matrix `matrix` of `ahp` "
                     "is not a number",
                     help="write each judgement as a number or a fraction such as `1/3`; "
                     "separate entries with spaces or commas and rows with `;`",
@@ -358,13 +358,13 @@ def parse_comparison_matrix(text: str) -> tuple[np.ndarray, list[list[str]]]:
     if len(width) > 1:
         counts = ", ".join(f"row {r} has {len(row)}" for r, row in enumerate(rows, start=1))
         raise ComponentValueError(
-            f"the rows of the comparison matrix of `ahp` have different lengths ({counts})",
+            f"the rows of the comparison matrix `matrix` of `ahp` have different lengths ({counts})",
             help="every row compares one child with all of them, itself included",
         )
     (size,) = width
     if size != len(rows):
         raise ComponentValueError(
-            f"the comparison matrix of `ahp` is not square: {len(rows)} row"
+            f"the comparison matrix `matrix` of `ahp` is not square: {len(rows)} row"
             f"{'s' if len(rows) != 1 else ''} of {size} entries",
             help="write one row per child, each with one entry per child",
         )
@@ -423,7 +423,7 @@ class AhpWeighting(WeightingScheme):
         n = a.shape[0]
         if n != len(names):
             raise ComponentValueError(
-                f"the comparison matrix of `ahp` is {n}×{n}, but the node has "
+                f"the comparison matrix `matrix` of `ahp` is {n}×{n}, but the node has "
                 f"{len(names)} children ({listing(names)})",
                 help="write one row and one column per child, in the order the children are listed",
             )
@@ -437,7 +437,7 @@ class AhpWeighting(WeightingScheme):
         if bad:
             entries = ", ".join(f"`{written[i][j]}` ({names[i]}, {names[j]})" for i, j in bad)
             raise ComponentValueError(
-                f"the comparison matrix of `ahp` has entries that are not positive: {entries}",
+                f"the comparison matrix `matrix` of `ahp` has entries that are not positive: {entries}",
                 help="judgements are ratios of importance on Saaty's scale 1/9 … 9; "
                 "`1` means equally important",
             )
@@ -445,7 +445,7 @@ class AhpWeighting(WeightingScheme):
         if diagonal:
             entries = ", ".join(f"`{written[i][i]}` ({names[i]}, {names[i]})" for i in diagonal)
             raise ComponentValueError(
-                f"the diagonal of the comparison matrix of `ahp` must be 1, but has {entries}",
+                f"the diagonal of the comparison matrix `matrix` of `ahp` must be 1, but has {entries}",
                 help="a child compared with itself is equally important: write `1`",
             )
         product = a * a.T
@@ -463,7 +463,7 @@ class AhpWeighting(WeightingScheme):
                 for i, j in wrong
             )
             raise ComponentValueError(
-                f"the comparison matrix of `ahp` is not reciprocal: {pairs}",
+                f"the comparison matrix `matrix` of `ahp` is not reciprocal: {pairs}",
                 help="if a child is k times as important as another, the other is 1/k times "
                 "as important: write a_ji = 1/a_ij",
             )
@@ -547,12 +547,12 @@ class ExplicitWeighting(WeightingScheme):
         for token, value in zip(tokens, values, strict=True):
             if value is None or value < 0:
                 raise ComponentValueError(
-                    f"weight `{token}` of `explicit` is not a non-negative number",
+                    f"weight `{token}` in `shares` of `explicit` is not a non-negative number",
                     help='write numbers, percentages or fractions: `explicit("40%, 30%, 30%")`',
                 )
         if not tokens or sum(values) <= 0:
             raise ComponentValueError(
-                "the weights of `explicit` are all zero or missing",
+                "the weights `shares` of `explicit` are all zero or missing",
                 help='write one weight per child: `explicit("40%, 30%, 30%")`',
             )
         if children is not None and len(values) != len(children):

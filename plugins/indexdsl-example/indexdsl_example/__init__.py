@@ -1,34 +1,52 @@
-"""An example third-party plugin: the weighted median aggregator.
+"""An example third-party indexdsl plugin, kept in the repository as a template.
 
-It registers through the same hook as indexdsl's built-in aggregators, found by the
-``indexdsl`` entry-point group declared in this distribution's pyproject.toml.
+It registers through the same hooks as indexdsl's built-in methods, found by the
+``indexdsl`` entry-point group declared in this distribution's pyproject.toml:
+
+- aggregators ``median`` (weighted median) and ``bod`` (benefit of the doubt, one
+  linear programme per unit with scipy's ``linprog``);
+- the normaliser ``logistic`` (robust, bounded: a logistic curve of the robust z-score);
+- the weighting scheme ``rank_order`` (rank-order centroid weights from a ranking of
+  the children by importance);
+- the loader ``sqlite`` (a table of an SQLite database, read-only).
+
+The registration hooks below take no arguments: indexdsl may offer them
+``api_version`` (see ``indexdsl.hookspecs.HOOKSPEC_VERSION``), and pluggy passes an
+implementation only the arguments it names.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from indexdsl.components import Aggregator
 from indexdsl.hookspecs import hookimpl
+from indexdsl_example.aggregators import BenefitOfTheDoubtAggregator, WeightedMedianAggregator
+from indexdsl_example.loaders import SqliteLoader
+from indexdsl_example.normalisers import LogisticNormaliser
+from indexdsl_example.weighting import RankOrderWeighting
 
-
-class WeightedMedianAggregator(Aggregator):
-    name = "median"
-    summary = "weighted median of the children (no compensation between them)"
-
-    def aggregate(self, values, weights):
-        w = np.broadcast_to(np.expand_dims(weights, -2), values.shape)
-        w = np.where(np.isnan(values), 0.0, w)
-        order = np.argsort(np.where(np.isnan(values), np.inf, values), axis=-1)
-        v_sorted = np.take_along_axis(values, order, axis=-1)
-        w_sorted = np.take_along_axis(w, order, axis=-1)
-        total = w_sorted.sum(axis=-1, keepdims=True)
-        cumulative = np.cumsum(w_sorted, axis=-1) / np.where(total > 0, total, 1.0)
-        first = np.argmax(cumulative >= 0.5 - 1e-12, axis=-1)[..., None]
-        out = np.take_along_axis(v_sorted, first, axis=-1)[..., 0]
-        return np.where(total[..., 0] > 0, out, np.nan)
+__all__ = [
+    "BenefitOfTheDoubtAggregator",
+    "LogisticNormaliser",
+    "RankOrderWeighting",
+    "SqliteLoader",
+    "WeightedMedianAggregator",
+]
 
 
 @hookimpl
 def indexdsl_register_aggregators():
-    return [WeightedMedianAggregator]
+    return [WeightedMedianAggregator, BenefitOfTheDoubtAggregator]
+
+
+@hookimpl
+def indexdsl_register_normalisers():
+    return [LogisticNormaliser]
+
+
+@hookimpl
+def indexdsl_register_weighting_schemes():
+    return [RankOrderWeighting]
+
+
+@hookimpl
+def indexdsl_register_loaders():
+    return [SqliteLoader]
