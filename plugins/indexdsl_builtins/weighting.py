@@ -349,8 +349,8 @@ def parse_comparison_matrix(text: str) -> tuple[np.ndarray, list[list[str]]]:
         for c, token in enumerate(row, start=1):
             if _parse_number(token) is None or token.endswith("%"):
                 raise ComponentValueError(
-                    f"entry `{token}` (row {r}, column {c}) of the comparison matrix `matrix` of `ahp` "
-                    "is not a number",
+                    f"entry `{token}` (row {r}, column {c}) of the comparison matrix `matrix` of "
+                    "`ahp` is not a number",
                     help="write each judgement as a number or a fraction such as `1/3`; "
                     "separate entries with spaces or commas and rows with `;`",
                 )
@@ -358,7 +358,8 @@ def parse_comparison_matrix(text: str) -> tuple[np.ndarray, list[list[str]]]:
     if len(width) > 1:
         counts = ", ".join(f"row {r} has {len(row)}" for r, row in enumerate(rows, start=1))
         raise ComponentValueError(
-            f"the rows of the comparison matrix `matrix` of `ahp` have different lengths ({counts})",
+            "the rows of the comparison matrix `matrix` of `ahp` have different lengths "
+            f"({counts})",
             help="every row compares one child with all of them, itself included",
         )
     (size,) = width
@@ -437,7 +438,8 @@ class AhpWeighting(WeightingScheme):
         if bad:
             entries = ", ".join(f"`{written[i][j]}` ({names[i]}, {names[j]})" for i, j in bad)
             raise ComponentValueError(
-                f"the comparison matrix `matrix` of `ahp` has entries that are not positive: {entries}",
+                "the comparison matrix `matrix` of `ahp` has entries that are not positive: "
+                f"{entries}",
                 help="judgements are ratios of importance on Saaty's scale 1/9 … 9; "
                 "`1` means equally important",
             )
@@ -445,7 +447,8 @@ class AhpWeighting(WeightingScheme):
         if diagonal:
             entries = ", ".join(f"`{written[i][i]}` ({names[i]}, {names[i]})" for i in diagonal)
             raise ComponentValueError(
-                f"the diagonal of the comparison matrix `matrix` of `ahp` must be 1, but has {entries}",
+                "the diagonal of the comparison matrix `matrix` of `ahp` must be 1, but has "
+                f"{entries}",
                 help="a child compared with itself is equally important: write `1`",
             )
         product = a * a.T
