@@ -11,6 +11,8 @@ maximum …) and the weights used, so a run can be explained and reproduced.
 
 from __future__ import annotations
 
+import warnings
+
 import attrs
 import numpy as np
 
@@ -18,7 +20,7 @@ from indexdsl.check import PARTNER_AGGREGATIONS, pair_tables_read
 from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
 from indexdsl.components import ComponentValueError, Context, Normaliser, Transform
 from indexdsl.data import Dataset, PairData
-from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error
+from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error, warning
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -110,6 +112,8 @@ class Result:
     units: LevelResult
     pairs: LevelResult | None
     pair_data: PairData | None
+    #: what the data did to the method that the user should know (values capped …)
+    warnings: tuple = ()
 
 
 class Evaluator:
@@ -308,6 +312,16 @@ class Evaluator:
 
     # ---- one level -------------------------------------------------------------------------
     def level(
+        self, level: str, variation: Variation | None = None, ranked: tuple[str, ...] | None = None
+    ) -> LevelResult:
+        """Scores of every node at one level (see :meth:`_level`).  numpy's warnings
+        about all-missing slices are silenced: a replication whose alternative failed
+        has no scores by design, and is counted in ``variation.failures``."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._level(level, variation, ranked)
+
+    def _level(
         self, level: str, variation: Variation | None = None, ranked: tuple[str, ...] | None = None
     ) -> LevelResult:
         """Scores of every node at one level; with a ``variation``, every array gains a
@@ -642,7 +656,39 @@ class Evaluator:
         if self.model.pathways:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
-        return Result(self.graph, self.data, units, pairs, pair_data)
+        return Result(self.graph, self.data, units, pairs, pair_data, self.capped(units))
+
+    def capped(self, units: LevelResult) -> tuple:
+        """A warning for each indicator whose fixed goalposts exclude observed values,
+        naming the units whose scores were capped (UNDP caps income at its upper
+        goalpost by design; elsewhere a cap can hide a data error)."""
+        out = []
+        keys = self.data.keys
+        for leaf, state in units.fitted.items():
+            node = self.graph.nodes[leaf]
+            if not node.is_leaf:
+                continue
+            for end, word in (("low", "lower"), ("high", "upper")):
+                capped = state.get(f"capped_{end}_units") or []
+                if not capped:
+                    continue
+                shown = ", ".join(keys[i] for i in capped[:8])
+                more = f" and {len(capped) - 8} more" if len(capped) > 8 else ""
+                out.append(
+                    warning(
+                        "W405",
+                        f"indicator `{leaf}`: {len(capped)} unit"
+                        f"{'s are' if len(capped) != 1 else ' is'} beyond the {word} goalpost "
+                        f"of `{node.normaliser.describe()}` and scored at it: {shown}{more}",
+                        self.model.indicators[node.indicator].decl.name.span,
+                        secondary=(Label(node.normaliser_span, "goalposts chosen here"),)
+                        if node.normaliser_span
+                        else (),
+                        help="widen the goalposts if these values are real, or check the data; "
+                        "`truncate = false` lets scores run beyond the goalposts",
+                    )
+                )
+        return tuple(out)
 
 
 def _leaves(node) -> list[str]:

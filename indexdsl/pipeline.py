@@ -159,4 +159,6 @@ def run_file(
     model = check_file(path, session, parameters)
     data = load(model, path, session)
     graph: Graph = compile_model(model)
-    return evaluate(graph, data, session.registry), session
+    result = evaluate(graph, data, session.registry)
+    session.warnings.extend(result.warnings)
+    return result, session

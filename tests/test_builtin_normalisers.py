@@ -281,6 +281,8 @@ def test_leading_batch_axis_gives_row_by_row_results(name):
         expected, row_state = normaliser.normalise(batch[row], HIGHER)
         close(y[row], expected)
         for key, value in row_state.items():
+            if key.endswith("_units"):  # which units: given for one row of values only
+                continue
             close(np.asarray(state[key])[row] if np.ndim(state[key]) else state[key], value)
 
 

@@ -242,3 +242,13 @@ class TestImputation:
         text = index("x\ny", defaults="impute group_mean(regoin)")
         diagnostics = project.fail(text, data())
         assert "region" in (only(diagnostics, "E401").help or "")
+
+
+def test_goalposts_that_exclude_values_say_whom_they_cap(project):
+    text = index("x\ny", x="c.x\n  normalise goalposts(0, 4)")
+    result, session = project.run(text, data())
+    capped = only(session.warnings, "W405")
+    assert "1 unit is beyond the upper goalpost" in capped.message
+    assert capped.message.endswith("u4")
+    assert capped.span.line == line_col_of(text, "indicator x")[0]
+    assert result.units.scores["x"][4] == 1.0
