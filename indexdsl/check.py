@@ -425,6 +425,9 @@ class Checker:
                     )
             else:
                 by_kind.setdefault(type(decl), []).append(decl)
+        # indicators as written, templates unfilled: panel imputation fills them again
+        # with earlier editions
+        self.unfilled = {d.name.text: d for d in by_kind.get(ast.IndicatorDecl, [])}
         by_kind = {kind: [self.fill_templates(d) for d in ds] for kind, ds in by_kind.items()}
         meta = self.check_meta(by_kind.get(ast.IndexDecl, []))
         defaults = self.check_defaults(by_kind.get(ast.DefaultsDecl, []))
@@ -1394,6 +1397,10 @@ class Checker:
                     help="to require an indicator, screen its parent at 100%",
                 )
             treatment = settings["treat"][0]
+            history = ()
+            imputer, imputer_span = settings["impute"]
+            if imputer is not None and getattr(imputer, "needs_history", False):
+                history = self.panel_history(name, imputer, imputer_span)
             return Node(
                 name=name,
                 title=indicator.title,
@@ -1408,6 +1415,7 @@ class Checker:
                 depth=depth,
                 imputer=settings["impute"][0],
                 imputer_span=settings["impute"][1],
+                history=history,
                 treatment=None if treatment is NO_TREATMENT else treatment,
                 treatment_span=settings["treat"][1],
             )
@@ -1470,6 +1478,47 @@ class Checker:
             screen=screen[0] if screen else None,
             screen_span=screen[1] if screen else None,
         )
+
+    def panel_history(self, name: str, imputer, span) -> tuple:
+        """The indicator's expression in earlier editions, nearest first, as
+        ``(edition, expression)``: its column templates filled with the year parameter
+        minus 1, 2 … up to the imputer's ``years``.  An indicator that is no panel (no
+        template, or one that reads other indicators) cannot look back (E239)."""
+        decl = self.unfilled.get(name)
+        nodes = list(ast.walk(decl.expr)) if decl is not None else []
+        templates = [n for n in nodes if isinstance(n, ast.ColumnRef) and "{" in n.column.text]
+        used = {m for ref in templates for m in re.findall(r"\{([A-Za-z_]\w*)\}", ref.column.text)}
+        numeric = sorted(p for p in used if isinstance(self.parameters.get(p), float))
+        reads_indicators = any(
+            isinstance(n, ast.NameRef) and n.name.text in self.unfilled for n in nodes
+        )
+        if not templates or len(numeric) != 1 or reads_indicators:
+            why = (
+                "it reads other indicators, whose earlier editions are not computed"
+                if reads_indicators and templates
+                else "its columns are not written with one numeric parameter, such as "
+                "`country.le_{year}`"
+            )
+            self.err(
+                "E239",
+                f"`{imputer.name}` fills `{name}` from earlier editions, but {why}",
+                span,
+                secondary=(Label(decl.name.span, "the indicator"),) if decl else (),
+                help="declare `parameter year = 2022` and read `TABLE.COLUMN_{year}`; "
+                "or choose another imputer",
+            )
+            return ()
+        parameter = numeric[0]
+        current = self.parameters[parameter]
+        saved = self.parameters
+        out = []
+        for back in range(1, int(getattr(imputer, "years", 1)) + 1):
+            self.parameters = {**saved, parameter: current - back}
+            try:
+                out.append((current - back, self.fill_templates(decl.expr)))
+            finally:
+                self.parameters = saved
+        return tuple(out)
 
     def fixed_weights(self, scheme, span, decl: ast.NodeDecl) -> None:
         """A scheme whose weights do not depend on the data (AHP) is tried now, so that a

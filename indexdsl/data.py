@@ -23,8 +23,10 @@ from indexdsl.diagnostics import (
     Span,
     error,
     suggest,
+    warning,
 )
 from indexdsl.model import IndexModel, PairsSpec, TableSpec
+from indexdsl.syntax import ast
 
 MISSING = {"", "na", "n/a", "nan", "..", "-", "null", "none"}
 MAX_CELL_ERRORS = 5
@@ -65,6 +67,10 @@ def cell_span(table: Table, row: int, column: int) -> Span:
     col = offsets[column] if column < len(offsets) else 1
     width = len(table.rows[row][column]) or 1
     return Span(table.path, line, col, line, col + width)
+
+
+def _edition(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _decimals(cells: list[str]) -> int:
@@ -280,6 +286,37 @@ class DataChecker:
                     values = None if found is None else found[0]
                 if values is not None:
                     columns[(table_name, column)] = values
+        for node in model.nodes():
+            # panel imputation: earlier editions' columns, where the data have them
+            absent: list[str] = []
+            for edition, expr in node.history:
+                refs = [r for r in ast.walk(expr) if isinstance(r, ast.ColumnRef)]
+                missing = []
+                for ref in refs:
+                    key = (ref.table.text, ref.column.text)
+                    if key in columns:
+                        continue
+                    table = aligned.get(ref.table.text, (None,))[0]
+                    if table is None or ref.column.text not in table.columns:
+                        missing.append(ref.column.text)
+                        continue
+                    found = per_unit(ref)
+                    if found is not None:
+                        columns[key] = found[0]
+                if missing:
+                    absent.append(f"{_edition(edition)} (`{'`, `'.join(missing)}`)")
+            if absent:
+                self.diagnostics.append(
+                    warning(
+                        "W306",
+                        f"the panel of `{node.name}` has no column for "
+                        + ", ".join(absent)
+                        + f": `{node.imputer.describe()}` cannot look back to "
+                        + ("that edition" if len(absent) == 1 else "those editions"),
+                        node.imputer_span,
+                        help="add the columns to the data, or look back fewer editions",
+                    )
+                )
         references = {}
         reference_scores = {}
         previous = {}

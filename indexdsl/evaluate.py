@@ -461,7 +461,8 @@ class Evaluator:
             if imputer is not None and imputer_override is not NOMINAL:
                 imputer = imputer_override
             if imputer is not None and np.isnan(values).any():
-                context = Context(names, True, "unit", groups=groups)
+                history = self._history(node) if node.history else None
+                context = Context(names, True, "unit", groups=groups, history=history)
                 filled, state = self._guard(
                     lambda i=imputer, v=values, c=context: i.impute(v, c),
                     self.model.indicators[node.indicator].decl.name.span,
@@ -520,6 +521,19 @@ class Evaluator:
             prepared[node.name] = np.asarray(treated, dtype=float)
             preparation[node.name]["treatment"] = {"method": treatment.describe(), **state}
         return screened
+
+    def _history(self, node) -> np.ndarray:
+        """The leaf's indicator in earlier editions, nearest first, shape (editions,
+        units); an edition whose columns the data lack is all missing (W306 said so)."""
+        rows = []
+        for _, expr in node.history:
+            refs = [r for r in ast.walk(expr) if isinstance(r, ast.ColumnRef)]
+            if all((r.table.text, r.column.text) in self.data.columns for r in refs):
+                value = np.asarray(self.expr(expr, "unit", {}), dtype=float)
+                rows.append(np.broadcast_to(value, (self.data.n_units,)))
+            else:
+                rows.append(np.full(self.data.n_units, np.nan))
+        return np.stack(rows)
 
     def _nominal_preparation(self, raw, names, prepared, preparation, available):
         """The nominal preparation, done once per evaluator: the raw unit values never

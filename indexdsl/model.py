@@ -128,6 +128,8 @@ class Node:
     #: leaves: how missing values are filled, and the outlier treatment
     imputer: Imputer | None = None
     imputer_span: Span | None = None
+    #: panel imputation: (edition, expression) of the indicator in earlier editions
+    history: tuple = ()
     treatment: Treatment | None = None
     treatment_span: Span | None = None
     #: inner nodes: weights chosen by a scheme from the data (``weights entropy``)

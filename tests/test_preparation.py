@@ -252,3 +252,48 @@ def test_goalposts_that_exclude_values_say_whom_they_cap(project):
     assert capped.message.endswith("u4")
     assert capped.span.line == line_col_of(text, "indicator x")[0]
     assert result.units.scores["x"][4] == 1.0
+
+
+class TestPanelImputation:
+    UNITS = (
+        "id,name,x_2019,x_2020,x_2021,y\n"
+        "a,A,1,2,,5\n"
+        "b,B,4,,,6\n"
+        "c,C,7,8,9,7\n"
+        "d,D,,,,8\n"
+    )
+
+    def text(self, impute: str, columns: str = "c.x_{year}") -> str:
+        return (
+            'index t "T" { }\nparameter year = 2021\n'
+            'units c { from csv("units.csv") key id label name }\n'
+            f"indicator x = {columns}\n  impute {impute}\n"
+            "indicator y = c.y\nframework {\n  x\n  y\n}\n"
+        )
+
+    def test_latest_fills_from_the_nearest_earlier_edition(self, project):
+        result, session = project.run(self.text("latest(years = 2)"), {"units.csv": self.UNITS})
+        # a: 2020's 2; b: 2019's 4 (2020 missing too); c: present; d: nothing to fill
+        prepared = result.units.prepared["x"]
+        assert prepared[:3].tolist() == [2, 4, 9] and np.isnan(prepared[3])
+        assert not [d for d in session.warnings if d.code == "W306"]
+
+    def test_looking_back_only_one_edition(self, project):
+        result, _ = project.run(self.text("latest(years = 1)"), {"units.csv": self.UNITS})
+        prepared = result.units.prepared["x"]
+        assert prepared[0] == 2 and np.isnan(prepared[1])
+
+    def test_missing_years_of_the_panel_are_reported(self, project):
+        text = self.text("latest(years = 3)")
+        result, session = project.run(text, {"units.csv": self.UNITS})
+        missing = only(session.warnings, "W306")
+        assert "2018 (`x_2018`)" in missing.message
+        assert missing.span.line == line_col_of(text, "impute latest")[0]
+        assert result.units.prepared["x"][1] == 4  # the editions that exist still fill
+
+    def test_an_indicator_that_is_no_panel(self, project):
+        text = self.text("latest", columns="c.y * 2")
+        diagnostics = project.fail(text, {"units.csv": self.UNITS})
+        error = only(diagnostics, "E239")
+        assert "earlier editions" in error.message
+        assert error.span.line == line_col_of(text, "impute latest")[0]
