@@ -42,20 +42,20 @@ def competition_ranks(scores: np.ndarray) -> np.ndarray:
         above = (filled[:, None, :] > filled[:, :, None]).sum(axis=-1)
         return np.where(valid, above + 1, 0).astype(np.int64)
     filled = np.where(valid, rounded, -np.inf)
-    ordered = np.sort(filled, axis=-1)
-    n_valid = valid.sum(axis=-1, keepdims=True)
-    if scores.ndim == 1:
-        above = len(filled) - np.searchsorted(ordered, filled, side="right")
-    else:
-        flat_o = ordered.reshape(-1, scores.shape[-1])
-        flat_f = filled.reshape(-1, scores.shape[-1])
-        above = np.stack(
-            [
-                len(r) - np.searchsorted(o, r, side="right")
-                for o, r in zip(flat_o, flat_f, strict=True)
-            ]
-        ).reshape(scores.shape)
-    del n_valid
+    if filled.shape[-1] == 0:
+        return np.zeros(filled.shape, dtype=np.int64)
+    # sort once; each score's rank counts the scores above the last one equal to it
+    order = np.argsort(filled, axis=-1)
+    ordered = np.take_along_axis(filled, order, axis=-1)
+    n = scores.shape[-1]
+    positions = np.broadcast_to(np.arange(n), ordered.shape)
+    last = np.empty(ordered.shape, dtype=bool)
+    last[..., -1] = True
+    last[..., :-1] = ordered[..., 1:] != ordered[..., :-1]
+    end = np.where(last, positions, n)
+    end = np.flip(np.minimum.accumulate(np.flip(end, axis=-1), axis=-1), axis=-1)
+    above = np.empty(ordered.shape, dtype=np.int64)
+    np.put_along_axis(above, order, n - 1 - end, axis=-1)
     return np.where(valid, above + 1, 0).astype(np.int64)
 
 
