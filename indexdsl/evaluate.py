@@ -11,6 +11,8 @@ maximum …) and the weights used, so a run can be explained and reproduced.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import attrs
 import numpy as np
 
@@ -377,11 +379,11 @@ class Evaluator:
                         names,
                     )
                 scores[step.node] = aggregated
-        ranks = {
-            name: competition_ranks(values)
-            for name, values in scores.items()
-            if ranked is None or name in ranked
-        }
+        wanted = [name for name in scores if ranked is None or name in ranked]
+        if level == "pair":  # millions of pathways: each node is ranked when first read
+            ranks = LazyRanks(scores, wanted)
+        else:
+            ranks = {name: competition_ranks(scores[name]) for name in wanted}
         return LevelResult(raw, scores, ranks, fitted, prepared, preparation, screened)
 
     # ---- preparing the data: imputation, screening, outlier treatment -----------------------
@@ -593,11 +595,9 @@ class Evaluator:
     def _pathway_data(self) -> PairData:
         return self.data.pairs[self.model.pathways]
 
-    def pair_names(self) -> tuple[str, ...]:
+    def pair_names(self) -> PairNames:
         pairs = self._pathway_data()
-        keys = self.data.keys
-        sep = " → " if pairs.spec.directed else " – "
-        return tuple(f"{keys[a]}{sep}{keys[b]}" for a, b in zip(pairs.a, pairs.b, strict=True))
+        return PairNames(self.data.keys, pairs.a, pairs.b, pairs.spec.directed)
 
     def run(self) -> Result:
         units = self.level("unit")
@@ -606,6 +606,50 @@ class Evaluator:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
         return Result(self.graph, self.data, units, pairs, pair_data)
+
+
+class LazyRanks(Mapping):
+    """Competition ranks of each node's scores, computed when first read."""
+
+    def __init__(self, scores: dict[str, np.ndarray], names: list[str]):
+        self._scores = scores
+        self._names = names
+        self._ranks: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._ranks:
+            self._ranks[name] = competition_ranks(self._scores[name])
+        return self._ranks[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class PairNames(Sequence):
+    """``a – b`` (``a → b`` when directed) for each pathway, made when asked for: a
+    pathway index over thousands of units has millions of pairs."""
+
+    def __init__(self, keys, a: np.ndarray, b: np.ndarray, directed: bool):
+        self.keys, self.a, self.b = keys, a, b
+        self.sep = " → " if directed else " – "
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return f"{self.keys[self.a[index]]}{self.sep}{self.keys[self.b[index]]}"
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
 
 
 def _leaves(node) -> list[str]:
