@@ -199,7 +199,6 @@ def main() -> None:
         f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
         f"Python {platform.python_version()}, numpy {np.__version__}; data in {folder}"
     )
-    print(f"peak RSS of this launcher: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
     cases = list(CASES) if options.case == "all" else [options.case]
     try:
         for case in cases:
