@@ -9,6 +9,7 @@ any leading axes, so that the evaluator can pass a batch of variants in one call
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -197,25 +198,55 @@ class Imputer(Component):
         raise NotImplementedError
 
 
+class LazyRows(Sequence):
+    """The rows of a table that a loader read column by column: built (by ``make``)
+    only when something asks for a row, which a large file that is read without
+    problems never does."""
+
+    def __init__(self, size: int, make: Callable[[], Sequence[tuple[str, ...]]]):
+        self._size = size
+        self._make = make
+        self._rows: Sequence[tuple[str, ...]] | None = None
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index):
+        if self._rows is None:
+            self._rows = self._make()
+        return self._rows[index]
+
+
 @attrs.frozen
 class Table:
     """A loaded data table: header, text cells, and where each row came from.
 
     Cells stay text until the engine needs a number, so that a bad cell is reported
-    with its file, line and column only if it is used.
+    with its file, line and column only if it is used.  A loader may also give columns
+    it has already read in bulk (large files): ``numbers`` (floats, NaN for a missing
+    value; only columns where every cell is a number or missing) and ``texts`` (each
+    cell's bytes in ``encoding``, not yet stripped); ``rows`` may then be a
+    :class:`LazyRows`.  Without ``column_offsets``, a cell's column is found from the
+    line's text and the ``delimiter``.
     """
 
     path: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    line_numbers: tuple[int, ...]
+    rows: Sequence[tuple[str, ...]]
+    line_numbers: Sequence[int]
     column_offsets: tuple[tuple[int, ...], ...] = ()
     text: str = attrs.field(default="", repr=False)
+    numbers: dict[str, np.ndarray] = attrs.field(factory=dict, repr=False, eq=False)
+    texts: dict[str, np.ndarray] = attrs.field(factory=dict, repr=False, eq=False)
+    encoding: str = "utf-8"
+    delimiter: str = ","
 
     def column_index(self, name: str) -> int:
         return self.columns.index(name)
 
     def cells(self, name: str) -> list[str]:
+        if name in self.texts:
+            return [cell.decode(self.encoding).strip() for cell in self.texts[name].tolist()]
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
 

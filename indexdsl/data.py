@@ -22,6 +22,7 @@ from indexdsl.diagnostics import (
     SourceMap,
     Span,
     error,
+    split_lines,
     suggest,
     warning,
 )
@@ -61,9 +62,36 @@ class Dataset:
         return len(self.keys)
 
 
+def _field_offsets(line: str, delimiter: str) -> tuple[int, ...]:
+    """1-based column where each field of a raw CSV line starts (quotes respected)."""
+    offsets = [1]
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            offsets.append(i + 2)
+    return tuple(offsets)
+
+
+_LINES: dict[int, tuple[str, list[str]]] = {}  # id of a table's text -> (text, its lines)
+
+
+def _line(text: str, number: int) -> str:
+    cached = _LINES.get(id(text))
+    if cached is None or cached[0] is not text:
+        _LINES.clear()  # one table's lines at a time: a large file's lines are many
+        cached = _LINES[id(text)] = (text, split_lines(text))
+    lines = cached[1]
+    return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
 def cell_span(table: Table, row: int, column: int) -> Span:
     line = table.line_numbers[row]
-    offsets = table.column_offsets[row] if table.column_offsets else ()
+    if table.column_offsets:
+        offsets = table.column_offsets[row]
+    else:  # found from the line's text, only when a cell is reported
+        offsets = _field_offsets(_line(table.text, line), table.delimiter)
     col = offsets[column] if column < len(offsets) else 1
     width = len(table.rows[row][column]) or 1
     return Span(table.path, line, col, line, col + width)
@@ -71,6 +99,18 @@ def cell_span(table: Table, row: int, column: int) -> Span:
 
 def _edition(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _subset(table: Table, keep: list[int]) -> Table:
+    """The table with only the rows numbered in ``keep``."""
+    return attrs.evolve(
+        table,
+        rows=tuple(table.rows[r] for r in keep),
+        line_numbers=tuple(table.line_numbers[r] for r in keep),
+        column_offsets=tuple(table.column_offsets[r] for r in keep) if table.column_offsets else (),
+        numbers={name: values[keep] for name, values in table.numbers.items()},
+        texts={name: cells[keep] for name, cells in table.texts.items()},
+    )
 
 
 def _decimals(cells: list[str]) -> int:
@@ -132,14 +172,7 @@ class DataChecker:
             index = self._column(table, column, span, "column tested by `exclude`")
             if index is not None:
                 keep = [r for r in keep if not fnmatch.fnmatchcase(table.rows[r][index], pattern)]
-        return attrs.evolve(
-            table,
-            rows=tuple(table.rows[r] for r in keep),
-            line_numbers=tuple(table.line_numbers[r] for r in keep),
-            column_offsets=tuple(table.column_offsets[r] for r in keep)
-            if table.column_offsets
-            else (),
-        )
+        return _subset(table, keep)
 
     def _column(self, table: Table, name: str, span: Span | None, what: str) -> int | None:
         if name in table.columns:
@@ -159,6 +192,8 @@ class DataChecker:
         index = self._column(table, name, span, "column used here")
         if index is None:
             return None
+        if name in table.numbers:  # read in bulk by the loader: every cell is a number
+            return table.numbers[name]
         values = np.empty(len(table.rows))
         bad = []
         for r, row in enumerate(table.rows):
@@ -212,8 +247,7 @@ class DataChecker:
         keys: list[str] = []
         positions: dict[str, int] = {}
         if key_index is not None:
-            for r, row in enumerate(units.rows):
-                key = row[key_index]
+            for r, key in enumerate(units.cells(units_spec.key)):
                 if not key:
                     self.err(
                         "E304",
@@ -238,12 +272,14 @@ class DataChecker:
         if units_spec.label:
             li = self._column(units, units_spec.label, units_spec.label_span, "label column")
             if li is not None:
-                labels = [row[li] or row[key_index or 0] for row in units.rows]
+                fallback = keys if key_index is not None else units.cells(units.columns[0])
+                cells = units.cells(units_spec.label)
+                labels = [label or key for label, key in zip(cells, fallback, strict=True)]
         groups = {}
         for group, span in units_spec.groups:
             gi = self._column(units, group, span, "group column")
             if gi is not None:
-                groups[group] = tuple(row[gi] for row in units.rows)
+                groups[group] = tuple(units.cells(group))
         for column, span in units_spec.illustrative_spans.items():
             self._column(units, column, span, "illustrative column")
         pairs = {}
@@ -359,8 +395,7 @@ class DataChecker:
         if index is None:
             return unit_rows
         seen: dict[str, int] = {}
-        for r, row in enumerate(table.rows):
-            key = row[index]
+        for r, key in enumerate(table.cells(spec.key)):
             if key in seen:
                 self.err(
                     "E305",
@@ -383,6 +418,9 @@ class DataChecker:
             self._column(table, column, span, "illustrative column")
         if ia is None or ib is None:
             return None
+        found = self._pairs_in_bulk(spec, table, positions)
+        if found is not None:
+            return found
         a = np.empty(len(table.rows), dtype=np.int64)
         b = np.empty(len(table.rows), dtype=np.int64)
         seen: dict[tuple[int, int], int] = {}
@@ -441,16 +479,42 @@ class DataChecker:
                 "E306", f"{failures - MAX_CELL_ERRORS} more unknown units in `{table.path}`", None
             )
         if not keep.all():
-            rows = np.nonzero(keep)[0]
-            table = attrs.evolve(
-                table,
-                rows=tuple(table.rows[r] for r in rows),
-                line_numbers=tuple(table.line_numbers[r] for r in rows),
-                column_offsets=tuple(table.column_offsets[r] for r in rows)
-                if table.column_offsets
-                else (),
-            )
+            table = _subset(table, np.nonzero(keep)[0].tolist())
             a, b = a[keep], b[keep]
+        return PairData(spec, table, a, b)
+
+    def _pairs_in_bulk(
+        self, spec: PairsSpec, table: Table, positions: dict[str, int]
+    ) -> PairData | None:
+        """The pairs of a table the loader read column by column, matched with numpy;
+        None when a row has a problem (the row-by-row reading reports it) or names an
+        excluded unit."""
+        first, second = spec.between
+        if first not in table.texts or second not in table.texts or self.excluded_keys:
+            return None
+        if not positions:
+            return None
+        try:
+            units = np.array([key.encode(table.encoding) for key in positions])
+        except UnicodeEncodeError:
+            return None
+        rows = np.fromiter(positions.values(), dtype=np.int64, count=len(positions))
+        order = np.argsort(units, kind="stable")
+        ordered = units[order]
+        ends = []
+        for column in (first, second):
+            cells = table.texts[column]
+            at = np.minimum(np.searchsorted(ordered, cells), len(ordered) - 1)
+            if not (ordered[at] == cells).all():  # an unknown unit, or blanks around a key
+                return None
+            ends.append(rows[order[at]])
+        a, b = ends
+        if (a == b).any():
+            return None
+        low, high = (a, b) if spec.directed else (np.minimum(a, b), np.maximum(a, b))
+        codes = np.sort(low * (int(rows.max()) + 1) + high)
+        if (codes[1:] == codes[:-1]).any():
+            return None
         return PairData(spec, table, a, b)
 
 

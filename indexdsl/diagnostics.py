@@ -146,13 +146,15 @@ class SourceMap:
     """Texts of every file a diagnostic may point into, keyed by the path shown to users."""
 
     def __init__(self) -> None:
-        self._texts: dict[str, list[str]] = {}
+        self._texts: dict[str, str | list[str]] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._texts[file] = split_lines(text)
+        self._texts[file] = text  # split into lines when a diagnostic shows one
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)
+        if isinstance(lines, str):
+            lines = self._texts[file] = split_lines(lines)
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]

@@ -12,6 +12,7 @@ maximum …) and the weights used, so a run can be explained and reproduced.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -44,20 +45,20 @@ def competition_ranks(scores: np.ndarray) -> np.ndarray:
         above = (filled[:, None, :] > filled[:, :, None]).sum(axis=-1)
         return np.where(valid, above + 1, 0).astype(np.int64)
     filled = np.where(valid, rounded, -np.inf)
-    ordered = np.sort(filled, axis=-1)
-    n_valid = valid.sum(axis=-1, keepdims=True)
-    if scores.ndim == 1:
-        above = len(filled) - np.searchsorted(ordered, filled, side="right")
-    else:
-        flat_o = ordered.reshape(-1, scores.shape[-1])
-        flat_f = filled.reshape(-1, scores.shape[-1])
-        above = np.stack(
-            [
-                len(r) - np.searchsorted(o, r, side="right")
-                for o, r in zip(flat_o, flat_f, strict=True)
-            ]
-        ).reshape(scores.shape)
-    del n_valid
+    if filled.shape[-1] == 0:
+        return np.zeros(filled.shape, dtype=np.int64)
+    # sort once; each score's rank counts the scores above the last one equal to it
+    order = np.argsort(filled, axis=-1)
+    ordered = np.take_along_axis(filled, order, axis=-1)
+    n = scores.shape[-1]
+    positions = np.broadcast_to(np.arange(n), ordered.shape)
+    last = np.empty(ordered.shape, dtype=bool)
+    last[..., -1] = True
+    last[..., :-1] = ordered[..., 1:] != ordered[..., :-1]
+    end = np.where(last, positions, n)
+    end = np.flip(np.minimum.accumulate(np.flip(end, axis=-1), axis=-1), axis=-1)
+    above = np.empty(ordered.shape, dtype=np.int64)
+    np.put_along_axis(above, order, n - 1 - end, axis=-1)
     return np.where(valid, above + 1, 0).astype(np.int64)
 
 
@@ -428,11 +429,11 @@ class Evaluator:
                         expect=(np.shape(aggregated), np.isnan(aggregated)),
                     )
                 scores[step.node] = aggregated
-        ranks = {
-            name: competition_ranks(values)
-            for name, values in scores.items()
-            if ranked is None or name in ranked
-        }
+        wanted = [name for name in scores if ranked is None or name in ranked]
+        if level == "pair":  # millions of pathways: each node is ranked when first read
+            ranks = LazyRanks(scores, wanted)
+        else:
+            ranks = {name: competition_ranks(scores[name]) for name in wanted}
         return LevelResult(raw, scores, ranks, fitted, prepared, preparation, screened)
 
     # ---- preparing the data: imputation, screening, outlier treatment -----------------------
@@ -658,11 +659,9 @@ class Evaluator:
     def _pathway_data(self) -> PairData:
         return self.data.pairs[self.model.pathways]
 
-    def pair_names(self) -> tuple[str, ...]:
+    def pair_names(self) -> PairNames:
         pairs = self._pathway_data()
-        keys = self.data.keys
-        sep = " → " if pairs.spec.directed else " – "
-        return tuple(f"{keys[a]}{sep}{keys[b]}" for a, b in zip(pairs.a, pairs.b, strict=True))
+        return PairNames(self.data.keys, pairs.a, pairs.b, pairs.spec.directed)
 
     def run(self) -> Result:
         units = self.level("unit")
@@ -703,6 +702,50 @@ class Evaluator:
                     )
                 )
         return tuple(out)
+
+
+class LazyRanks(Mapping):
+    """Competition ranks of each node's scores, computed when first read."""
+
+    def __init__(self, scores: dict[str, np.ndarray], names: list[str]):
+        self._scores = scores
+        self._names = names
+        self._ranks: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._ranks:
+            self._ranks[name] = competition_ranks(self._scores[name])
+        return self._ranks[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class PairNames(Sequence):
+    """``a – b`` (``a → b`` when directed) for each pathway, made when asked for: a
+    pathway index over thousands of units has millions of pairs."""
+
+    def __init__(self, keys, a: np.ndarray, b: np.ndarray, directed: bool):
+        self.keys, self.a, self.b = keys, a, b
+        self.sep = " → " if directed else " – "
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return f"{self.keys[self.a[index]]}{self.sep}{self.keys[self.b[index]]}"
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
 
 
 def _leaves(node) -> list[str]:

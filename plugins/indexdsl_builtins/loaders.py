@@ -6,21 +6,11 @@ import csv
 import io
 from pathlib import Path
 
-from indexdsl.components import DataError, Loader, Param, Table
-from indexdsl.diagnostics import display_path, split_lines
+from indexdsl.components import DataError, LazyRows, Loader, Param, Table
+from indexdsl.data import MISSING
+from indexdsl.diagnostics import display_path
 from indexdsl.hookspecs import hookimpl
-
-
-def _field_offsets(line: str, delimiter: str) -> tuple[int, ...]:
-    """1-based column where each field of a raw CSV line starts (quotes respected)."""
-    offsets = [1]
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == delimiter and not quoted:
-            offsets.append(i + 2)
-    return tuple(offsets)
+from indexdsl_builtins import _fastcsv
 
 
 class CsvLoader(Loader):
@@ -76,10 +66,39 @@ class CsvLoader(Loader):
             ) from None
         if text.startswith("\ufeff"):
             text = text[1:]
-        raw_lines = split_lines(text)
+        if len(raw) >= _fastcsv.MIN_BYTES:
+            found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+            if found is not None:
+                header, size, numbers, texts = found
+                return Table(
+                    shown,
+                    tuple(header),
+                    LazyRows(size, lambda: self._rows(text, shown)[1]),
+                    range(2, size + 2),
+                    (),
+                    text,
+                    numbers,
+                    texts,
+                    self.encoding,
+                    self.delimiter,
+                )
+        header, rows, numbers = self._rows(text, shown)
+        return Table(
+            shown,
+            tuple(header),
+            tuple(rows),
+            tuple(numbers),
+            (),
+            text,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+        )
+
+    def _rows(self, text: str, shown: str) -> tuple[list[str], list[tuple[str, ...]], list[int]]:
+        """Header, rows and line numbers, read with the csv module."""
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
         header: list[str] | None = None
-        rows, numbers, offsets = [], [], []
+        rows, numbers = [], []
         try:
             for record in reader:
                 line_no = reader.line_num
@@ -101,13 +120,11 @@ class CsvLoader(Loader):
                     )
                 rows.append(tuple(c.strip() for c in record))
                 numbers.append(line_no)
-                raw = raw_lines[line_no - 1] if line_no - 1 < len(raw_lines) else ""
-                offsets.append(_field_offsets(raw, self.delimiter))
         except csv.Error as exc:
             raise DataError(f"malformed CSV: {exc}", shown, reader.line_num, 1, text=text) from None
         if header is None:
             raise DataError(f"data file `{shown}` is empty", shown, help="add a header row")
-        return Table(shown, tuple(header), tuple(rows), tuple(numbers), tuple(offsets), text)
+        return header, rows, numbers
 
 
 @hookimpl
