@@ -503,6 +503,7 @@ def cmd_uncertainty(args, session) -> int:
         console.print(f"{count} of {args.samples} replications could not be evaluated: {reason}")
     if args.out is not None:
         import csv
+        import hashlib
         import io
 
         from indexdsl.results import safe_text
@@ -516,11 +517,27 @@ def cmd_uncertainty(args, session) -> int:
                 for r, i in zip(rows, order, strict=True)
             ]
         )
+        # the settings, beside the intervals: the HTML report names them and checks that
+        # the intervals belong to the index file it reports on
+        settings = {
+            "samples": args.samples,
+            "seed": args.seed,
+            "inputs": list(result.inputs),
+            "failures": dict(result.failures),
+            "index": {
+                "file": str(args.file),
+                "sha256": hashlib.sha256(args.file.read_bytes()).hexdigest(),
+            },
+        }
         args.out.mkdir(parents=True, exist_ok=True)
-        target = args.out / "uncertainty.csv"
-        temporary = target.with_suffix(".csv.tmp")
-        temporary.write_text(buffer.getvalue(), encoding="utf-8")
-        temporary.replace(target)
+        for name, text in (
+            ("uncertainty.csv", buffer.getvalue()),
+            ("uncertainty.json", json.dumps(settings, indent=2, sort_keys=True) + "\n"),
+        ):
+            target = args.out / name
+            temporary = target.with_name(name + ".tmp")
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(target)
     return EXIT_OK
 
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
 OPTIONAL: dict[str, tuple[str, str]] = {
     "xlsx": ("openpyxl", "xlsx"),
     "parquet": ("pyarrow", "parquet"),
+    "html": ("matplotlib", "html"),
 }
 
 #: version of the SQLite schema, kept in ``PRAGMA user_version``

@@ -681,8 +681,8 @@ TIME = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\+00:00|Z)")
 
 
 def installed_formats() -> str:
-    """Every format whose library is installed (xlsx and parquet are optional)."""
-    formats = ["csv", "json", "md", "sqlite", "html"]
+    """Every format whose library is installed (xlsx, parquet and html are optional)."""
+    formats = ["csv", "json", "md", "sqlite"]
     for fmt, (module, _) in exports.OPTIONAL.items():
         try:
             __import__(module)

@@ -3,8 +3,9 @@ report.html.
 
 The page is parsed with Python's own HTML parser and compared with the Result computed
 by the pipeline (not with an earlier report); text from the data is escaped; nothing is
-fetched from the network.  One test renders the BRI report in headless Chromium and is
-skipped where no Chromium is installed.
+fetched from the network; the charts are drawn by matplotlib (the `html` extra).  One
+test renders the BRI report in headless Chromium, checks its console and is skipped
+where no Chromium is installed.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
 
 from conftest import REPO, simple_index
 from indexdsl import exports
+from indexdsl_builtins.html_report import _short
+
+pytest.importorskip("matplotlib", reason="matplotlib is optional (indexdsl[html])")
 
 SCRIPT = "<script>alert('x')</script>"
 PAIRS = """
@@ -122,6 +127,19 @@ class Page(HTMLParser):
         return "".join(self.texts)
 
 
+def chart_texts(text: str, label: str) -> list[str]:
+    """The texts of the chart named ``label``, in the order drawn, unescaped."""
+    found = re.search(
+        r'<svg class="chart" role="img" aria-label="'
+        + re.escape(html.escape(label))
+        + r'".*?</svg>',
+        text,
+        re.S,
+    )
+    assert found, label
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", found.group(0))]
+
+
 def report(project, *args) -> str:
     outcome = project.cli("run", "index.idx", "-q", "--out", "out", "--format", "html", *args)
     assert outcome.code == 0, outcome.err
@@ -176,13 +194,11 @@ class TestContent:
             assert row[1] == result.data.labels[i]
             assert row[3] == f"{result.units.scores[root][i]:.2f}"
         # the bar chart draws every unit, best first, with its score
-        titles = [
-            html.unescape(t)
-            for t in re.findall(r"<rect [^>]*><title>([^<]*)</title>", report(cities))
-        ]
-        assert titles[:4] == [
-            f"{result.data.labels[i]}: {result.units.scores[root][i]:.2f}" for i in order
-        ]
+        texts = chart_texts(report(cities), "Test index: score of each unit")
+        labels = [t for t in texts if t in result.data.labels]
+        assert labels == [result.data.labels[i] for i in order]
+        for i in order:
+            assert f"{result.units.scores[root][i]:.2f}" in texts
 
     def test_sections(self, cities):
         page = Page(report(cities))
@@ -196,6 +212,10 @@ class TestContent:
             "Agreement with the published values",
             "Test index by group",
             "Top 4 of 4 pathways",
+            "Pathway scores between every unit",
+            "Profiles of the best units",
+            "Index definition",
+            "Data sources",
             "Provenance",
         ):
             assert heading in headings, heading
@@ -223,6 +243,122 @@ class TestContent:
         assert "Illustrative data" not in text and "banner" not in text.split("</style>")[1]
         assert "pathways" not in Page(text).text.lower()
 
+    def test_the_index_definition(self, cities):
+        result = computed(cities)
+        page = Page(report(cities))
+        table = next(t for t in page.tables if t[0][:2] == ["node", "kind"])
+        order = list(result.graph.node_order)
+        assert [row[0].split()[-1] for row in table[1:]] == order  # each node with its name
+        kinds = {row[0].split()[-1]: row[1] for row in table[1:]}
+        assert kinds["t"] == "index" and kinds["links"] == "dimension"
+        assert kinds["reach"] == "indicator"
+        weights = {row[0].split()[-1]: row[2:4] for row in table[1:]}
+        assert weights["links"] == ["40%", "40.0%"] and weights["place"] == ["60%", "60.0%"]
+        # the index file itself, escaped, as the run read it
+        source = (cities.root / "index.idx").read_text(encoding="utf-8")
+        assert "The index file" in page.text and source in page.text
+        # the data sources: every data file with its SHA-256
+        record = __import__("json").loads((cities.root / "out" / "run.json").read_text())
+        for path, digest in record["provenance"]["data"].items():
+            assert path in page.text and digest in page.text
+
+    def test_profiles_and_the_pathway_heat_map(self, cities):
+        result = computed(cities)
+        text = report(cities)
+        root = result.graph.root
+        order = sorted(range(4), key=lambda i: result.units.ranks[root][i])
+        texts = chart_texts(text, "Profiles of the best units in the top-level dimensions")
+        titles = [t for t in texts if re.match(r"\d+\. ", t)]  # "rank. label", shortened
+        assert titles == [
+            _short(f"{k + 1}. {result.data.labels[i]}", 28) for k, i in enumerate(order)
+        ]
+        assert {"Links & <reach>", "Place"} <= set(texts)
+        matrix = chart_texts(text, "Heat map of pathway scores")
+        labels = [_short(result.data.labels[i], 22) for i in order]
+        assert [t for t in matrix if t in labels] == labels + labels  # columns, then rows
+
+    def test_dollar_signs_in_names_are_text_not_mathematics(self, project):
+        project.index(
+            simple_index({"x": "c.x"}, "x"),
+            {"units.csv": csv_file(["id", "name", "x"], [("a", "$x^2$ & co", 1), ("b", "B", 2)])},
+        )
+        texts = chart_texts(report(project), "Test index: score of each unit")
+        assert "$x^2$ & co" in texts
+
+
+class TestUncertainty:
+    """Rank intervals come from `indexdsl uncertainty FILE -o DIR`, read from the output
+    folder, and only when they belong to the run."""
+
+    def analyse(self, project):
+        outcome = project.cli(
+            "uncertainty", "index.idx", "-N", "40", "--vary", "weights vary 25%", "-o", "out"
+        )
+        assert outcome.code == 0, outcome.err
+        with (project.root / "out" / "uncertainty.csv").open(encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    def test_intervals_are_shown_with_their_settings(self, cities):
+        rows = self.analyse(cities)
+        for r in rows:  # the csv keeps a spreadsheet from running a formula: '=…
+            r["label"] = r["label"].removeprefix("'")
+        text = report(cities)
+        page = Page(text)
+        assert "Rank intervals under uncertainty" in page.texts
+        assert "40 replications (seed 1); uncertain inputs: weights ±25%" in page.text
+        table = next(
+            t for t in page.tables if t[0][:3] == ["nominal rank", "Cities", "median rank"]
+        )
+        assert table[1:] == [
+            [
+                r["nominal_rank"],
+                r["label"],
+                f"{float(r['median_rank']):g}",
+                f"{float(r['p05_rank']):g}–{float(r['p95_rank']):g}",
+                f"{float(r['p95_rank']) - float(r['p05_rank']):g}",
+            ]
+            for r in rows
+        ]
+        texts = chart_texts(text, "Rank intervals under uncertainty")
+        assert [t for t in texts if t in {r["label"] for r in rows}] == [r["label"] for r in rows]
+
+    def test_no_section_without_an_analysis(self, cities):
+        assert "Rank intervals" not in report(cities)
+
+    def test_intervals_of_another_run_are_left_out_with_a_note(self, cities):
+        self.analyse(cities)
+        path = cities.root / "out" / "uncertainty.csv"
+        good = path.read_text(encoding="utf-8")
+        path.write_text(good.replace(",1,", ",7,", 1), encoding="utf-8")  # a nominal rank
+        text = Page(report(cities)).text
+        assert "is not shown: the nominal ranks of 1 units differ from this run's" in text
+        path.write_text(good, encoding="utf-8")
+        index = cities.root / "index.idx"
+        index.write_text(index.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        text = Page(report(cities)).text
+        assert "computed from another version of the index file" in text
+        assert "nominal rank" not in text
+
+
+class TestOptionalMatplotlib:
+    def test_missing_matplotlib_is_a_usage_error_naming_the_extra(self, cities, monkeypatch):
+        monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "csv,html")
+        assert outcome.code == 2
+        assert 'pip install "indexdsl[html]"' in outcome.err
+        assert not (cities.root / "out").exists()
+
+    def test_only_the_html_report_imports_matplotlib(self, cities):
+        check = (
+            "import sys\n"
+            "from indexdsl import cli\n"
+            "assert cli.main(['run', 'index.idx', '-q', '--out', 'out', '--format', 'csv,md']) == 0\n"
+            "assert 'matplotlib' not in sys.modules\n"
+            "assert cli.main(['run', 'index.idx', '-q', '--out', 'out', '--format', 'html']) == 0\n"
+            "assert 'matplotlib' in sys.modules\n"
+        )
+        subprocess.run([sys.executable, "-c", check], cwd=cities.root, check=True, timeout=120)
+
 
 def chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
@@ -232,10 +368,27 @@ def chromium() -> str | None:
     return None
 
 
+#: a line of Chromium's log (``--enable-logging=stderr``) for a console message: an
+#: uncaught exception, console.error(), a refused resource (Content Security Policy …)
+CONSOLE = re.compile(r"^\[[^\]]*:CONSOLE[(:][^\]]*\] (.*)$", re.M)
+
+
+def load(browser: list[str], url: str) -> tuple[str, list[str]]:
+    """The DOM of ``url`` after loading, and the console messages logged meanwhile."""
+    done = subprocess.run(
+        [*browser, "--enable-logging=stderr", "--v=0", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout, CONSOLE.findall(done.stderr)
+
+
 @pytest.mark.skipif(chromium() is None, reason="no Chromium installed (it is optional)")
 def test_headless_chromium_renders_the_bri_report(tmp_path):
-    """The BRI report as a browser sees it: it loads offline, its DOM holds the ranking,
-    and a screenshot of it is drawn."""
+    """The BRI report as a browser sees it: it loads offline with no console message,
+    its DOM holds every section and chart, and a screenshot of it is drawn."""
     from indexdsl import cli
 
     out = tmp_path / "bri"
@@ -244,15 +397,22 @@ def test_headless_chromium_renders_the_bri_report(tmp_path):
     page = out / "report.html"
     browser = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
     browser += [f"--user-data-dir={tmp_path / 'profile'}", "--no-first-run"]
-    dom = subprocess.run(
-        [*browser, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    # the console check can see errors: a page that makes two is caught
+    control = tmp_path / "control.html"
+    control.write_text(
+        "<!DOCTYPE html><p>x</p><script>console.error('made on purpose'); nowhere();</script>"
+    )
+    _, messages = load(browser, control.as_uri())
+    assert any("made on purpose" in m for m in messages), messages
+    assert any("Uncaught ReferenceError" in m for m in messages), messages
+    dom, messages = load(browser, page.as_uri())
+    assert messages == []
     assert "Belt and Road Cities' Connectivity Index: overall ranking" in dom
-    assert dom.count("<svg") >= 3 and "Singapore" in dom
+    for ident in ("ranking", "changes", "dimensions", "profiles", "heatmap", "agreement",
+                  "groups", "pathways", "definition", "sources", "provenance"):  # fmt: skip
+        assert f'<section id="{ident}">' in dom, ident
+    assert dom.count('<svg class="chart"') >= 7 and "Singapore" in dom
+    assert 'aria-label="Heat map of pathway scores"' in dom
     screenshot = tmp_path / "report.png"
     subprocess.run(
         [*browser, "--window-size=1200,2400", f"--screenshot={screenshot}", page.as_uri()],

@@ -99,11 +99,13 @@ class HtmlExporter(Exporter):
     name = "html"
     summary = "a self-contained HTML report with charts (no network fetches)"
     writes = "report.html"
+    requires: ClassVar[tuple[str, str] | None] = ("matplotlib", "html")
 
     def render(self, export: Export) -> dict[str, str | bytes]:
         from indexdsl_builtins.html_report import render_html
 
-        return {"report.html": render_html(export.result, export.tables, export.record)}
+        report = render_html(export.result, export.tables, export.record, export.out_dir)
+        return {"report.html": report}
 
 
 @hookimpl

@@ -1,23 +1,33 @@
 """The HTML report: ``indexdsl run FILE --format html`` writes ``report.html``.
 
-One self-contained file: the style sheet is inline, every chart is SVG drawn here (no
-JavaScript, no font, image or script fetched from anywhere), so the report opens
-offline and can be mailed or archived as it is.  It shows the index's metadata, a
-banner when the data are illustrative, the overall ranking and a bar chart of its
-scores, rank changes against the previous edition or the published ranks, each
-top-level dimension's ranking, a heat map of every unit's scores at the nodes of the
-hierarchy, the agreement with published ranks, the scores by group, the top pathways
-and the provenance of the run.
+One self-contained file: the style sheet is inline and every chart is an SVG drawn by
+matplotlib and written into the page (no JavaScript, no font, image or script fetched
+from anywhere), so the report opens offline and can be mailed or archived as it is.  It
+shows the index's metadata, a banner when the data are illustrative, the overall ranking
+and a bar chart of its scores, rank changes against the previous edition or the
+published ranks, rank intervals when ``uncertainty.csv`` (``indexdsl uncertainty FILE
+-o DIR``) lies in the output folder, each top-level dimension's ranking, a profile of
+the best units, a heat map of every unit's scores at the nodes of the hierarchy, the
+agreement with published ranks, the scores by group, the top pathways and a heat map
+of the pathway scores, the index definition (hierarchy, weights, methods, data
+preparation and the index file itself), the data sources and the provenance.
 
-All text from the index file or the data (titles, unit names, group labels) is
-escaped.  Apart from the time of the run, the same inputs give the same bytes.
+matplotlib is optional (``pip install "indexdsl[html]"``) and imported only here.  All
+text from the index file or the data (titles, unit names, group labels) is escaped.
+Apart from the time of the run, the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import html
+import io
 import math
-from collections.abc import Iterable, Sequence
+import re
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 #: units drawn in the bar chart of the overall scores (the table lists every unit)
@@ -28,6 +38,13 @@ TOP_PATHWAYS = 20
 HEATMAP_COLUMNS = 40
 #: groups of one `groups` column shown (more are in the tables of the other formats)
 MAX_GROUPS = 40
+#: units with a profile (radar) chart: the best ones
+PROFILE_UNITS = 12
+#: units in the heat map of pathway scores: the best ones
+MATRIX_UNITS = 30
+#: written by `indexdsl uncertainty FILE -o DIR`; read from the output folder
+UNCERTAINTY_CSV = "uncertainty.csv"
+UNCERTAINTY_JSON = "uncertainty.json"
 
 #: a sequential palette for the heat map: light (low) to dark blue (high)
 _LOW, _HIGH = (247, 251, 255), (8, 81, 156)
@@ -65,16 +82,21 @@ td.up { color: #1a7f37; } td.down { color: #cf222e; }
   padding: 4px 2px; }
 .heat td.l { text-align: left; white-space: nowrap; font-size: 12px; }
 .note { color: var(--muted); font-size: 12px; }
-svg { max-width: 100%; height: auto; }
-svg text { font: 11px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  fill: #1f2328; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 4px 0 8px; }
+svg.chart * { stroke-linejoin: round; stroke-linecap: butt; }
+svg.chart text { font-family: "DejaVu Sans", Verdana, system-ui, sans-serif; }
+td.tree { white-space: nowrap; }
+details { margin: 8px 0; }
+summary { cursor: pointer; color: #0969da; }
+pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  background: #f6f8fa; padding: 10px 12px; border-radius: 6px; overflow-x: auto; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f6f8fa;
   padding: 1px 4px; border-radius: 4px; white-space: nowrap; }
 code.hash { white-space: normal; word-break: break-all; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
   padding-top: 8px; }
 @media print { nav { display: none; } h2 { break-after: avoid; }
-  table, svg { break-inside: avoid; } }
+  table, svg.chart { break-inside: avoid; } }
 """.strip()
 
 
@@ -135,97 +157,6 @@ def _short(text: str, length: int = 30) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _f(x: float) -> str:
-    """A coordinate: at most one decimal, no trailing zeros (short, stable SVG)."""
-    text = f"{x:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def bar_chart(labels: Sequence[str], values: Sequence[float | None], title: str) -> str:
-    """A horizontal bar chart as SVG, one bar per label, in the order given."""
-    decimals = _decimals(values)
-    present = [v for v in values if v is not None]
-    low = min([0.0, *present])
-    high = max([0.0, *present]) or 1.0
-    left, width, row = 190, 470, 18
-    height = 30 + row * len(labels)
-    span = (high - low) or 1.0
-
-    def x(v: float) -> float:
-        return left + (v - low) / span * width
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {left + width + 70} {height}" '
-        f'width="{left + width + 70}" height="{height}" role="img" aria-label="{esc(title)}">',
-        f"<title>{esc(title)}</title>",
-    ]
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = 20 + i * row
-        shown = _short(label)
-        parts.append(
-            f'<text x="{left - 6}" y="{_f(y + row * 0.62)}" text-anchor="end">{esc(shown)}</text>'
-        )
-        if value is None:
-            parts.append(f'<text x="{_f(x(0.0) + 4)}" y="{_f(y + row * 0.62)}">no score</text>')
-            continue
-        start, end = sorted((x(0.0), x(value)))
-        parts.append(
-            f'<rect x="{_f(start)}" y="{_f(y + 2)}" width="{_f(max(end - start, 0.5))}" '
-            f'height="{row - 5}" fill="{_BAR}"><title>{esc(label)}: '
-            f"{value:.{decimals}f}</title></rect>"
-        )
-        parts.append(
-            f'<text x="{_f(end + 4)}" y="{_f(y + row * 0.62)}">{value:.{decimals}f}</text>'
-        )
-    axis = x(0.0)
-    parts.append(
-        f'<line x1="{_f(axis)}" y1="16" x2="{_f(axis)}" y2="{height - 8}" stroke="#59636e"/>'
-    )
-    parts.append(
-        f'<text x="{_f(x(low))}" y="12">{low:.{decimals}f}</text>'
-        f'<text x="{_f(x(high))}" y="12" text-anchor="end">{high:.{decimals}f}</text>'
-    )
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def change_chart(labels: Sequence[str], moves: Sequence[int], title: str) -> str:
-    """A diverging bar chart of rank changes: up (positive) in green to the right,
-    down in red to the left."""
-    biggest = max([abs(m) for m in moves] + [1])
-    left, half, row = 190, 200, 16
-    height = 20 + row * len(labels)
-    centre = left + half
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {centre + half + 40} {height}" '
-        f'width="{centre + half + 40}" height="{height}" role="img" aria-label="{esc(title)}">',
-        f"<title>{esc(title)}</title>",
-    ]
-    for i, (label, move) in enumerate(zip(labels, moves, strict=True)):
-        y = 10 + i * row
-        shown = _short(label)
-        parts.append(
-            f'<text x="{left - 6}" y="{_f(y + row * 0.68)}" text-anchor="end">{esc(shown)}</text>'
-        )
-        length = abs(move) / biggest * half
-        if move:
-            x = centre if move > 0 else centre - length
-            parts.append(
-                f'<rect x="{_f(x)}" y="{_f(y + 2)}" width="{_f(length)}" height="{row - 4}" '
-                f'fill="{_UP if move > 0 else _DOWN}"><title>{esc(label)}: {move:+d}</title></rect>'
-            )
-        tx = centre + length + 4 if move >= 0 else centre - length - 4
-        anchor = "start" if move >= 0 else "end"
-        parts.append(
-            f'<text x="{_f(tx)}" y="{_f(y + row * 0.68)}" text-anchor="{anchor}">'
-            f"{f'{move:+d}' if move else '0'}</text>"
-        )
-    parts.append(
-        f'<line x1="{centre}" y1="6" x2="{centre}" y2="{height - 4}" stroke="#59636e"/></svg>'
-    )
-    return "\n".join(parts)
-
-
 def _heat_colour(t: float) -> tuple[str, str]:
     """Background and text colour for a position ``t`` in [0, 1] of a column's range."""
     rgb = [round(lo + (hi - lo) * t) for lo, hi in zip(_LOW, _HIGH, strict=True)]
@@ -269,51 +200,649 @@ def heatmap(
     )
 
 
-def group_chart(rows: Sequence[tuple[str, dict]], title: str) -> str:
-    """Per group: a line from the lowest to the highest score and a dot at the mean."""
-    values = [r[k] for _, r in rows for k in ("min", "max") if r[k] is not None]
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    span = (high - low) or 1.0
-    left, width, row = 190, 420, 18
-    height = 30 + row * len(rows)
-    decimals = _decimals(values)
+# ---- charts (matplotlib, imported here and only here) -------------------------------------
 
-    def x(v: float) -> float:
-        return left + (v - low) / span * width
+#: rcParams of every chart: text kept as text (searchable, escaped by matplotlib, small),
+#: no math parsing of `$` in unit names, and a fixed salt for the ids of clip paths so
+#: that the same inputs give the same bytes
+RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "indexdsl",
+    "text.parse_math": False,
+    "text.usetex": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#8c959f",
+    "axes.labelcolor": "#1f2328",
+    "xtick.color": "#59636e",
+    "ytick.color": "#1f2328",
+    "axes.titlesize": 9,
+    "figure.dpi": 72,
+}
+#: the font of every text, set by the page's style sheet instead
+_FONT = "font-family: 'DejaVu Sans', sans-serif; "
+#: no creator, date or format in the SVG (the date would change every run)
+_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {left + width + 30} {height}" '
-        f'width="{left + width + 30}" height="{height}" role="img" aria-label="{esc(title)}">',
-        f"<title>{esc(title)}</title>",
-        f'<text x="{left}" y="12">{low:.{decimals}f}</text>'
-        f'<text x="{left + width}" y="12" text-anchor="end">{high:.{decimals}f}</text>',
+
+class Charts:
+    """Draws the report's charts with matplotlib as inline SVG.
+
+    matplotlib is imported when the first report is drawn, never by ``import indexdsl``:
+    the core and the other formats do not need it (``pip install "indexdsl[html]"``).
+    No pyplot and no global state: each chart is a :class:`matplotlib.figure.Figure`
+    drawn inside ``rc_context(RC)``.  The ids matplotlib writes are made unique to each
+    chart (several SVGs share one HTML document) and the ones nothing refers to are
+    dropped."""
+
+    def __init__(self) -> None:
+        import matplotlib
+        from matplotlib.figure import Figure
+
+        self._matplotlib = matplotlib
+        self._figure = Figure
+        self._count = 0
+
+    def draw(
+        self, label: str, size: tuple[float, float], paint: Callable[[Any], None], **kw
+    ) -> str:
+        """``paint(figure)`` draws on a new figure of ``size`` inches; the SVG, with
+        ``label`` as its accessible name and title."""
+        buffer = io.StringIO()
+        with self._matplotlib.rc_context(RC), warnings.catch_warnings():
+            # a glyph missing from DejaVu Sans: the browser draws it with its own fonts
+            warnings.simplefilter("ignore", UserWarning)
+            figure = self._figure(figsize=size, layout="constrained", **kw)
+            paint(figure)
+            figure.savefig(buffer, format="svg", metadata=_METADATA)
+        self._count += 1
+        return _inline_svg(buffer.getvalue(), f"c{self._count}-", label)
+
+    # ---- the charts --------------------------------------------------------------------
+
+    def bars(self, labels: Sequence[str], values: Sequence[float | None], title: str) -> str:
+        """A horizontal bar chart, one bar per label in the order given (first on top),
+        each with its value; a unit without a score is marked "no score"."""
+        decimals = _decimals(values)
+        shown = [v if v is not None else 0.0 for v in values]
+
+        def paint(figure):
+            ax = figure.add_subplot()
+            y = list(range(len(labels)))
+            ax.barh(y, shown, height=0.72, color=_BAR)
+            ax.set_yticks(y, [_short(t) for t in labels])
+            ax.invert_yaxis()
+            ax.margins(y=0.01)
+            ax.tick_params(axis="y", length=0)
+            for i, value in enumerate(values):
+                text = "no score" if value is None else f"{value:.{decimals}f}"
+                ax.annotate(
+                    text, (shown[i], i), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8,
+                )  # fmt: skip
+            ax.set_xlim(min([0.0, *shown]), max([0.0, *shown]) * 1.08 or 1.0)
+            ax.grid(axis="x", color="#eaeef2")
+            ax.set_axisbelow(True)
+
+        return self.draw(title, (8.5, 0.6 + 0.21 * len(labels)), paint)
+
+    def changes(self, labels: Sequence[str], moves: Sequence[int], title: str) -> str:
+        """A diverging bar chart of rank changes: up (positive) in green to the right,
+        down in red to the left."""
+
+        def paint(figure):
+            ax = figure.add_subplot()
+            y = list(range(len(labels)))
+            colours = [_UP if m > 0 else _DOWN for m in moves]
+            ax.barh(y, moves, height=0.7, color=colours)
+            ax.set_yticks(y, [_short(t) for t in labels])
+            ax.invert_yaxis()
+            ax.margins(y=0.01)
+            ax.axvline(0, color="#59636e", linewidth=0.8)
+            ax.tick_params(axis="y", length=0)
+            for i, m in enumerate(moves):
+                ax.annotate(
+                    f"{m:+d}" if m else "0", (m, i), xytext=(3 if m >= 0 else -3, 0),
+                    textcoords="offset points", va="center",
+                    ha="left" if m >= 0 else "right", fontsize=8,
+                )  # fmt: skip
+            biggest = max([abs(m) for m in moves] + [1])
+            ax.set_xlim(-biggest * 1.2, biggest * 1.2)
+            ax.set_xlabel("places up (+) or down (−)")
+
+        return self.draw(title, (7.5, 0.7 + 0.19 * len(labels)), paint)
+
+    def ranges(self, rows: Sequence[tuple[str, dict]], title: str) -> str:
+        """Per group: a line from the lowest to the highest score and a dot at the mean."""
+
+        def paint(figure):
+            ax = figure.add_subplot()
+            for i, (_, r) in enumerate(rows):
+                if r["mean"] is None:
+                    continue
+                ax.plot([r["min"], r["max"]], [i, i], color="#8c959f", linewidth=2)
+                ax.plot([r["mean"]], [i], "o", color=_BAR, markersize=6)
+            ax.set_yticks(range(len(rows)), [_short(g) for g, _ in rows])
+            ax.set_ylim(len(rows) - 0.5, -0.5)
+            ax.tick_params(axis="y", length=0)
+            ax.grid(axis="x", color="#eaeef2")
+            ax.set_xlabel("score: range (line) and mean (dot)")
+
+        return self.draw(title, (7.5, 0.8 + 0.22 * len(rows)), paint)
+
+    def profiles(
+        self,
+        labels: Sequence[str],
+        axes: Sequence[str],
+        scores: Sequence[Sequence[float | None]],
+        mean: Sequence[float | None],
+        title: str,
+    ) -> str:
+        """One small chart per unit of its scores on ``axes`` (the top-level dimensions),
+        with the mean of every unit dashed: a radar with three axes or more, else bars."""
+        import numpy as np
+
+        values = [v for row in [*scores, mean] for v in row if v is not None]
+        low = min([0.0, *values])
+        high = max([*values, low + 1.0])
+        columns = 4
+        rows = -(-len(labels) // columns)
+        radar = len(axes) >= 3
+
+        def filled(row):
+            return [low if v is None else v for v in row]
+
+        def paint(figure):
+            angles = np.linspace(0, 2 * np.pi, len(axes), endpoint=False).tolist()
+            for k, (unit, row) in enumerate(zip(labels, scores, strict=True)):
+                if radar:
+                    ax = figure.add_subplot(rows, columns, k + 1, projection="polar")
+                    ax.set_theta_offset(np.pi / 2)
+                    ax.set_theta_direction(-1)
+                    closed = angles + angles[:1]
+                    ax.plot(closed, [*filled(mean), filled(mean)[0]], "--", color="#8c959f",
+                            linewidth=1)  # fmt: skip
+                    ax.plot(closed, [*filled(row), filled(row)[0]], color=_BAR, linewidth=1.5)
+                    ax.fill(closed, [*filled(row), filled(row)[0]], color=_BAR, alpha=0.25)
+                    ax.set_xticks(angles, [_short(a, 16) for a in axes], fontsize=7)
+                    ax.set_ylim(low, high)
+                    ax.set_yticks(np.linspace(low, high, 3)[1:], [])
+                    ax.grid(color="#d1d9e0", linewidth=0.6)
+                else:
+                    ax = figure.add_subplot(rows, columns, k + 1)
+                    y = list(range(len(axes)))
+                    ax.barh(y, filled(row), height=0.6, color=_BAR)
+                    ax.plot(filled(mean), y, "|", color="#59636e", markersize=14)
+                    ax.set_yticks(y, [_short(a, 16) for a in axes], fontsize=7)
+                    ax.invert_yaxis()
+                    ax.set_xlim(low, high)
+                    ax.tick_params(labelsize=7)
+                ax.set_title(_short(unit, 28), fontsize=8.5, pad=8 if radar else 4)
+
+        height = (2.45 if radar else 0.55 + 0.3 * len(axes)) * rows
+        return self.draw(title, (10.0, height), paint)
+
+    def matrix(
+        self, labels: Sequence[str], values: Sequence[Sequence[float | None]], title: str,
+        directed: bool,
+    ) -> str:  # fmt: skip
+        """A heat map of pathway scores: unit by unit, in the order given; a pair with no
+        score is left blank."""
+        import numpy as np
+
+        grid = np.array([[np.nan if v is None else v for v in row] for row in values])
+        n = len(labels)
+
+        def paint(figure):
+            ax = figure.add_subplot()
+            masked = np.ma.masked_invalid(grid)
+            # one image, not a shape per cell: a few kB whatever the number of units
+            mesh = ax.imshow(
+                masked, cmap="Blues", interpolation="nearest", aspect="equal",
+                extent=(0, n, n, 0),
+            )  # fmt: skip
+            for k in range(n + 1):  # white lines between the cells
+                ax.axhline(k, color="#ffffff", linewidth=0.6)
+                ax.axvline(k, color="#ffffff", linewidth=0.6)
+            ax.set_xlim(0, n)
+            ax.set_ylim(n, 0)
+            ticks = [i + 0.5 for i in range(n)]
+            ax.set_xticks(ticks, [_short(t, 22) for t in labels], rotation=90, fontsize=7.5)
+            ax.set_yticks(ticks, [_short(t, 22) for t in labels], fontsize=7.5)
+            ax.tick_params(length=0)
+            for side in ("left", "bottom"):
+                ax.spines[side].set_visible(False)
+            if directed:
+                ax.set_xlabel("to")
+                ax.set_ylabel("from")
+            figure.colorbar(mesh, ax=ax, shrink=0.6, label="pathway score")
+
+        size = min(10.0, 2.6 + 0.24 * n)
+        return self.draw(title, (size + 1.2, size), paint)
+
+    def intervals(
+        self,
+        labels: Sequence[str],
+        nominal: Sequence[int],
+        median: Sequence[float],
+        low: Sequence[float],
+        high: Sequence[float],
+        title: str,
+    ) -> str:
+        """Rank intervals: per unit (in the order given, first on top) a line from the
+        low to the high rank, a dot at the median rank and a diamond at the nominal one."""
+
+        from matplotlib.ticker import MaxNLocator
+
+        def paint(figure):
+            ax = figure.add_subplot()
+            y = list(range(len(labels)))
+            ax.hlines(y, low, high, color=_BAR, linewidth=2.5, alpha=0.55,
+                      label="5–95% interval")  # fmt: skip
+            ax.plot(median, y, "o", color=_BAR, markersize=4.5, label="median rank")
+            ax.plot(
+                nominal, y, "D", markerfacecolor="none", markeredgecolor="#bf8700",
+                markersize=6, markeredgewidth=1.3, label="nominal rank",
+            )  # fmt: skip
+            ax.set_yticks(y, [_short(t) for t in labels])
+            ax.set_ylim(len(labels) - 0.5, -0.5)
+            ax.tick_params(axis="y", length=0)
+            ax.set_xlim(0.5, max([*high, *nominal, 1]) + 0.5)
+            ax.xaxis.set_ticks_position("top")
+            ax.xaxis.set_label_position("top")
+            ax.set_xlabel("rank (1 = best)")
+            ax.grid(axis="x", color="#eaeef2")
+            ax.set_axisbelow(True)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.legend(
+                loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3, fontsize=8,
+                frameon=False,
+            )  # fmt: skip
+
+        return self.draw(title, (8.5, 1.0 + 0.21 * len(labels)), paint)
+
+
+#: attributes that hold coordinates (and only coordinates: text content is never touched)
+_GEOMETRY = re.compile(r'\b(d|x|y|x1|x2|y1|y2|cx|cy|r|width|height|viewBox|transform)="([^"]*)"')
+
+
+def _rounded(match: re.Match) -> str:
+    """An attribute's numbers to one decimal of a point (finer than a screen's pixel)."""
+
+    def one(number: re.Match) -> str:
+        text = f"{float(number.group(0)):.1f}".removesuffix(".0")
+        return "0" if text == "-0" else text
+
+    value = re.sub(r"-?\d+\.\d+", one, match.group(2))
+    return f'{match.group(1)}="{value}"'
+
+
+def _inline_svg(text: str, prefix: str, label: str) -> str:
+    """matplotlib's SVG file as a compact element of the page: no XML prolog or
+    DOCTYPE, no style sheet (the page's applies), ids prefixed with ``prefix`` and the
+    ones nothing refers to dropped with the groups that only held them, coordinates to
+    two decimals, and ``label`` as its accessible name and ``<title>``."""
+    text = text[text.index("<svg") :]
+    text = re.sub(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", "", text, flags=re.S)
+    referred = set(re.findall(r'(?:url\(#|href="#)([^")]+)', text))
+
+    def ident(match: re.Match) -> str:
+        name = match.group(1)
+        return f' id="{prefix}{name}"' if name in referred else ""
+
+    text = re.sub(r' id="([^"]*)"', ident, text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)
+    text = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', text)
+    text = re.sub(_GEOMETRY, _rounded, text)
+    text = text.replace(' transform="rotate(-0 ', ' data-r="(')  # marked, dropped below
+    text = re.sub(r' data-r="\([^"]*"', "", text)
+    text = text.replace(_FONT, "")
+    text = re.sub(r"\s*\n\s*", "\n", text)
+    # a group without attributes only held an id: drop it and its end tag
+    kept: list[bool] = []
+
+    def group(match: re.Match) -> str:
+        tag = match.group(0)
+        if tag == "</g>":
+            return tag if kept.pop() else ""
+        if tag.endswith("/>"):  # an empty group
+            return "" if tag == "<g/>" else tag
+        kept.append(tag != "<g>")
+        return tag if kept[-1] else ""
+
+    text = re.sub(r"<g\b[^>]*>|</g>", group, text)
+    text = re.sub(r"\n+", "\n", text)
+    opening = text.index(">") + 1
+    attributes = f'class="chart" role="img" aria-label="{esc(label)}" '
+    return (
+        text[: opening - 1].replace("<svg ", f"<svg {attributes}", 1)
+        + f"><title>{esc(label)}</title>"
+        + text[opening:].rstrip()
+    )
+
+
+# ---- sections that need more than a table -------------------------------------------------
+
+
+def read_uncertainty(result: Any, out_dir: Path, index_sha256: str) -> tuple[dict, str]:
+    """The rank intervals that ``indexdsl uncertainty FILE -o out_dir`` wrote, when they
+    belong to this run: ``({unit position: (nominal, median, p05, p95)}, settings)``
+    where ``settings`` describes the analysis (from ``uncertainty.json``, when present).
+    Raises ``ValueError`` saying why they do not belong to it (another version of the
+    index or data: other units or other nominal ranks); ``({}, "")`` without the file."""
+    from indexdsl.results import safe_text
+
+    path = Path(out_dir) / UNCERTAINTY_CSV
+    if not path.is_file():
+        return {}, ""
+    position = {safe_text(k): i for i, k in enumerate(result.data.keys)}
+    ranks = result.units.ranks[result.graph.root]
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"it cannot be read ({exc})") from None
+    needed = ("unit", "nominal_rank", "median_rank", "p05_rank", "p95_rank")
+    if not rows or any(c not in rows[0] for c in needed):
+        raise ValueError("it lacks the columns " + ", ".join(f"`{c}`" for c in needed))
+    out: dict[int, tuple[int, float, float, float]] = {}
+    for row in rows:
+        if row["unit"] not in position:
+            raise ValueError(f"it has the unit `{row['unit']}`, which this run does not")
+        try:
+            nominal = 0 if row["nominal_rank"] in ("", "–") else int(row["nominal_rank"])
+            values = tuple(float(row[c]) for c in needed[2:])
+        except ValueError:
+            raise ValueError(f"the ranks of `{row['unit']}` are not numbers") from None
+        out[position[row["unit"]]] = (nominal, *values)
+    if len(out) != len(position):
+        raise ValueError(f"it has {len(out)} of this run's {len(position)} units")
+    differ = [i for i, r in out.items() if r[0] != int(ranks[i])]
+    if differ:
+        raise ValueError(f"the nominal ranks of {len(differ)} units differ from this run's")
+    settings = ""
+    meta_path = Path(out_dir) / UNCERTAINTY_JSON
+    if meta_path.is_file():
+        import json
+
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{UNCERTAINTY_JSON} cannot be read ({exc})") from None
+        if meta.get("index", {}).get("sha256") != index_sha256:
+            raise ValueError("it was computed from another version of the index file")
+        settings = (
+            f"{meta['samples']} replications (seed {meta['seed']}); uncertain inputs: "
+            + "; ".join(meta["inputs"])
+        )
+        for reason, count in sorted(meta.get("failures", {}).items()):
+            settings += f"; {count} replications could not be evaluated: {reason}"
+    return out, settings
+
+
+def uncertainty_section(charts: Charts, result: Any, out_dir: Path, index_sha256: str) -> str:
+    """The rank intervals: a chart and a table, or a note saying why they are left out."""
+    try:
+        found, settings = read_uncertainty(result, out_dir, index_sha256)
+    except ValueError as exc:
+        return (
+            f'<p class="note">The <code>{UNCERTAINTY_CSV}</code> in the output folder is not '
+            f"shown: {esc(exc)}. Run <code>indexdsl uncertainty FILE -o FOLDER</code> again "
+            "for this version of the index and its data.</p>"
+        )
+    if not found:
+        return ""
+    data = result.data
+    order = sorted((i for i in found if found[i][0]), key=lambda i: found[i][0])
+    shown = order[:CHART_UNITS]
+    rows = [
+        [
+            str(found[i][0]),
+            esc(data.labels[i]),
+            f"{found[i][1]:g}",
+            f"{found[i][2]:g}–{found[i][3]:g}",
+            f"{found[i][3] - found[i][2]:g}",
+        ]
+        for i in order
     ]
-    for i, (group, r) in enumerate(rows):
-        y = 20 + i * row + row / 2
-        shown = _short(group)
-        parts.append(f'<text x="{left - 6}" y="{_f(y + 4)}" text-anchor="end">{esc(shown)}</text>')
-        if r["mean"] is None:
+    note = (
+        f'<p class="note">The {len(shown)} best of {len(order)} ranked units; the table '
+        "lists every unit.</p>"
+        if len(order) > len(shown)
+        else ""
+    )
+    return (
+        f"<p>How much each unit's rank moves when the uncertain inputs of the index vary "
+        f"(read from <code>{UNCERTAINTY_CSV}</code>"
+        + (f": {esc(settings)}" if settings else "")
+        + "). The line spans the 5th to the 95th percentile of the unit's rank over the "
+        "replications, the dot is its median rank and the diamond its nominal rank.</p>"
+        + charts.intervals(
+            [data.labels[i] for i in shown],
+            [found[i][0] for i in shown],
+            [found[i][1] for i in shown],
+            [found[i][2] for i in shown],
+            [found[i][3] for i in shown],
+            "Rank intervals under uncertainty",
+        )
+        + note
+        + _table(
+            ["nominal rank", result.graph.model.units.title, "median rank", "5–95%", "width"],
+            rows,
+            [True, False, True, True, True],
+        )
+    )
+
+
+def profiles_section(
+    charts: Charts, units: list[dict], dimensions: Sequence[Any], root: str
+) -> str:
+    """A radar (or bar) profile of the best units' scores in the top-level dimensions."""
+    ranked = [r for r in units if r[f"{root}_rank"]]
+    shown = ranked[:PROFILE_UNITS]
+    if not shown:
+        return ""
+    means = []
+    for dim in dimensions:
+        values = [r[f"{dim.name}_score"] for r in units if r[f"{dim.name}_score"] is not None]
+        means.append(sum(values) / len(values) if values else None)
+    note = (
+        f"The {len(shown)} best of {len(ranked)} units"
+        if len(ranked) > len(shown)
+        else "Every unit, best first"
+    )
+    return (
+        f'<p class="note">{note}: each unit\'s score in each top-level dimension (filled), '
+        "against the mean of every unit (dashed). Every chart has the same scale.</p>"
+        + charts.profiles(
+            [f"{r[f'{root}_rank']}. {r['label']}" for r in shown],
+            [d.title for d in dimensions],
+            [[r[f"{d.name}_score"] for d in dimensions] for r in shown],
+            means,
+            "Profiles of the best units in the top-level dimensions",
+        )
+    )
+
+
+def matrix_block(charts: Charts, result: Any, units: list[dict], records: list[dict]) -> str:
+    """A heat map of the pathway scores of the best units, unit by unit."""
+    root = result.graph.root
+    ranked = [r for r in units if r[f"{root}_rank"]] or units
+    shown = ranked[:MATRIX_UNITS]
+    where = {r["unit"]: i for i, r in enumerate(shown)}
+    directed = result.pair_data.spec.directed
+    grid: list[list[float | None]] = [[None] * len(shown) for _ in shown]
+    for r in records:
+        a, b = where.get(r["unit_a"]), where.get(r["unit_b"])
+        if a is None or b is None:
             continue
-        parts.append(
-            f'<line x1="{_f(x(r["min"]))}" y1="{_f(y)}" x2="{_f(x(r["max"]))}" y2="{_f(y)}" '
-            f'stroke="#8c959f" stroke-width="2"/>'
+        grid[a][b] = r[f"{root}_score"]
+        if not directed:
+            grid[b][a] = r[f"{root}_score"]
+    which = (
+        f"the {len(shown)} best of {len(units)} units" if len(units) > len(shown) else "every unit"
+    )
+    reading = "row: from, column: to" if directed else "the matrix is symmetric"
+    return (
+        f"<h3>Pathway scores between {which}</h3>"
+        f'<p class="note">Units in the order of the overall ranking ({reading}); the '
+        "darker the cell, the higher the pathway's score. A blank cell is a pair with no "
+        "score.</p>"
+        + charts.matrix(
+            [r["label"] for r in shown],
+            grid,
+            "Heat map of pathway scores",
+            directed,
         )
-        parts.append(
-            f'<circle cx="{_f(x(r["mean"]))}" cy="{_f(y)}" r="4" fill="{_BAR}"><title>'
-            f"{esc(group)}: mean {r['mean']:.{decimals}f}, {r['units']} units, "
-            f"{r['min']:.{decimals}f}–{r['max']:.{decimals}f}</title></circle>"
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
+    )
 
 
-def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
+def definition_section(result: Any, tables: dict[str, Any], record: dict) -> str:
+    """The index definition: the hierarchy with weights and methods, data preparation
+    and the index file itself."""
+    from indexdsl.results import preparation_rows, screened_units
+
+    graph, data = result.graph, result.data
+    root = graph.model.root
+    rows = []
+    for r in tables["nodes"].records():
+        title = esc(r["title"]) + (" †" if r["illustrative"] else "")
+        pad = 8 + 18 * r["depth"]
+        weight = "" if r["weight"] is None else f"{r['weight']:.1%}"
+        rows.append(
+            [
+                f'<span style="padding-left:{pad - 8}px">{title}</span> '
+                f"<code>{esc(r['node'])}</code>",
+                esc(r["kind"]),
+                esc(r["weight_written"] or ""),
+                weight,
+                esc(r["aggregator"] or ""),
+                esc(r["normaliser"] or ""),
+                esc(r["better"] or ""),
+                esc(r["unit"] or ""),
+            ]
+        )
+    parts = [
+        '<p class="note">Each node with its weight as written and as used (a share of its '
+        "parent), the aggregation of its children, and for each indicator its "
+        "normalisation, which direction is better and its unit of measurement."
+        + (" † illustrative data." if graph.illustrative else "")
+        + "</p>",
+        _table(
+            [
+                "node",
+                "kind",
+                "weight as written",
+                "weight used",
+                "aggregation",
+                "normalisation",
+                "better",
+                "unit",
+            ],  # fmt: skip
+            rows,
+            [False, False, True, True, False, False, False, False],
+            row_classes=[["tree"] + [""] * 7 for _ in rows],
+        ),
+    ]
+    # data preparation: screening, imputation, outlier treatment
+    steps = []
+    if root.screen is not None:
+        labels = dict(zip(data.keys, data.labels, strict=True))
+        screened = screened_units(result)
+        steps.append(
+            f"<li>Screening: units with less than {root.screen:.0%} of the indicators are "
+            "left out: "
+            + (", ".join(esc(labels[k]) for k in screened) if screened else "none")
+            + ".</li>"
+        )
+    log = preparation_rows(result)
+    imputed = [e for e in log if e["imputed"]]
+    if imputed:
+        steps.append(
+            f"<li>Imputation: {sum(e['imputed'] for e in imputed)} values in "
+            f"{len(imputed)} indicators.</li>"
+        )
+    treated = [e for e in log if e["treatment"]]
+    if treated and not any(e["treated"] not in ("", "none") for e in treated):
+        steps.append("<li>Outlier treatment: no indicator needed it.</li>")
+    prepared = [e for e in log if e["imputed"] or e["treated"] not in ("", "none")]
+    if steps or prepared:
+        parts.append("<h3>Data preparation</h3><ul>" + "".join(steps) + "</ul>")
+    if prepared:
+        parts.append(
+            _table(
+                [
+                    "indicator",
+                    "imputation",
+                    "values imputed",
+                    "treatment",
+                    "treated",
+                    "points",
+                    "skewness",
+                    "kurtosis",
+                ],  # fmt: skip
+                [
+                    [
+                        f"<code>{esc(e['indicator'])}</code>",
+                        esc(e["imputation"]),
+                        str(e["imputed"]) if e["imputed"] else "",
+                        esc(e["treatment"]),
+                        esc(e["treated"]),
+                        str(e["points"]) if e["points"] else "",
+                        _moved(e["skewness_before"], e["skewness_after"]),
+                        _moved(e["kurtosis_before"], e["kurtosis_after"]),
+                    ]
+                    for e in prepared
+                ],
+                [False, False, True, False, False, True, True, True],
+            )
+        )
+    # the index file, when it is the one the run read
+    index = record["provenance"]["index"]
+    try:
+        source = Path(index["file"]).read_bytes()
+    except OSError:
+        source = b""
+    if source and hashlib.sha256(source).hexdigest() == index["sha256"]:
+        parts.append(
+            f"<details><summary>The index file <code>{esc(index['file'])}</code></summary>"
+            f"<pre>{esc(source.decode('utf-8', errors='replace'))}</pre></details>"
+        )
+    return "".join(parts)
+
+
+def _moved(before: float, after: float) -> str:
+    if before is None or math.isnan(before):
+        return ""
+    return f"{before:.2f} → {after:.2f}"
+
+
+def sources_section(record: dict) -> str:
+    """The `source`s of the index block and every data file read, with its SHA-256."""
+    items = [f"<li>{esc(s)}</li>" for s in record["index"].get("sources") or ()]
+    items += [
+        f'<li>data file <code>{esc(path)}</code>, SHA-256 <code class="hash">{esc(digest)}'
+        "</code></li>"
+        for path, digest in record["provenance"]["data"].items()
+    ]
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def render_html(
+    result: Any, tables: dict[str, Any], record: dict, out_dir: Path | None = None
+) -> str:
     """report.html for a run: its :class:`~indexdsl.evaluate.Result`, the typed tables
-    of :func:`indexdsl.exports.result_tables` and the run record (with its time)."""
+    of :func:`indexdsl.exports.result_tables` and the run record (with its time).  With
+    ``out_dir``, the rank intervals of ``uncertainty.csv`` in it are shown when they
+    belong to this run."""
     from indexdsl import __version__
     from indexdsl.exports import run_id
     from indexdsl.results import agreement, score_agreement
 
+    charts = Charts()
     graph, data = result.graph, result.data
     model = graph.model
     root = model.root
@@ -410,7 +939,7 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
         (
             "ranking",
             f"{root.title}: overall ranking",
-            bar_chart(
+            charts.bars(
                 [r["label"] for r in shown],
                 [r[f"{name}_score"] for r in shown],
                 f"{root.title}: score of each unit",
@@ -444,13 +973,21 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
             f"{len(moves) - up - down} the same (units ranked in both: {len(moves)}).</p>"
         )
         chart = (
-            change_chart(
+            charts.changes(
                 [m[0] for m in moves], [m[1] for m in moves], f"Rank changes against {against}"
             )
             if up or down
             else ""
         )
         sections.append(("changes", f"Rank changes against {against}", summary + chart))
+
+    # ---- rank intervals under uncertainty ---------------------------------------------------
+    if out_dir is not None:
+        intervals = uncertainty_section(
+            charts, result, out_dir, record["provenance"]["index"]["sha256"]
+        )
+        if intervals:
+            sections.append(("uncertainty", "Rank intervals under uncertainty", intervals))
 
     # ---- each dimension --------------------------------------------------------------------
     if dimensions:
@@ -483,6 +1020,12 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
                 '<div class="grid">' + "".join(blocks) + "</div>",
             )
         )
+
+    # ---- profiles -----------------------------------------------------------------------------
+    if len(dimensions) >= 2:
+        profiles = profiles_section(charts, units, dimensions, name)
+        if profiles:
+            sections.append(("profiles", "Profiles of the best units", profiles))
 
     # ---- heat map of node scores ------------------------------------------------------------
     nodes = [n for n in graph.node_order if n != name]
@@ -569,7 +1112,7 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
             ]
             blocks.append(
                 f"<h3>By {esc(column)}</h3>"
-                + group_chart(
+                + charts.ranges(
                     [(r["group"] or "–", r) for r in shown_rows],
                     f"{root.title} by {column}: range and mean",
                 )
@@ -598,7 +1141,7 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
             (
                 "pathways",
                 f"Top {len(top)} of {len(records)} pathways",
-                bar_chart(
+                charts.bars(
                     [f"{label[r['unit_a']]}{sep}{label[r['unit_b']]}" for r in top],
                     [r[f"{name}_score"] for r in top],
                     f"Top {len(top)} pathways: score",
@@ -607,9 +1150,14 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
                     ["rank", "pathway", "score", *(dim.title for dim in dimensions)],
                     rows,
                     [True, False, True, *(True for _ in dimensions)],
-                ),
+                )
+                + matrix_block(charts, result, units, records),
             )
         )
+
+    # ---- definition and sources ---------------------------------------------------------------
+    sections.append(("definition", "Index definition", definition_section(result, tables, record)))
+    sections.append(("sources", "Data sources", sources_section(record)))
 
     # ---- provenance ---------------------------------------------------------------------------
     provenance = record["provenance"]
@@ -617,10 +1165,7 @@ def render_html(result: Any, tables: dict[str, Any], record: dict) -> str:
         f"<li>index file <code>{esc(provenance['index']['file'])}</code>, SHA-256 "
         f'<code class="hash">{esc(provenance["index"]["sha256"])}</code></li>'
     ]
-    items += [
-        f'<li>data <code>{esc(path)}</code>, SHA-256 <code class="hash">{esc(digest)}</code></li>'
-        for path, digest in provenance["data"].items()
-    ]
+    items.append('<li>data files: see <a href="#sources">the data sources</a></li>')
     parameters = provenance["parameters"]
     items.append(
         "<li>parameters: "
