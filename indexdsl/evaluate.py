@@ -338,12 +338,14 @@ class Evaluator:
         preparation: dict[str, dict] = {}
         available: dict[str, np.ndarray] = {}
         screened = None
+        gather = None
         for step in self.graph.steps:
             if isinstance(step, NormaliseLeaf) and level == "unit" and not preparation:
                 # every indicator is computed (they come first): impute, screen, treat
                 screened = self._nominal_preparation(raw, names, prepared, preparation, available)
                 if variation is not None and (variation.imputers or variation.treatments):
-                    self._vary_preparation(raw, names, prepared, variation)
+                    # prepared values become (options, units); `gather` picks per replication
+                    gather = self._vary_preparation(raw, names, prepared, variation)
             if isinstance(step, ComputeIndicator):
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
@@ -376,7 +378,9 @@ class Evaluator:
                     expect=(np.shape(oriented), np.isnan(oriented)),
                 )
                 if variation is not None:
-                    normalised = self._vary_leaf(step, values, context, normalised, variation)
+                    normalised = self._vary_leaf(
+                        step, values, context, normalised, variation, gather
+                    )
                 scores[step.node] = normalised
                 fitted[step.node] = state
             elif isinstance(step, AggregateNode):
@@ -551,10 +555,10 @@ class Evaluator:
         available.update(avail)
         return screened
 
-    def _vary_preparation(self, raw, names, prepared, variation: Variation) -> None:
-        """Each leaf's prepared values per replication: every combination of imputer and
-        treatment alternatives is prepared once (and kept for later chunks), then each
-        replication takes its own."""
+    def _vary_preparation(self, raw, names, prepared, variation: Variation) -> np.ndarray:
+        """Each leaf's prepared values per option: every combination of imputer and
+        treatment alternatives is prepared once (and kept for later chunks); returns,
+        per replication, the number of its combination."""
         imputers = variation.imputers or (NOMINAL,)
         treatments = variation.treatments or (NOMINAL,)
         options: dict[str, list[np.ndarray]] = {name: [] for name in prepared}
@@ -577,9 +581,9 @@ class Evaluator:
             if variation.treatments
             else np.zeros(variation.size, dtype=np.int64)
         )
-        combination = imputer_choice * len(treatments) + treatment_choice
         for name, values in options.items():
-            prepared[name] = np.stack(values)[combination]
+            prepared[name] = np.stack(values)
+        return imputer_choice * len(treatments) + treatment_choice
 
     def _scheme(self, node, step, stacked, names, level, fitted) -> np.ndarray:
         """Weights from the node's weighting scheme.  Pathways reuse the weights found
@@ -620,18 +624,25 @@ class Evaluator:
             }
         return weights
 
-    def _vary_leaf(self, step, values, context, nominal, variation: Variation) -> np.ndarray:
+    def _vary_leaf(
+        self, step, values, context, nominal, variation: Variation, gather=None
+    ) -> np.ndarray:
         """A leaf's scores per replication: the chosen alternative normaliser, and no
-        score at all in the replications that exclude this indicator."""
-        batch = np.broadcast_to(nominal, (variation.size, nominal.shape[-1]))
+        score at all in the replications that exclude this indicator.  With ``gather``,
+        ``values`` and ``nominal`` hold one row per preparation option (imputer and
+        treatment alternatives) and ``gather`` says which row each replication uses: a
+        handful of options are normalised, not thousands of replications."""
+        if gather is not None:
+            batch = nominal[gather]
+        else:
+            batch = np.broadcast_to(nominal, (variation.size, nominal.shape[-1]))
         if variation.normalisers:
             options = []
             for normaliser in variation.normalisers:
                 keep = step.higher_is_better or normaliser.raw_units  # direction handled once
                 options.append(normaliser.normalise(values if keep else -values, context)[0])
-            if np.ndim(values) == 2:  # prepared values differ per replication already
-                rows = np.arange(variation.size)
-                batch = np.stack(options)[variation.normaliser_choice, rows]
+            if gather is not None:
+                batch = np.stack(options)[variation.normaliser_choice, gather]
             else:
                 batch = np.stack(options)[variation.normaliser_choice]
         if variation.excluded is not None:
