@@ -188,6 +188,10 @@ class TestExampleIndex:
         record = json.loads((project.root / "out" / "run.json").read_text())
         assert record["index"]["requires"] == ["indexdsl-example >= 0.2"]
         assert record["provenance"]["versions"]["indexdsl_example"] == "0.2.0"
+        # the plugin's weighting scheme chose the Knowledge weights (rank-order centroid)
+        education = record["fitted"]["education"]
+        assert education["weighting"].startswith("rank_order")
+        assert education["weights"] == {"expected_schooling": 0.25, "mean_schooling": 0.75}
         assert "examples/data/countries.sqlite" in record["provenance"]["data"]
         scores = {
             line.split(",")[0]: line.split(",")
