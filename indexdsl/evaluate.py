@@ -27,6 +27,8 @@ from indexdsl.syntax import ast
 
 #: "the index's own choice", as opposed to an alternative of an uncertainty analysis
 NOMINAL = object()
+#: marks a preparation option that failed (the key holds the reason)
+FAILED = "\0failed"
 
 #: scores are rounded to this many decimals before ranking, so that values equal up to
 #: floating-point noise share a rank (published indices rank rounded scores)
@@ -127,6 +129,7 @@ class Evaluator:
         self._scheme_weights: dict[str, np.ndarray] = {}  # unit-level weights, reused per pair
         self._prepared_cache: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         self._nominal: tuple | None = None
+        self._failed_options = np.array([], dtype=np.int64)
 
     # ---- expressions -------------------------------------------------------------
     def expr(self, node: ast.Expr, level: str, raw: dict[str, np.ndarray]) -> np.ndarray:
@@ -562,15 +565,27 @@ class Evaluator:
         imputers = variation.imputers or (NOMINAL,)
         treatments = variation.treatments or (NOMINAL,)
         options: dict[str, list[np.ndarray]] = {name: [] for name in prepared}
+        failed: dict[int, str] = {}  # combination -> why it could not be prepared
         for imputer in imputers:
             for treatment in treatments:
                 key = (id(imputer), id(treatment))
                 if key not in self._prepared_cache:
                     values: dict[str, np.ndarray] = {}
-                    self.prepare(raw, names, values, {}, {}, imputer, treatment)
+                    try:
+                        self.prepare(raw, names, values, {}, {}, imputer, treatment)
+                    except DiagnosticError as exc:
+                        # an alternative that fails on these data: its replications get
+                        # no scores, and are counted with the reason
+                        # (the nominal values stand in, so that normalisers fitted on all
+                        # options at once still work; the scores are dropped in _vary_leaf)
+                        values = dict(prepared)
+                        values[FAILED] = exc.diagnostics[0].message
                     self._prepared_cache[key] = values
-                for name, values in self._prepared_cache[key].items():
-                    options[name].append(values)
+                cached = self._prepared_cache[key]
+                if FAILED in cached:
+                    failed[len(options[next(iter(options))])] = cached[FAILED]
+                for name in options:
+                    options[name].append(cached[name])
         imputer_choice = (
             variation.imputer_choice
             if variation.imputers
@@ -583,7 +598,13 @@ class Evaluator:
         )
         for name, values in options.items():
             prepared[name] = np.stack(values)
-        return imputer_choice * len(treatments) + treatment_choice
+        combination = imputer_choice * len(treatments) + treatment_choice
+        self._failed_options = np.array(sorted(failed), dtype=np.int64)
+        for index, reason in failed.items():
+            rows = np.nonzero(combination == index)[0] + variation.offset
+            if rows.size:
+                variation.failures.setdefault(reason, set()).update(rows.tolist())
+        return combination
 
     def _scheme(self, node, step, stacked, names, level, fitted) -> np.ndarray:
         """Weights from the node's weighting scheme.  Pathways reuse the weights found
@@ -634,6 +655,7 @@ class Evaluator:
         handful of options are normalised, not thousands of replications."""
         if gather is not None:
             batch = nominal[gather]
+            dropped = np.isin(gather, self._failed_options)
         else:
             batch = np.broadcast_to(nominal, (variation.size, nominal.shape[-1]))
         if variation.normalisers:
@@ -645,6 +667,8 @@ class Evaluator:
                 batch = np.stack(options)[variation.normaliser_choice, gather]
             else:
                 batch = np.stack(options)[variation.normaliser_choice]
+        if gather is not None and dropped.any():  # a preparation option that failed
+            batch = np.where(dropped[:, None], np.nan, batch)
         if variation.excluded is not None:
             leaf = variation.leaves.index(step.node)
             batch = np.where((variation.excluded == leaf)[:, None], np.nan, batch)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 
@@ -209,3 +210,17 @@ def test_alternatives_for_a_step_the_index_does_not_take(capsys):
     path = ROOT / "indices" / "asem.idx"  # the simple pipeline treats nothing
     assert main(["uncertainty", str(path), "--vary", "treat none or winsorise"]) == 1
     assert "E607" in capsys.readouterr().err
+
+
+def test_an_imputation_alternative_that_fails_is_counted_not_dropped(asem_full):
+    """`impute none` refuses the missing values of ASEM: the replications that draw it
+    have no scores, and the analysis says how many and why."""
+    evaluator, model = asem_full
+    imputers = (model.root.children[0].children[0].children[0].imputer,)
+    from indexdsl_builtins.imputation import NoImputer
+
+    spec = attrs.evolve(model.uncertainty, imputers=(*imputers, NoImputer()))
+    result = run_uncertainty(evaluator, spec, 200, seed=2)
+    ((reason, count),) = result.failures.items()
+    assert "no imputation is chosen" in reason
+    assert 60 < count < 140  # about half of the 200 replications
