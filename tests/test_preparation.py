@@ -255,13 +255,7 @@ def test_goalposts_that_exclude_values_say_whom_they_cap(project):
 
 
 class TestPanelImputation:
-    UNITS = (
-        "id,name,x_2019,x_2020,x_2021,y\n"
-        "a,A,1,2,,5\n"
-        "b,B,4,,,6\n"
-        "c,C,7,8,9,7\n"
-        "d,D,,,,8\n"
-    )
+    UNITS = "id,name,x_2019,x_2020,x_2021,y\na,A,1,2,,5\nb,B,4,,,6\nc,C,7,8,9,7\nd,D,,,,8\n"
 
     def text(self, impute: str, columns: str = "c.x_{year}") -> str:
         return (
