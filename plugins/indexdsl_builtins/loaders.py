@@ -11,7 +11,7 @@ from indexdsl.components import DataError, LazyRows, Loader, Param, Table
 from indexdsl.data import MISSING
 from indexdsl.diagnostics import display_path
 from indexdsl.hookspecs import hookimpl
-from indexdsl_builtins import _fastcsv, _parquet
+from indexdsl_builtins import _arrowcsv, _fastcsv, _parquet
 
 
 class CsvLoader(Loader):
@@ -68,7 +68,9 @@ class CsvLoader(Loader):
         if text.startswith("\ufeff"):
             text = text[1:]
         if len(raw) >= _fastcsv.MIN_BYTES:
-            found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+            found = _arrowcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+            if found is None:
+                found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
             if found is not None:
                 header, size, numbers, texts = found
                 return Table(
@@ -165,6 +167,8 @@ class ParquetLoader(Loader):
                 help="write it with pyarrow, pandas (`to_parquet`), polars or R's arrow",
             ) from None
         header, size, numbers, texts, rows = _parquet.read_columns(pa, data)
+        del data  # arrow's memory pool keeps freed memory unless told to give it back
+        pa.default_memory_pool().release_unused()
         if not header:
             raise DataError(f"data file `{shown}` has no columns", shown)
         return Table(
