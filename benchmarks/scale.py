@@ -3,11 +3,16 @@
     uv run python benchmarks/scale.py                  # both cases, median of 3 runs
     uv run python benchmarks/scale.py --case units     # 100,000 units x 200 indicators
     uv run python benchmarks/scale.py --case pathways  # 5,000 units, 12,497,500 pairs
+    uv run python benchmarks/scale.py --case pathways-parquet  # the same pairs, as Parquet
     uv run python benchmarks/scale.py --repeats 1 --data /tmp/indexdsl-scale
 
 The data are SYNTHETIC: random numbers drawn with a fixed numpy seed, written to a
 folder outside the repository (a temporary folder, or --data, where they are kept and
 reused by later runs).  Nothing generated here is committed.
+
+The `-parquet` cases read the same data from Parquet files (`parquet(...)` loader,
+needs pyarrow): the CSV files are converted once with pyarrow, column types inferred
+(integers, floats, strings), and kept beside them.
 
 Each case runs `indexdsl run FILE -q` in a new process, twice over: with `--no-write`
 (read, check, compute every score and rank: the figure the issue's target is about)
@@ -156,7 +161,31 @@ def make_pathways(folder: Path) -> Path:
     return path
 
 
+def as_parquet(case: str):
+    """The case with its large table read from Parquet: the CSV converted by pyarrow."""
+
+    def make(folder: Path) -> Path:
+        import pyarrow.csv
+        import pyarrow.parquet
+
+        index = folder / f"{case}.idx"
+        if not index.exists():
+            CASES[case](folder)
+        table = "units" if case == "units" else "pairs"
+        target = folder / f"{table}.parquet"
+        if not target.exists():
+            data = pyarrow.csv.read_csv(folder / f"{table}.csv")
+            pyarrow.parquet.write_table(data, target)
+        text = index.read_text().replace(f'csv("{table}.csv")', f'parquet("{table}.parquet")')
+        path = folder / f"{case}-parquet.idx"
+        path.write_text(text.replace(f"index scale_{case} ", f"index scale_{case}_parquet "))
+        return path
+
+    return make
+
+
 CASES = {"units": make_units, "pathways": make_pathways}
+CASES |= {f"{case}-parquet": as_parquet(case) for case in list(CASES)}
 
 
 def measure(index: Path, args: list[str], repeats: int) -> tuple[float, float]:
@@ -206,8 +235,9 @@ def main() -> None:
                 start = time.perf_counter()
                 index = CASES[case](folder)
                 print(f"{case}: synthetic data written in {time.perf_counter() - start:.0f} s")
-            size = sum(f.stat().st_size for f in folder.glob("*.csv")) / 2**20
-            print(f"{case}: data files in {folder}: {size:,.0f} MiB in all")
+            kind = "parquet" if case.endswith("-parquet") else "csv"
+            size = sum(f.stat().st_size for f in folder.glob(f"*.{kind}")) / 2**20
+            print(f"{case}: {kind} files in {folder}: {size:,.0f} MiB in all")
             seconds, peak = measure(index, ["--no-write"], options.repeats)
             print(f"{case}: run --no-write  {seconds:6.2f} s, peak RSS {peak:.2f} GiB")
             if not options.no_outputs:

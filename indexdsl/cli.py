@@ -53,12 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         help="print the run record (scores location, agreement, warnings) as JSON",
     )
     run.add_argument("--no-write", action="store_true", help="do not write the output folder")
-    from indexdsl.exports import format_option
 
     run.add_argument(
         "--format",
         action="append",
-        type=format_option,
+        type=_format_option,
         metavar="FORMAT[,FORMAT...]",
         help="what to write (repeatable): csv (the default), json, md, sqlite (appends to "
         "results.sqlite), xlsx, parquet, html (report.html), or a plugin's format",
@@ -251,12 +250,22 @@ def parse_settings(items: list[str]) -> list[dict[str, str]]:
     return [{**fixed, name: value} for value in values]
 
 
-def cmd_run(args, session) -> int:
-    from rich.console import Console
+def _format_option(text: str) -> tuple[str, ...]:
+    from indexdsl.exports import format_option
 
+    return format_option(text)
+
+
+def cmd_run(args, session) -> int:
     from indexdsl.pipeline import Session, run_file
-    from indexdsl.report import print_report
-    from indexdsl.results import run_record, score_agreement, write_outputs
+
+    # what only printing or writing needs is imported when it is needed (cold start)
+    printing = not args.quiet and not args.json
+    if printing:
+        from rich.console import Console
+
+        from indexdsl.report import print_report
+        from indexdsl.results import score_agreement
 
     editions = parse_settings(args.set)
     several = len(editions) > 1
@@ -266,7 +275,8 @@ def cmd_run(args, session) -> int:
 
         session.registry = session.registry or load_registry()
         exporters(args.format, session.registry)
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    if printing:
+        console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     records = []
     for parameters in editions:
         if several:
@@ -279,6 +289,8 @@ def cmd_run(args, session) -> int:
         if several:
             out = out / "_".join(f"{k}={v}" for k, v in sorted(parameters.items()))
         if not args.no_write:
+            from indexdsl.results import write_outputs
+
             written = write_outputs(
                 result,
                 out,
@@ -290,6 +302,8 @@ def cmd_run(args, session) -> int:
                 database=(args.out or Path("indexdsl-out") / model.meta.name) / "results.sqlite",
             )
         if args.json:
+            from indexdsl.results import run_record
+
             record = run_record(result, args.file, session.warnings, session.registry)
             record["outputs"] = [str(p) for p in written]
             records.append(record)
@@ -781,6 +795,17 @@ def plugins_record(registry) -> dict:
     }
 
 
+class _NeverRaised(Exception):
+    pass
+
+
+def _output_error() -> type[Exception]:
+    """``indexdsl.exports.OutputError``, if that module was imported (only writing raises
+    it); it is not imported for a run that writes nothing (cold start)."""
+    exports = sys.modules.get("indexdsl.exports")
+    return exports.OutputError if exports is not None else _NeverRaised
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -788,7 +813,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
-    from indexdsl.exports import OutputError
     from indexdsl.pipeline import Session
 
     handler = {
@@ -821,7 +845,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"indexdsl: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OutputError as exc:  # the run's warnings were printed before writing
+    except _output_error() as exc:  # the run's warnings were printed before writing
         _print_diagnostics([exc.diagnostic()], session.sources)
         return EXIT_OUTPUT
     except PluginError as exc:

@@ -216,6 +216,13 @@ class LazyRows(Sequence):
             self._rows = self._make()
         return self._rows[index]
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 @attrs.frozen
 class Table:

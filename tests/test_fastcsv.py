@@ -13,7 +13,7 @@ import pytest
 from test_data import *  # noqa: F403  (collected again, with the bulk reader)
 
 from indexdsl.data import MISSING
-from indexdsl_builtins import _fastcsv
+from indexdsl_builtins import _arrowcsv, _fastcsv
 from indexdsl_builtins.loaders import CsvLoader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def bulk_reader(monkeypatch):
+    monkeypatch.setattr(_arrowcsv, "ENABLED", False)  # tests/test_arrowcsv.py tests that one
     monkeypatch.setattr(_fastcsv, "MIN_BYTES", 0)
     monkeypatch.setattr(_fastcsv, "BLOCK_BYTES", 64)  # many blocks, even for small files
 

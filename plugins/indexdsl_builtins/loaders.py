@@ -1,4 +1,5 @@
-"""Data loaders: CSV with an explicit encoding."""
+"""Data loaders: CSV with an explicit encoding, and Parquet (with pyarrow, the optional
+``parquet`` extra)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from indexdsl.components import DataError, LazyRows, Loader, Param, Table
 from indexdsl.data import MISSING
 from indexdsl.diagnostics import display_path
 from indexdsl.hookspecs import hookimpl
-from indexdsl_builtins import _fastcsv
+from indexdsl_builtins import _arrowcsv, _fastcsv, _parquet
 
 
 class CsvLoader(Loader):
@@ -67,7 +68,9 @@ class CsvLoader(Loader):
         if text.startswith("\ufeff"):
             text = text[1:]
         if len(raw) >= _fastcsv.MIN_BYTES:
-            found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+            found = _arrowcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+            if found is None:
+                found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
             if found is not None:
                 header, size, numbers, texts = found
                 return Table(
@@ -127,6 +130,61 @@ class CsvLoader(Loader):
         return header, rows, numbers
 
 
+class ParquetLoader(Loader):
+    name = "parquet"
+    summary = "a Parquet file (needs pyarrow: the `parquet` extra); numeric columns are numbers"
+    params = (Param("path", str, doc="file path, relative to the index file"),)
+
+    def load(self, base: Path) -> Table:
+        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
+        shown = display_path(path)
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise DataError(
+                f"reading `{shown}` needs pyarrow, which is not installed",
+                shown,
+                help='install it with `pip install "indexdsl[parquet]"` (or `pip install '
+                "pyarrow`), or save the data as CSV and use `csv(...)`",
+            ) from None
+        if not path.exists():
+            raise DataError(
+                f"data file `{shown}` does not exist",
+                shown,
+                help=f"paths are relative to the index file's folder ({base})",
+            )
+        if path.is_dir():
+            raise DataError(f"`{shown}` is a folder, not a data file", shown)
+        try:
+            data = pq.read_table(path)
+        except OSError as exc:
+            raise DataError(f"cannot read `{shown}`: {exc.strerror or exc}", shown) from None
+        except pa.ArrowException as exc:
+            raise DataError(
+                f"`{shown}` is not a readable Parquet file: {exc}",
+                shown,
+                help="write it with pyarrow, pandas (`to_parquet`), polars or R's arrow",
+            ) from None
+        header, size, numbers, texts, rows = _parquet.read_columns(pa, data)
+        del data  # arrow's memory pool keeps freed memory unless told to give it back
+        pa.default_memory_pool().release_unused()
+        if not header:
+            raise DataError(f"data file `{shown}` has no columns", shown)
+        return Table(
+            shown,
+            tuple(header),
+            LazyRows(size, rows),
+            range(1, size + 1),  # a location's line is the row number, 1 for the first
+            (),
+            "",
+            numbers,
+            texts,
+            "utf-8",
+            ",",
+        )
+
+
 @hookimpl
 def indexdsl_register_loaders():
-    return [CsvLoader]
+    return [CsvLoader, ParquetLoader]
