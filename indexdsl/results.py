@@ -63,28 +63,57 @@ Column = tuple[str, Sequence]
 LARGE_TABLE = 2_000_000
 
 
-def _rank_order(ranks: np.ndarray, *texts: Sequence[str]) -> np.ndarray:
-    """Rows by rank (unranked last), then by the text columns."""
+def _rank_order(ranks: np.ndarray, *keys: Sequence) -> np.ndarray:
+    """Rows by rank (unranked last), then by the other keys (texts, or integer codes
+    that sort as the texts do)."""
     ranks = np.where(np.asarray(ranks) == 0, 10**9, ranks)
-    if len(ranks) * (len(texts) + 1) < LARGE_TABLE:
+    if len(ranks) * (len(keys) + 1) < LARGE_TABLE:
         return np.array(
-            sorted(range(len(ranks)), key=lambda i: (ranks[i], *(t[i] for t in texts))),
+            sorted(range(len(ranks)), key=lambda i: (ranks[i], *(k[i] for k in keys))),
             dtype=np.int64,
         )
-    keys = [np.asarray(t, dtype=str) for t in reversed(texts)]
-    return np.lexsort((*keys, ranks))
+    arrays = [
+        np.asarray(k) if np.asarray(k).dtype.kind in "iu" else np.asarray(k, dtype=str)
+        for k in reversed(keys)
+    ]
+    return np.lexsort((*arrays, ranks))
 
 
-def _table_csv(header: list[str], columns: list[Column], order: np.ndarray) -> str:
+class StreamedCsv:
+    """A results table of millions of cells, written straight to its file by pyarrow's
+    CSV writer in batches of rows when the outputs are staged: neither the table's text
+    nor all of its rows are ever held in memory at once."""
+
+    BATCH = 500_000
+
+    def __init__(self, header: list[str], columns: list[Column], order: np.ndarray):
+        self.header, self.columns, self.order = header, columns, order
+
+    def write_to(self, stream) -> None:
+        import pyarrow.csv as pa_csv
+
+        head = io.StringIO()
+        csv.writer(head, lineterminator="\n").writerow(self.header)
+        stream.write(head.getvalue().encode("utf-8"))
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        for start in range(0, len(self.order), self.BATCH):
+            rows = self.order[start : start + self.BATCH]
+            pa_csv.write_csv(_arrow_table(self.columns, rows), stream, write_options=options)
+
+    def text(self) -> str:
+        buffer = io.BytesIO()
+        self.write_to(buffer)
+        return buffer.getvalue().decode("utf-8")
+
+
+def _table_csv(header: list[str], columns: list[Column], order: np.ndarray) -> str | StreamedCsv:
     """A results table as CSV, its rows in ``order``.  Numbers are written as Python's
     ``repr`` writes them (the shortest text that reads back exactly).  A table of
     millions of cells goes to pyarrow's CSV writer when pyarrow is installed: the same
     values, exact too, written as Arrow writes numbers (`100` for `100.0`, `1e-05` as
     `0.00001`), minutes faster than formatting each cell in Python."""
-    if len(header) * len(order) >= LARGE_TABLE:
-        fast = _arrow_csv(header, columns, order)
-        if fast is not None:
-            return fast
+    if len(header) * len(order) >= LARGE_TABLE and _has_pyarrow():
+        return StreamedCsv(header, columns, order)
     formatted = []
     for kind, values in columns:
         if kind == "number":
@@ -96,28 +125,27 @@ def _table_csv(header: list[str], columns: list[Column], order: np.ndarray) -> s
     return _csv(header, [list(row) for row in zip(*formatted, strict=True)])
 
 
-def _arrow_csv(header: list[str], columns: list[Column], order: np.ndarray) -> str | None:
+def _has_pyarrow() -> bool:
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pa_csv
+        import pyarrow.csv  # noqa: F401
     except ImportError:
-        return None
+        return False
+    return True
+
+
+def _arrow_table(columns: list[Column], rows: np.ndarray):
+    import pyarrow as pa
+
     arrays = []
     for kind, values in columns:
         if kind == "number":
             # `+ 0.0` turns a negative zero into 0.0; NaN becomes an empty cell
-            arrays.append(pa.array(np.asarray(values, dtype=float)[order] + 0.0, from_pandas=True))
+            arrays.append(pa.array(np.asarray(values, dtype=float)[rows] + 0.0, from_pandas=True))
         elif kind == "int":
-            arrays.append(pa.array(np.asarray(values, dtype=np.int64)[order]))
+            arrays.append(pa.array(np.asarray(values, dtype=np.int64)[rows]))
         else:
-            arrays.append(pa.array(np.asarray(values, dtype=object)[order], type=pa.string()))
-    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
-    buffer = io.BytesIO()
-    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-    pa_csv.write_csv(table, buffer, write_options=options)
-    head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow(header)
-    return head.getvalue() + buffer.getvalue().decode("utf-8")
+            arrays.append(pa.array(np.asarray(values, dtype=object)[rows], type=pa.string()))
+    return pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
 
 
 def agreement(result: Result) -> dict[str, dict]:
@@ -407,7 +435,10 @@ def tables(result: Result) -> dict[str, str]:
             header += [f"{node}_score", f"{node}_rank"]
             columns += [("number", result.pairs.scores[node]), ("int", result.pairs.ranks[node])]
         ranks = np.asarray(result.pairs.ranks[graph.root])
-        order_rows = _rank_order(ranks, columns[0][1], columns[1][1])
+        # pathways sort by their units' keys: each key's place in sorted order stands in
+        place = np.empty(len(keys_text), dtype=np.int64)
+        place[sorted(range(len(keys_text)), key=keys_text.__getitem__)] = np.arange(len(keys_text))
+        order_rows = _rank_order(ranks, place[pairs.a], place[pairs.b])
         files["pathways.csv"] = _table_csv(header, columns, order_rows)
     return files
 
@@ -582,6 +613,9 @@ def write_outputs(
         for name, content in files.items():
             if isinstance(content, bytes):
                 (staging / name).write_bytes(content)
+            elif isinstance(content, StreamedCsv):
+                with open(staging / name, "wb") as stream:
+                    content.write_to(stream)
             else:
                 (staging / name).write_text(content, encoding="utf-8")
         for exporter in chosen:  # a database: one transaction, before any file is moved
