@@ -44,6 +44,16 @@ class CsvLoader(Loader):
             raise DataError(f"`{shown}` is a folder, not a data file", shown) from None
         except OSError as exc:
             raise DataError(f"cannot read `{shown}`: {exc.strerror}", shown) from None
+        found = None
+        if len(raw) >= _fastcsv.MIN_BYTES:
+            # the columns first, while only the bytes are held: a large file's text and
+            # the reader's buffers need not be in memory at the same time
+            try:
+                found = _arrowcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+                if found is None:
+                    found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
+            except (LookupError, UnicodeDecodeError):
+                found = None  # reported below, where the text is decoded
         try:
             text = raw.decode(self.encoding)
         except LookupError:
@@ -67,24 +77,21 @@ class CsvLoader(Loader):
             ) from None
         if text.startswith("\ufeff"):
             text = text[1:]
-        if len(raw) >= _fastcsv.MIN_BYTES:
-            found = _arrowcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
-            if found is None:
-                found = _fastcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
-            if found is not None:
-                header, size, numbers, texts = found
-                return Table(
-                    shown,
-                    tuple(header),
-                    LazyRows(size, lambda: self._rows(text, shown)[1]),
-                    range(2, size + 2),
-                    (),
-                    text,
-                    numbers,
-                    texts,
-                    self.encoding,
-                    self.delimiter,
-                )
+        del raw
+        if found is not None:
+            header, size, numbers, texts = found
+            return Table(
+                shown,
+                tuple(header),
+                LazyRows(size, lambda: self._rows(text, shown)[1]),
+                range(2, size + 2),
+                (),
+                text,
+                numbers,
+                texts,
+                self.encoding,
+                self.delimiter,
+            )
         header, rows, numbers = self._rows(text, shown)
         return Table(
             shown,
