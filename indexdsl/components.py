@@ -247,6 +247,15 @@ class Table:
     texts: dict[str, np.ndarray] = attrs.field(factory=dict, repr=False, eq=False)
     encoding: str = "utf-8"
     delimiter: str = ","
+    #: for a large file, reads its text again when a diagnostic needs it, instead of
+    #: holding hundreds of megabytes of text for the whole run (``text`` is then empty)
+    text_loader: Any = attrs.field(default=None, repr=False, eq=False)
+
+    def full_text(self) -> str:
+        """The file's text, read again if the loader did not keep it."""
+        if not self.text and self.text_loader is not None:
+            return self.text_loader()
+        return self.text
 
     def column_index(self, name: str) -> int:
         return self.columns.index(name)

@@ -91,7 +91,7 @@ def cell_span(table: Table, row: int, column: int) -> Span:
     if table.column_offsets:
         offsets = table.column_offsets[row]
     else:  # found from the line's text, only when a cell is reported
-        offsets = _field_offsets(_line(table.text, line), table.delimiter)
+        offsets = _field_offsets(_line(table.full_text(), line), table.delimiter)
     col = offsets[column] if column < len(offsets) else 1
     width = len(table.rows[row][column]) or 1
     return Span(table.path, line, col, line, col + width)
@@ -156,7 +156,7 @@ class DataChecker:
                     help="this is a bug in the plugin; report it to its authors",
                 )
             ) from None
-        self.sources.add(table.path, table.text)
+        self.sources.add(table.path, table.text or table.text_loader or "")
         source = getattr(loader, "path", None)
         if isinstance(source, str) and (self.base / source).is_file():
             # provenance hashes the file; a loader that reads no file has nothing to hash

@@ -148,11 +148,15 @@ class SourceMap:
     def __init__(self) -> None:
         self._texts: dict[str, str | list[str]] = {}
 
-    def add(self, file: str, text: str) -> None:
+    def add(self, file: str, text) -> None:
+        """``text`` is the file's text, or a function that reads it (large data files
+        are read again only if a diagnostic points into them)."""
         self._texts[file] = text  # split into lines when a diagnostic shows one
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)
+        if callable(lines):
+            lines = self._texts[file] = lines()
         if isinstance(lines, str):
             lines = self._texts[file] = split_lines(lines)
         if lines is None or not 1 <= number <= len(lines):

@@ -1,7 +1,8 @@
 """The bulk CSV reader for large files gives what the csv module gives.
 
 Every test of ``test_data`` runs again here with the bulk reader forced on (its size
-threshold set to 0), so its located diagnostics are checked on both paths."""
+threshold set to 0), and with the file's text not kept (as for a file of more than
+64 MB), so its located diagnostics are checked on both paths."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from test_data import *  # noqa: F403  (collected again, with the bulk reader)
 
 from indexdsl.data import MISSING
-from indexdsl_builtins import _arrowcsv, _fastcsv
+from indexdsl_builtins import _arrowcsv, _fastcsv, loaders
 from indexdsl_builtins.loaders import CsvLoader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,8 @@ def bulk_reader(monkeypatch):
     monkeypatch.setattr(_arrowcsv, "ENABLED", False)  # tests/test_arrowcsv.py tests that one
     monkeypatch.setattr(_fastcsv, "MIN_BYTES", 0)
     monkeypatch.setattr(_fastcsv, "BLOCK_BYTES", 64)  # many blocks, even for small files
+    # and the file's text is not kept, as for a large file: diagnostics read it again
+    monkeypatch.setattr(loaders, "KEEP_TEXT", 0)
 
 
 def _slow_numbers(cells):

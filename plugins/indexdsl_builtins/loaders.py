@@ -13,6 +13,9 @@ from indexdsl.diagnostics import display_path
 from indexdsl.hookspecs import hookimpl
 from indexdsl_builtins import _arrowcsv, _fastcsv, _parquet
 
+#: a file's text larger than this (in characters) is not kept after its columns are read
+KEEP_TEXT = 64 * 2**20
+
 
 class CsvLoader(Loader):
     name = "csv"
@@ -80,17 +83,22 @@ class CsvLoader(Loader):
         del raw
         if found is not None:
             header, size, numbers, texts = found
+            if len(text) < KEEP_TEXT:
+                kept, reload = text, None
+            else:  # read again only if a diagnostic or a row needs it
+                kept, reload = "", lambda: self._decode(path)
             return Table(
                 shown,
                 tuple(header),
-                LazyRows(size, lambda: self._rows(text, shown)[1]),
+                LazyRows(size, lambda: self._rows(kept or reload(), shown)[1]),
                 range(2, size + 2),
                 (),
-                text,
+                kept,
                 numbers,
                 texts,
                 self.encoding,
                 self.delimiter,
+                reload,
             )
         header, rows, numbers = self._rows(text, shown)
         return Table(
@@ -103,6 +111,10 @@ class CsvLoader(Loader):
             encoding=self.encoding,
             delimiter=self.delimiter,
         )
+
+    def _decode(self, path: Path) -> str:
+        text = path.read_bytes().decode(self.encoding)
+        return text[1:] if text.startswith("\ufeff") else text
 
     def _rows(self, text: str, shown: str) -> tuple[list[str], list[tuple[str, ...]], list[int]]:
         """Header, rows and line numbers, read with the csv module."""
