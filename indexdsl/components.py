@@ -250,6 +250,11 @@ class Table:
     #: for a large file, reads its text again when a diagnostic needs it, instead of
     #: holding hundreds of megabytes of text for the whole run (``text`` is then empty)
     text_loader: Any = attrs.field(default=None, repr=False, eq=False)
+    #: text columns also given as (distinct cells, index of each row's cell), so that
+    #: millions of pair endpoints are matched to units through a few thousand words
+    dictionaries: dict[str, tuple[np.ndarray, np.ndarray]] = attrs.field(
+        factory=dict, repr=False, eq=False
+    )
 
     def full_text(self) -> str:
         """The file's text, read again if the loader did not keep it."""

@@ -110,6 +110,7 @@ def _subset(table: Table, keep: list[int]) -> Table:
         column_offsets=tuple(table.column_offsets[r] for r in keep) if table.column_offsets else (),
         numbers={name: values[keep] for name, values in table.numbers.items()},
         texts={name: cells[keep] for name, cells in table.texts.items()},
+        dictionaries={},
     )
 
 
@@ -503,11 +504,19 @@ class DataChecker:
         ordered = units[order]
         ends = []
         for column in (first, second):
-            cells = table.texts[column]
+            cells, indices = table.dictionaries.get(column, (table.texts[column], None))
             at = np.minimum(np.searchsorted(ordered, cells), len(ordered) - 1)
-            if not (ordered[at] == cells).all():  # an unknown unit, or blanks around a key
+            known = ordered[at] == cells
+            if indices is None:
+                if not known.all():  # an unknown unit, or blanks around a key
+                    return None
+                ends.append(rows[order[at]])
+                continue
+            # distinct cells: match the few words, then gather each row's unit
+            used = np.bincount(indices, minlength=len(cells)) > 0
+            if not known[used].all():
                 return None
-            ends.append(rows[order[at]])
+            ends.append(rows[order[at]][indices])
         a, b = ends
         if (a == b).any():
             return None

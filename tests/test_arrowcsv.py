@@ -23,10 +23,13 @@ def test_pyarrow_reads_a_plain_file(tmp_path):
     text = "k,x,y,z\na,1,2.5,x\nb,-3,,7\nc,NA,4,NA\n"
     found = _arrowcsv.read_columns(text.encode(), ",", "utf-8", MISSING)
     assert found is not None
-    header, size, numbers, texts = found
+    header, size, numbers, texts, dictionaries = found
     assert header == ["k", "x", "y", "z"] and size == 3
     assert numbers["x"].tolist()[:2] == [1.0, -3.0] and set(texts) == {"k", "z"}
     assert texts["z"].tolist() == [b"x", b"7", b"NA"]
+    # text columns also come as their distinct cells and each row's index into them
+    words, indices = dictionaries["z"]
+    assert words[indices].tolist() == texts["z"].tolist()
 
 
 @pytest.mark.parametrize(

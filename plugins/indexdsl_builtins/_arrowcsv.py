@@ -98,6 +98,7 @@ def read_columns(raw: bytes, delimiter: str, encoding: str, missing) -> tuple | 
         return None
     numbers: dict[str, np.ndarray] = {}
     texts: dict[str, np.ndarray] = {}
+    dictionaries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     negative_zero = None  # whether `-0` occurs in the file: looked for once, if needed
     for column_name, column in zip(header, table.columns, strict=True):
         kind = column.type
@@ -125,7 +126,9 @@ def read_columns(raw: bytes, delimiter: str, encoding: str, missing) -> tuple | 
             if len(words) > MAX_DISTINCT and any(v is not None for v in converted):
                 return None
             cells = np.array([w.encode(encoding) for w in words], dtype=bytes)
-            texts[column_name] = cells[encoded.indices.to_numpy(zero_copy_only=False)]
+            indices = encoded.indices.to_numpy(zero_copy_only=False)
+            texts[column_name] = cells[indices]
+            dictionaries[column_name] = (cells, indices)
         elif pa.types.is_null(kind):  # every cell empty (or a missing-value token)
             numbers[column_name] = np.full(table.num_rows, math.nan)
         else:
@@ -133,4 +136,4 @@ def read_columns(raw: bytes, delimiter: str, encoding: str, missing) -> tuple | 
     size = table.num_rows
     del table, column
     pa.default_memory_pool().release_unused()  # arrow keeps freed memory unless told
-    return header, size, numbers, texts
+    return header, size, numbers, texts, dictionaries

@@ -82,7 +82,8 @@ class CsvLoader(Loader):
             text = text[1:]
         del raw
         if found is not None:
-            header, size, numbers, texts = found
+            header, size, numbers, texts = found[:4]
+            dictionaries = found[4] if len(found) > 4 else {}
             if len(text) < KEEP_TEXT:
                 kept, reload = text, None
             else:  # read again only if a diagnostic or a row needs it
@@ -99,6 +100,7 @@ class CsvLoader(Loader):
                 self.encoding,
                 self.delimiter,
                 reload,
+                dictionaries,
             )
         header, rows, numbers = self._rows(text, shown)
         return Table(
