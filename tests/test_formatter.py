@@ -228,3 +228,35 @@ def test_fmt_reports_a_syntax_error_without_touching_the_file(tmp_path, capsys):
     assert main(["fmt", str(path), "--write"]) == 1
     assert "unexpected end of file" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == "index x {\n"
+
+
+def test_a_comment_after_a_keyword_setting_stays_on_its_line():
+    """Settings made of keywords only (`directed`, `denominate`, `weights equal`,
+    `exclude one indicator`) keep their comments, even where the canonical order moves
+    them before the line above."""
+    from indexdsl.syntax.formatter import format_text
+
+    text = (
+        'index t "T" { }\n'
+        "defaults {\n  weights equal   # c1\n}\n"
+        'pairs p {\n  from csv("p.csv")\n  between a and b\n  directed        # c2\n}\n'
+        'framework {\n  from csv("meta.csv")\n  denominate      # c3\n}\n'
+        "uncertainty {\n  exclude one indicator   # c4\n}\n"
+    )
+    out = format_text(text)
+    for line in ("weights equal  # c1", "directed  # c2", "denominate  # c3"):
+        assert line in out.splitlines() or f"  {line}" in out.splitlines(), out
+    assert "  exclude one indicator  # c4" in out.splitlines()
+    assert format_text(out) == out
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((Path(__file__).resolve().parents[1] / "indices").glob("*.idx")),
+    ids=lambda p: p.name,
+)
+def test_every_example_index_is_in_the_canonical_layout(path):
+    from indexdsl.syntax.formatter import format_text
+
+    text = path.read_text(encoding="utf-8")
+    assert format_text(text, path.name) == text, f"run `indexdsl fmt --write {path.name}`"

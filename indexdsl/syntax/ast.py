@@ -198,6 +198,7 @@ class PairsDecl:
     source: Component | None = None
     between: tuple[Name, Name] | None = None
     directed: bool | None = None
+    directed_span: Span | None = attrs.field(default=None, eq=False)
     illustrative: tuple[Illustrative, ...] = ()
     repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span

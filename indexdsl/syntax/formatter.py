@@ -242,7 +242,8 @@ class _Writer:
                 a, b = decl.between
                 self.add(1, f"between {a.text} and {b.text}", _line_of(a))
             if decl.directed is not None:
-                self.add(1, "directed" if decl.directed else "undirected", None)
+                line = decl.directed_span.line if decl.directed_span else None
+                self.add(1, "directed" if decl.directed else "undirected", line)
         for item in decl.illustrative:
             self.add(1, _illustrative(item), _line_of(item))
         self.add(0, "}", None)
@@ -287,8 +288,10 @@ def _place_comments(
             else:
                 before.setdefault(target, []).append(comment.text)
         else:
-            target = None
-            for i, s in sources:
+            # the output line that comes from the comment's own line; else the last one
+            # that comes from before it
+            target = next((i for i, s in sources if s == comment.line), None)
+            for i, s in sources if target is None else ():
                 if s <= comment.line:
                     target = i
             if target is None:

@@ -384,6 +384,7 @@ class ToAst(Transformer):
             source=f.get("source"),
             between=f.get("between"),
             directed=f.get("directed"),
+            directed_span=next((s for k, _, s in items if k == "directed"), None),
             illustrative=tuple(f["illustrative"]),
             repeated=tuple(f["repeated"]),
             span=self._span(meta),
