@@ -443,7 +443,16 @@ def cmd_sensitivity(args, session) -> int:
     if n != args.samples:
         # Sobol' sequences keep their balance properties at powers of two only
         console.print(f"note: N = {args.samples} rounded up to {n}, a power of two")
-    result = run_sensitivity(evaluator, model.uncertainty, n, args.seed)
+    from rich.progress import Progress
+
+    evaluations = n * (len(factors(model.uncertainty)) + 2)
+    with Progress(
+        console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()
+    ) as bar:
+        task = bar.add_task("index evaluations", total=evaluations)
+        result = run_sensitivity(
+            evaluator, model.uncertainty, n, args.seed, progress=lambda k: bar.advance(task, k)
+        )
     table = Table(
         title=f"{model.meta.title}: Sobol indices on the mean absolute rank shift "
         f"({result.evaluations} evaluations, seed {args.seed})",

@@ -224,3 +224,14 @@ def test_an_imputation_alternative_that_fails_is_counted_not_dropped(asem_full):
     ((reason, count),) = result.failures.items()
     assert "no imputation is chosen" in reason
     assert 60 < count < 140  # about half of the 200 replications
+
+
+def test_sensitivity_reports_its_progress(asem_full):
+    from indexdsl.sensitivity import run_sensitivity
+
+    evaluator, model = asem_full
+    done = []
+    result = run_sensitivity(
+        evaluator, model.uncertainty, 64, seed=1, bootstrap=10, progress=done.append
+    )
+    assert sum(done) == result.evaluations == 64 * (4 + 2)
