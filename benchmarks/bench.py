@@ -35,11 +35,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from indexdsl.analyses.sensitivity import run_sensitivity  # noqa: E402
+from indexdsl.analyses.uncertainty import chunk_of, run_uncertainty, sample  # noqa: E402
 from indexdsl.compile import compile_model  # noqa: E402
 from indexdsl.evaluate import Evaluator  # noqa: E402
 from indexdsl.pipeline import Session, check_file, load  # noqa: E402
-from indexdsl.sensitivity import run_sensitivity  # noqa: E402
-from indexdsl.uncertainty import chunk_of, run_uncertainty, sample  # noqa: E402
 
 REPEATS = 5
 

@@ -138,7 +138,7 @@ class Index:
 
     def graph(self, format: str = "dot") -> str:
         """The computation graph as Graphviz DOT (``"dot"``) or Mermaid (``"mermaid"``)."""
-        from indexdsl.graphviz import render
+        from indexdsl.output.graphviz import render
 
         return render(self.model, format)
 
@@ -285,8 +285,8 @@ class Results:
 
     def explain(self, unit: str, rivals: int = 2):
         """Why ``unit`` (a key or a label) ranks where it does: an
-        :class:`indexdsl.explain.Explanation`.  Raises KeyError for an unknown unit."""
-        from indexdsl.explain import explain, unit_index
+        :class:`indexdsl.analyses.explain.Explanation`.  Raises KeyError for an unknown unit."""
+        from indexdsl.analyses.explain import explain, unit_index
 
         try:
             position = unit_index(self.result, unit)
@@ -360,12 +360,12 @@ class Results:
         return [self.name, *(c.name for c in root.children)]
 
     def _decimals(self) -> int:
-        from indexdsl.explain import score_decimals
+        from indexdsl.analyses.explain import score_decimals
 
         return score_decimals(self.result.units.scores[self.name])
 
     def _order(self) -> list[int]:
-        from indexdsl.explain import ranking_order
+        from indexdsl.analyses.explain import ranking_order
 
         scores = self.result.units.scores[self.name]
         ranks = self.result.units.ranks[self.name]

@@ -251,7 +251,7 @@ def parse_settings(items: list[str]) -> list[dict[str, str]]:
 
 
 def _format_option(text: str) -> tuple[str, ...]:
-    from indexdsl.exports import format_option
+    from indexdsl.output.exports import format_option
 
     return format_option(text)
 
@@ -264,13 +264,13 @@ def cmd_run(args, session) -> int:
     if printing:
         from rich.console import Console
 
-        from indexdsl.report import print_report
-        from indexdsl.results import score_agreement
+        from indexdsl.output.report import print_report
+        from indexdsl.output.results import score_agreement
 
     editions = parse_settings(args.set)
     several = len(editions) > 1
     if not args.no_write:  # an unknown format or a missing library: before computing
-        from indexdsl.exports import exporters
+        from indexdsl.output.exports import exporters
         from indexdsl.plugins import load_registry
 
         session.registry = session.registry or load_registry()
@@ -289,7 +289,7 @@ def cmd_run(args, session) -> int:
         if several:
             out = out / "_".join(f"{k}={v}" for k, v in sorted(parameters.items()))
         if not args.no_write:
-            from indexdsl.results import write_outputs
+            from indexdsl.output.results import write_outputs
 
             written = write_outputs(
                 result,
@@ -302,7 +302,7 @@ def cmd_run(args, session) -> int:
                 database=(args.out or Path("indexdsl-out") / model.meta.name) / "results.sqlite",
             )
         if args.json:
-            from indexdsl.results import run_record
+            from indexdsl.output.results import run_record
 
             record = run_record(result, args.file, session.warnings, session.registry)
             record["outputs"] = [str(p) for p in written]
@@ -414,8 +414,8 @@ def cmd_sensitivity(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from indexdsl.analyses.sensitivity import factors, run_sensitivity
     from indexdsl.diagnostics import DiagnosticError, UsageError, error
-    from indexdsl.sensitivity import factors, run_sensitivity
 
     try:
         import scipy.stats  # noqa: F401 - an optional dependency, needed here only
@@ -488,7 +488,7 @@ def cmd_uncertainty(args, session) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from indexdsl.uncertainty import run_uncertainty
+    from indexdsl.analyses.uncertainty import run_uncertainty
 
     model, data, evaluator = _uncertain_model(args, session)
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
@@ -529,7 +529,7 @@ def cmd_uncertainty(args, session) -> int:
         import hashlib
         import io
 
-        from indexdsl.results import safe_text
+        from indexdsl.output.results import safe_text
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -580,7 +580,7 @@ def cmd_audit(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from indexdsl.audit import KURTOSIS_LIMIT, SKEW_LIMIT, audit
+    from indexdsl.analyses.audit import KURTOSIS_LIMIT, SKEW_LIMIT, audit
 
     result = _run_one_edition(args, session)
     nodes, indicators = audit(result)
@@ -623,7 +623,7 @@ def cmd_whatif(args, session) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from indexdsl.ablation import drop_nodes
+    from indexdsl.analyses.whatif import drop_nodes
 
     result = _run_one_edition(args, session)
     changed = drop_nodes(result, args.drop, session.registry)
@@ -664,7 +664,7 @@ def _one_edition(args) -> dict[str, str]:
 def cmd_explain(args, session) -> int:
     from rich.console import Console
 
-    from indexdsl.explain import explain, render
+    from indexdsl.analyses.explain import explain, render
     from indexdsl.pipeline import run_file
 
     result, session = run_file(args.file, session, _one_edition(args))
@@ -676,7 +676,7 @@ def cmd_explain(args, session) -> int:
 
 
 def cmd_graph(args, session) -> int:
-    from indexdsl.graphviz import render
+    from indexdsl.output.graphviz import render
     from indexdsl.pipeline import check_file
 
     model = check_file(args.file, session, _one_edition(args))
@@ -686,7 +686,7 @@ def cmd_graph(args, session) -> int:
 
 
 def cmd_new(args, session) -> int:
-    from indexdsl.templates import create
+    from indexdsl.starter import create
 
     written = create(args.name, args.dir)
     index = written[0]
@@ -698,7 +698,7 @@ def cmd_new(args, session) -> int:
 def cmd_compare(args, session) -> int:
     from rich.console import Console
 
-    from indexdsl.compare import compare
+    from indexdsl.analyses.compare import compare
     from indexdsl.pipeline import Session, run_file
 
     result, _ = run_file(args.file, session)
@@ -809,9 +809,9 @@ class _NeverRaised(Exception):
 
 
 def _output_error() -> type[Exception]:
-    """``indexdsl.exports.OutputError``, if that module was imported (only writing raises
+    """``indexdsl.output.exports.OutputError``, if that module was imported (only writing raises
     it); it is not imported for a run that writes nothing (cold start)."""
-    exports = sys.modules.get("indexdsl.exports")
+    exports = sys.modules.get("indexdsl.output.exports")
     return exports.OutputError if exports is not None else _NeverRaised
 
 

@@ -307,7 +307,7 @@ class Export:
     """What an exporter receives: the run's :class:`~indexdsl.evaluate.Result`, its run
     record (``run.json``: index metadata, provenance, time), its typed tables (by name:
     ``units``, ``groups``, ``indicators``, ``nodes``, ``pathways``; see
-    :func:`indexdsl.exports.result_tables`), the output folder, and the results database
+    :func:`indexdsl.output.exports.result_tables`), the output folder, and the results database
     that ``--format sqlite`` appends to."""
 
     result: Any

@@ -23,8 +23,8 @@ from indexdsl.diagnostics import (
     error,
 )
 from indexdsl.evaluate import Result, evaluate
-from indexdsl.extends import resolve_or_raise
-from indexdsl.metadata import expand_framework_table
+from indexdsl.front.extends import resolve_or_raise
+from indexdsl.front.metadata import expand_framework_table
 from indexdsl.model import IndexModel
 from indexdsl.plugins import Registry, load_registry
 from indexdsl.syntax import ast, parse

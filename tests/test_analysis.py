@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from indexdsl.audit import audit, cronbach_alpha, first_component_share, skew_kurtosis
+from indexdsl.analyses.audit import audit, cronbach_alpha, first_component_share, skew_kurtosis
 from indexdsl.cli import main
 from indexdsl.pipeline import run_file
 
@@ -77,7 +77,7 @@ def test_whatif_drops_a_node_and_rescales_its_siblings(index, capsys):
 
 
 def test_whatif_ranks_by_hand(index):
-    from indexdsl.ablation import drop_nodes
+    from indexdsl.analyses.whatif import drop_nodes
 
     result, session = run_file(index)
     changed = drop_nodes(result, ["c"], session.registry)

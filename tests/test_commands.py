@@ -18,11 +18,11 @@ import re
 import pytest
 
 from conftest import shared_registry, simple_index, units_csv
-from indexdsl.explain import explain
-from indexdsl.graphviz import computation_graph, mermaid_ids, to_dot, to_mermaid
+from indexdsl.analyses.explain import explain
+from indexdsl.output.graphviz import computation_graph, mermaid_ids, to_dot, to_mermaid
 from indexdsl.pipeline import Session, check_file, run_file
+from indexdsl.starter import starter_files
 from indexdsl.syntax.formatter import format_text
-from indexdsl.templates import starter_files
 
 KEYS = ["alpha", "beta", "gamma"]
 COLUMNS = {"x": [1, 2, 4], "y": [10, 30, 20], "z": [3, 1, 5]}

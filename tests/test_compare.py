@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
+from indexdsl.analyses.compare import compare
 from indexdsl.cli import main
-from indexdsl.compare import compare
 from indexdsl.pipeline import run_file
 
 

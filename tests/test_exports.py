@@ -27,12 +27,13 @@ import numpy as np
 import pytest
 
 from conftest import simple_index
-from indexdsl import exports, plugins, results
+from indexdsl import plugins
 from indexdsl.components import Exporter
 from indexdsl.diagnostics import PluginError
 from indexdsl.hookspecs import hookimpl
+from indexdsl.output import exports, results
+from indexdsl.output.results import group_summaries
 from indexdsl.plugins import Registry, get_plugin_manager, load_registry
-from indexdsl.results import group_summaries
 
 PAIRS = """
 pairs p "Links" {

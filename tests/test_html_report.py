@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import REPO, simple_index
-from indexdsl import exports
+from indexdsl.output import exports
 from indexdsl_builtins.html_report import _short
 
 pytest.importorskip("matplotlib", reason="matplotlib is optional (indexdsl[html])")

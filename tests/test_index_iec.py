@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from indexdsl.output.results import rank_changes
 from indexdsl.pipeline import run_file
-from indexdsl.results import rank_changes
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "indices" / "iec.idx"

@@ -13,8 +13,8 @@ import pytest
 
 from indexdsl.cli import main
 from indexdsl.diagnostics import DiagnosticError, UsageError
+from indexdsl.output.results import group_summaries, rank_changes, score_agreement, top_tier
 from indexdsl.pipeline import run_file
-from indexdsl.results import group_summaries, rank_changes, score_agreement, top_tier
 
 
 def write(tmp_path, files: dict[str, str]):

@@ -12,8 +12,8 @@ import os
 import pytest
 
 from conftest import simple_index, units_csv
-from indexdsl import results
-from indexdsl.results import safe_text, write_outputs
+from indexdsl.output import results
+from indexdsl.output.results import safe_text, write_outputs
 
 PAIRS = """
 pairs p "Links" {
@@ -310,7 +310,7 @@ def test_large_tables_written_by_arrow_read_back_the_same_values(monkeypatch):
 
     import numpy as np
 
-    from indexdsl import results
+    from indexdsl.output import results
 
     rng = np.random.default_rng(3)
     values = rng.normal(size=500) * 10.0 ** rng.integers(-8, 8, 500)

@@ -10,12 +10,12 @@ import attrs
 import numpy as np
 import pytest
 
+from indexdsl.analyses.uncertainty import chunk_of, run_uncertainty, sample
 from indexdsl.cli import main
 from indexdsl.compile import compile_model
 from indexdsl.diagnostics import DiagnosticError
 from indexdsl.evaluate import Evaluator
 from indexdsl.pipeline import Session, check_file, load
-from indexdsl.uncertainty import chunk_of, run_uncertainty, sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,7 +129,7 @@ def test_writes_the_rank_intervals(tmp_path):
 def test_sobol_indices_find_aggregation_dominant_on_asem(asem):
     """COINr's sensitivity vignette on ASEM: the aggregation method is the input that
     moves the ranks most."""
-    from indexdsl.sensitivity import run_sensitivity
+    from indexdsl.analyses.sensitivity import run_sensitivity
 
     evaluator, model = asem
     result = run_sensitivity(evaluator, model.uncertainty, 256, seed=2, bootstrap=200)
@@ -227,7 +227,7 @@ def test_an_imputation_alternative_that_fails_is_counted_not_dropped(asem_full):
 
 
 def test_sensitivity_reports_its_progress(asem_full):
-    from indexdsl.sensitivity import run_sensitivity
+    from indexdsl.analyses.sensitivity import run_sensitivity
 
     evaluator, model = asem_full
     done = []

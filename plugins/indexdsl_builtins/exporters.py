@@ -2,7 +2,7 @@
 
 Each format is an :class:`~indexdsl.components.Exporter`, registered through
 ``indexdsl_register_exporters`` as a third party's would be.  The renderers they share
-(typed tables, run ids, the SQLite schema) are in :mod:`indexdsl.exports`; the HTML
+(typed tables, run ids, the SQLite schema) are in :mod:`indexdsl.output.exports`; the HTML
 report is in :mod:`indexdsl_builtins.html_report`.  Rendering never writes: the
 pipeline stages every file and moves it into place (docs/how-to/export-results.md).
 """
@@ -22,7 +22,7 @@ class CsvExporter(Exporter):
     writes = "units.csv, groups.csv, indicators.csv, nodes.csv, pathways.csv"
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        from indexdsl.results import tables
+        from indexdsl.output.results import tables
 
         return dict(tables(export.result))
 
@@ -33,7 +33,7 @@ class JsonExporter(Exporter):
     writes = "results.json"
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        from indexdsl import exports
+        from indexdsl.output import exports
 
         return {"results.json": exports.render_json(export.tables, export.record)}
 
@@ -44,7 +44,7 @@ class MarkdownExporter(Exporter):
     writes = "results.md"
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        from indexdsl import exports
+        from indexdsl.output import exports
 
         return {"results.md": exports.render_markdown(export.result, export.tables, export.record)}
 
@@ -57,14 +57,14 @@ class SqliteExporter(Exporter):
     _rows: dict[str, list[tuple]] | None = None
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        from indexdsl import exports
+        from indexdsl.output import exports
 
         # the rows are computed now, with every other format, and written in commit()
         self._rows = exports.sqlite_rows(export.result, export.tables, export.record)
         return {}
 
     def commit(self, export: Export) -> list[Path]:
-        from indexdsl import exports
+        from indexdsl.output import exports
 
         assert self._rows is not None, "render() comes before commit()"
         exports.write_sqlite(export.database, self._rows)
@@ -78,7 +78,7 @@ class XlsxExporter(Exporter):
     requires: ClassVar[tuple[str, str] | None] = ("openpyxl", "xlsx")
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        from indexdsl import exports
+        from indexdsl.output import exports
 
         return {"results.xlsx": exports.render_xlsx(export.tables, export.record)}
 
@@ -90,7 +90,7 @@ class ParquetExporter(Exporter):
     requires: ClassVar[tuple[str, str] | None] = ("pyarrow", "parquet")
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        from indexdsl import exports
+        from indexdsl.output import exports
 
         return exports.render_parquet(export.tables, export.record)
 

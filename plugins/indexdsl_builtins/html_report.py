@@ -533,7 +533,7 @@ def read_uncertainty(result: Any, out_dir: Path, index_sha256: str) -> tuple[dic
     where ``settings`` describes the analysis (from ``uncertainty.json``, when present).
     Raises ``ValueError`` saying why they do not belong to it (another version of the
     index or data: other units or other nominal ranks); ``({}, "")`` without the file."""
-    from indexdsl.results import safe_text
+    from indexdsl.output.results import safe_text
 
     path = Path(out_dir) / UNCERTAINTY_CSV
     if not path.is_file():
@@ -703,7 +703,7 @@ def matrix_block(charts: Charts, result: Any, units: list[dict], records: list[d
 def definition_section(result: Any, tables: dict[str, Any], record: dict) -> str:
     """The index definition: the hierarchy with weights and methods, data preparation
     and the index file itself."""
-    from indexdsl.results import preparation_rows, screened_units
+    from indexdsl.output.results import preparation_rows, screened_units
 
     graph, data = result.graph, result.data
     root = graph.model.root
@@ -835,12 +835,12 @@ def render_html(
     result: Any, tables: dict[str, Any], record: dict, out_dir: Path | None = None
 ) -> str:
     """report.html for a run: its :class:`~indexdsl.evaluate.Result`, the typed tables
-    of :func:`indexdsl.exports.result_tables` and the run record (with its time).  With
+    of :func:`indexdsl.output.exports.result_tables` and the run record (with its time).  With
     ``out_dir``, the rank intervals of ``uncertainty.csv`` in it are shown when they
     belong to this run."""
     from indexdsl import __version__
-    from indexdsl.exports import run_id
-    from indexdsl.results import agreement, score_agreement
+    from indexdsl.output.exports import run_id
+    from indexdsl.output.results import agreement, score_agreement
 
     charts = Charts()
     graph, data = result.graph, result.data

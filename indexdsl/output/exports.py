@@ -201,7 +201,7 @@ def result_tables(result: Result) -> dict[str, Table]:
     ``indicators``, ``nodes`` and ``pathways`` (with `pathways`); the columns of the CSV
     files of the same names."""
     # rows are ordered by the text the CSV files show (safe_text), as they are there
-    from indexdsl.results import group_summaries, rank_changes, safe_text, top_tier
+    from indexdsl.output.results import group_summaries, rank_changes, safe_text, top_tier
 
     graph, data = result.graph, result.data
     order = list(graph.node_order)
@@ -416,7 +416,7 @@ def _md_rank(rank: int) -> str:
 def render_markdown(result: Result, tables: dict[str, Table], record: dict) -> str:
     """results.md: the overall ranking, each dimension's ranking, the agreement with
     published ranks, the scores by group, the top pathways and the provenance."""
-    from indexdsl.results import agreement, safe_text
+    from indexdsl.output.results import agreement, safe_text
 
     graph, data = result.graph, result.data
     model = graph.model
@@ -643,7 +643,7 @@ def render_xlsx(tables: dict[str, Table], record: dict) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.xml.functions import tostring
 
-    from indexdsl.results import safe_text
+    from indexdsl.output.results import safe_text
 
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)

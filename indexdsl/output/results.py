@@ -575,13 +575,13 @@ def write_outputs(
     database: Path | None = None,
 ) -> list[Path]:
     """Write the run in each of ``formats`` (default ``csv``; each format is an exporter
-    of the registry, see :mod:`indexdsl.exports`) and ``run.json`` into ``out_dir``; the
+    of the registry, see :mod:`indexdsl.output.exports`) and ``run.json`` into ``out_dir``; the
     ``sqlite`` exporter appends to ``database`` (default ``out_dir/results.sqlite``).
-    Returns the files written.  Raises :class:`indexdsl.exports.OutputError` when they
+    Returns the files written.  Raises :class:`indexdsl.output.exports.OutputError` when they
     cannot be written, leaving the earlier results as they were, and
     :class:`~indexdsl.diagnostics.PluginError` when an exporter fails."""
-    from indexdsl import exports
     from indexdsl.components import Export
+    from indexdsl.output import exports
 
     if registry is None:
         from indexdsl.plugins import load_registry

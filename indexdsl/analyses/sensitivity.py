@@ -14,9 +14,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from indexdsl.analyses.uncertainty import CHUNK, chunk_of, sample
 from indexdsl.evaluate import Evaluator, Variation
 from indexdsl.model import UncertaintySpec
-from indexdsl.uncertainty import CHUNK, chunk_of, sample
 
 WEIGHT_SETS = 100  # size of the pool the weights factor picks from
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from indexdsl.evaluate import Result
-from indexdsl.results import (
+from indexdsl.output.results import (
     agreement,
     group_summaries,
     illustrative_share,
