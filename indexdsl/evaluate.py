@@ -78,6 +78,10 @@ class LevelResult:
     preparation: dict[str, dict] = attrs.field(factory=dict)
     #: units left out of the index by `screen` (True), or None when nothing is screened
     screened: np.ndarray | None = None
+    #: inner node -> the weights its aggregator was given, one per child in order: the
+    #: written weights, or those a weighting scheme chose (with a leading axis of
+    #: replications when an analysis varies them)
+    weights: dict[str, np.ndarray] = attrs.field(factory=dict)
 
 
 @attrs.define
@@ -342,6 +346,7 @@ class Evaluator:
         available: dict[str, np.ndarray] = {}
         screened = None
         gather = None
+        used_weights: dict[str, np.ndarray] = {}
         for step in self.graph.steps:
             if isinstance(step, NormaliseLeaf) and level == "unit" and not preparation:
                 # every indicator is computed (they come first): impute, screen, treat
@@ -394,6 +399,7 @@ class Evaluator:
                     weights = variation.weights.get(step.node, weights)
                 if node.weighting is not None:
                     weights = self._scheme(node, step, stacked, names, level, fitted)
+                used_weights[step.node] = np.asarray(weights, dtype=float)
                 secondary = (
                     (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),)
                     if node.aggregator_span
@@ -441,7 +447,9 @@ class Evaluator:
             ranks = LazyRanks(scores, wanted)
         else:
             ranks = {name: competition_ranks(scores[name]) for name in wanted}
-        return LevelResult(raw, scores, ranks, fitted, prepared, preparation, screened)
+        return LevelResult(
+            raw, scores, ranks, fitted, prepared, preparation, screened, used_weights
+        )
 
     # ---- preparing the data: imputation, screening, outlier treatment -----------------------
     def prepare(

@@ -12,6 +12,8 @@ The index used throughout (units alpha, beta, gamma; min-max to 0-100):
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 
@@ -20,6 +22,7 @@ import pytest
 from conftest import shared_registry, simple_index, units_csv
 from indexdsl.analyses.explain import explain
 from indexdsl.output.graphviz import computation_graph, mermaid_ids, to_dot, to_mermaid
+from indexdsl.output.results import tables
 from indexdsl.pipeline import Session, check_file, run_file
 from indexdsl.starter import starter_files
 from indexdsl.syntax.formatter import format_text
@@ -66,6 +69,26 @@ class TestExplain:
         for key in KEYS:
             e = explain(result, key)
             assert sum(e.contributions().values()) == pytest.approx(e.score, abs=1e-12)
+
+    def test_contributions_add_up_under_a_weighting_scheme(self, project):
+        # the index's entropy weights for a and b differ from the equal weights written
+        framework = "weights entropy\na { x }\nb { y  z }"
+        result, _ = run_file(write(project, framework), Session(registry=shared_registry()))
+        chosen = result.units.fitted["t"]["weights"]
+        assert chosen["a"] != pytest.approx(0.5, abs=0.01)
+        for key in KEYS:
+            e = explain(result, key)
+            parts = {p.node: p for p in e.parts}
+            assert parts["a"].weight == pytest.approx(chosen["a"])
+            assert parts["b"].weight == pytest.approx(chosen["b"])
+            assert sum(e.contributions().values()) == pytest.approx(e.score, abs=1e-9)
+        # nodes.csv: "weight" is the weight as used, "weight_written" as written
+        nodes = {
+            row["node"]: row for row in csv.DictReader(io.StringIO(tables(result)["nodes.csv"]))
+        }
+        assert float(nodes["a"]["weight"]) == pytest.approx(chosen["a"])
+        assert float(nodes["b"]["weight"]) == pytest.approx(chosen["b"])
+        assert float(nodes["x"]["weight"]) == 1.0
 
     def test_strongest_weakest_and_rivals(self, project):
         result, _ = run_file(write(project), Session(registry=shared_registry()))

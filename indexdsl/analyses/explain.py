@@ -238,7 +238,11 @@ def explain(result: Result, unit: str | int, rivals: int = 2) -> Explanation:
             return
         step = steps[node.name]
         child_scores = np.array([level.scores[c][i] for c in step.children], dtype=float)
-        used = _used_weights(np.asarray(step.weights, dtype=float), child_scores)
+        # the weights the aggregator was given: a weighting scheme's, where one chose them
+        given = np.asarray(level.weights.get(node.name, step.weights), dtype=float)
+        if given.ndim == 2:  # one row of weights per unit
+            given = given[i]
+        used = _used_weights(given, child_scores)
         why = _additive(node)
         decomposed = path_weight is not None and why is None and not math.isnan(score)
         if why is not None and path_weight is not None:

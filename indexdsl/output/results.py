@@ -386,6 +386,7 @@ def tables(result: Result) -> dict[str, str]:
 
     rows = []
     parents = {c.name: n.name for n in graph.nodes.values() for c in n.children}
+    used = _weights_as_used(result)
     for node_name in order:
         node = graph.nodes[node_name]
         rows.append(
@@ -396,7 +397,7 @@ def tables(result: Result) -> dict[str, str]:
                 str(node.depth),
                 "indicator" if node.is_leaf else "dimension" if node.depth else "index",
                 node.weight_text,
-                repr(node.weight),
+                repr(used.get(node_name, node.weight)),
                 node.aggregator.describe() if node.aggregator else "",
                 node.normaliser.describe() if node.normaliser else "",
                 "lower"
@@ -522,6 +523,18 @@ def _fitted(result: Result, level) -> dict:
         if not indicator.higher_is_better and not leaf.normaliser.raw_units:
             entry["values"] = "negated (lower is better)"
         out[node] = entry
+    return out
+
+
+def _weights_as_used(result: Result) -> dict[str, float]:
+    """Each node's weight within its parent as the evaluation used it: a weighting
+    scheme's choice where the parent has one, else the written weight."""
+    out: dict[str, float] = {}
+    for parent, weights in result.units.weights.items():
+        if np.ndim(weights) != 1:  # weights that differ by unit have no single value
+            continue
+        for child, weight in zip(result.graph.nodes[parent].children, weights, strict=True):
+            out[child.name] = float(weight)
     return out
 
 

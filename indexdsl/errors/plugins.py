@@ -1,0 +1,3 @@
+"""Diagnostics of the plugins stage; see :mod:`indexdsl.errors`."""
+
+from __future__ import annotations
