@@ -20,7 +20,7 @@ BUG_REPORT = "https://github.com/indexdsl/indexdsl/issues"
 
 
 def _parser() -> argparse.ArgumentParser:
-    from indexdsl import __version__
+    from indexdsl.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="indexdsl",

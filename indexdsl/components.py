@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import attrs
 import numpy as np
 
-from indexdsl.diagnostics import IndexdslError
+from indexdsl.diagnostics import IndexdslError, Span, split_lines
 
 REQUIRED = object()
 
@@ -57,6 +57,10 @@ class Component:
     #: parameter sets the conformance suite (indexdsl.testing) checks it with; needed
     #: when a parameter is required
     examples: ClassVar[tuple[dict[str, Any], ...]] = ()
+    #: set on the one component of a role that an index uses where it chooses none
+    #: (the built-in ``minmax`` normaliser and ``arithmetic`` aggregator declare it), so
+    #: the core needs no method's name; the parameters are the defaults of ``params``
+    role_default: ClassVar[bool] = False
 
     def __init__(self, **values: Any) -> None:
         for param in self.params:
@@ -135,6 +139,9 @@ class Aggregator(Component):
     role: ClassVar[str] = "aggregator"
     #: whether raising one child's score can never lower the aggregate (rank monotonicity)
     monotone: ClassVar[bool] = True
+    #: whether the aggregate is the weighted sum of the children's scores, so that a
+    #: unit's score can be taken apart into contributions (``indexdsl explain``)
+    additive: ClassVar[bool] = False
 
     def aggregate(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -270,6 +277,42 @@ class Table:
             return [cell.decode(self.encoding).strip() for cell in self.texts[name].tolist()]
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
+
+
+def _field_offsets(line: str, delimiter: str) -> tuple[int, ...]:
+    """1-based column where each field of a raw CSV line starts (quotes respected)."""
+    offsets = [1]
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            offsets.append(i + 2)
+    return tuple(offsets)
+
+
+_LINES: dict[int, tuple[str, list[str]]] = {}  # id of a table's text -> (text, its lines)
+
+
+def _line(text: str, number: int) -> str:
+    cached = _LINES.get(id(text))
+    if cached is None or cached[0] is not text:
+        _LINES.clear()  # one table's lines at a time: a large file's lines are many
+        cached = _LINES[id(text)] = (text, split_lines(text))
+    lines = cached[1]
+    return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+def cell_span(table: Table, row: int, column: int) -> Span:
+    """Where a cell of a table stands in its file, for diagnostics that point at data."""
+    line = table.line_numbers[row]
+    if table.column_offsets:
+        offsets = table.column_offsets[row]
+    else:  # found from the line's text, only when a cell is reported
+        offsets = _field_offsets(_line(table.full_text(), line), table.delimiter)
+    col = offsets[column] if column < len(offsets) else 1
+    width = len(table.rows[row][column]) or 1
+    return Span(table.path, line, col, line, col + width)
 
 
 class DataError(IndexdslError):

@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from indexdsl.components import DataError, Table
+from indexdsl.components import DataError, Table, cell_span
 from indexdsl.diagnostics import (
     Diagnostic,
     Label,
@@ -22,7 +22,6 @@ from indexdsl.diagnostics import (
     SourceMap,
     Span,
     error,
-    split_lines,
     suggest,
     warning,
 )
@@ -60,41 +59,6 @@ class Dataset:
     @property
     def n_units(self) -> int:
         return len(self.keys)
-
-
-def _field_offsets(line: str, delimiter: str) -> tuple[int, ...]:
-    """1-based column where each field of a raw CSV line starts (quotes respected)."""
-    offsets = [1]
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == delimiter and not quoted:
-            offsets.append(i + 2)
-    return tuple(offsets)
-
-
-_LINES: dict[int, tuple[str, list[str]]] = {}  # id of a table's text -> (text, its lines)
-
-
-def _line(text: str, number: int) -> str:
-    cached = _LINES.get(id(text))
-    if cached is None or cached[0] is not text:
-        _LINES.clear()  # one table's lines at a time: a large file's lines are many
-        cached = _LINES[id(text)] = (text, split_lines(text))
-    lines = cached[1]
-    return lines[number - 1] if 0 < number <= len(lines) else ""
-
-
-def cell_span(table: Table, row: int, column: int) -> Span:
-    line = table.line_numbers[row]
-    if table.column_offsets:
-        offsets = table.column_offsets[row]
-    else:  # found from the line's text, only when a cell is reported
-        offsets = _field_offsets(_line(table.full_text(), line), table.delimiter)
-    col = offsets[column] if column < len(offsets) else 1
-    width = len(table.rows[row][column]) or 1
-    return Span(table.path, line, col, line, col + width)
 
 
 def _edition(value) -> str:

@@ -132,7 +132,7 @@ def get_plugin_manager(
     ``disabled`` names plugins to block (entry-point, distribution or module names);
     by default, those of the environment variable ``INDEXDSL_DISABLE_PLUGINS``.
     """
-    from indexdsl import __version__
+    from indexdsl.version import __version__
 
     blocked_names = tuple(disabled) if disabled is not None else disabled_from_environment()
     blocked = {normalise_name(n) for n in blocked_names}
@@ -272,6 +272,15 @@ class Registry:
 
     def get(self, role: str, name: str) -> Provided | None:
         return self.components[role].get(name)
+
+    def default(self, role: str) -> Provided | None:
+        """The component a role falls back on where an index chooses none: the first
+        registered one that declares ``role_default`` (None when no plugin offers one,
+        e.g. when the built-in aggregators are disabled)."""
+        for provided in self.components[role].values():
+            if provided.cls.role_default:
+                return provided
+        return None
 
     def names(self, role: str) -> list[str]:
         return sorted(self.components[role])

@@ -21,6 +21,7 @@ import attrs
 
 from indexdsl.components import Component, ComponentValueError, Normaliser
 from indexdsl.diagnostics import Diagnostic, Label, Span, UsageError, error, suggest, warning
+from indexdsl.errors import check as errors
 from indexdsl.model import (
     DataTableSpec,
     IndexMeta,
@@ -62,8 +63,6 @@ META_KEYS = (
 MISSING_POLICIES = ("skip", "propagate")
 #: however coarse the written weights, rounding never excuses more than this
 MAX_ROUNDING = Fraction(2, 100)
-DEFAULT_NORMALISER = ("minmax", {"low": 0.0, "high": 100.0})
-DEFAULT_AGGREGATOR = ("arithmetic", {})
 
 
 def pair_tables_read(
@@ -1165,21 +1164,13 @@ class Checker:
             else:
                 root_settings.append(setting)
         inherited = {
-            "aggregate": defaults.get("aggregate")
-            or (
-                self.registry.get("aggregator", DEFAULT_AGGREGATOR[0]).cls(**DEFAULT_AGGREGATOR[1]),
-                None,
-            ),
+            "aggregate": defaults.get("aggregate") or self.role_default("aggregator", decl),
             "missing": defaults.get("missing") or ("skip", None),
             "rescale": defaults.get("rescale") or (None, None),
             "weighting": defaults.get("weighting") or (None, None),
             "impute": defaults.get("impute") or (None, None),
             "treat": defaults.get("treat") or (NO_TREATMENT, None),
-            "normalise": defaults.get("normalise")
-            or (
-                self.registry.get("normaliser", DEFAULT_NORMALISER[0]).cls(**DEFAULT_NORMALISER[1]),
-                None,
-            ),
+            "normalise": defaults.get("normalise") or self.role_default("normaliser", decl),
         }
         name = meta.name if meta else "index"
         keyword = (
@@ -1235,6 +1226,18 @@ class Checker:
                             "`mean(...)` over partners, or remove `pathways`",
                         )
         return root, pathways, pathways_span
+
+    def role_default(self, role: str, decl: ast.FrameworkDecl) -> tuple:
+        """The registry's default component of a role, for an index that chooses none;
+        (None, None) with E256 when no installed plugin declares one."""
+        provided = self.registry.default(role)
+        if provided is None:
+            keyword = {"aggregator": "aggregate", "normaliser": "normalise"}[role]
+            self.diagnostics.append(
+                errors.no_default_component(role, keyword, self.registry.names(role), decl.span)
+            )
+            return (None, None)
+        return (provided.cls(), None)
 
     def _node(
         self,

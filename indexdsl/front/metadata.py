@@ -23,8 +23,7 @@ from pathlib import Path
 
 import attrs
 
-from indexdsl.components import DataError, Table
-from indexdsl.data import cell_span
+from indexdsl.components import DataError, Table, cell_span
 from indexdsl.diagnostics import Diagnostic, Label, PluginError, SourceMap, Span, error, suggest
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast

@@ -680,7 +680,7 @@ def render_xlsx(tables: dict[str, Table], record: dict) -> bytes:
         put(sheet, i, 1, field)
         put(sheet, i, 2, value)
 
-    from indexdsl import __version__
+    from indexdsl.version import __version__
 
     when = _dt.datetime.fromisoformat(record["time"]).astimezone(_dt.UTC).replace(tzinfo=None)
     properties = workbook.properties

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexdsl import __version__
 from indexdsl.diagnostics import Diagnostic
 from indexdsl.evaluate import Result
 from indexdsl.stats import spearman
+from indexdsl.version import __version__
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 

@@ -21,6 +21,8 @@ def _available_weights(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 class ArithmeticMeanAggregator(Aggregator):
     name = "arithmetic"
     summary = "weighted arithmetic mean (full compensation between children)"
+    role_default = True  # what an index without `aggregate` uses
+    additive = True
 
     def aggregate(self, values, weights):
         weights = np.asarray(weights)

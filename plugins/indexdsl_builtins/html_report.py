@@ -838,9 +838,9 @@ def render_html(
     of :func:`indexdsl.output.exports.result_tables` and the run record (with its time).  With
     ``out_dir``, the rank intervals of ``uncertainty.csv`` in it are shown when they
     belong to this run."""
-    from indexdsl import __version__
     from indexdsl.output.exports import run_id
     from indexdsl.output.results import agreement, score_agreement
+    from indexdsl.version import __version__
 
     charts = Charts()
     graph, data = result.graph, result.data

@@ -19,6 +19,7 @@ def _all_missing(x: np.ndarray) -> bool:
 class MinMaxNormaliser(Normaliser):
     name = "minmax"
     summary = "rescale linearly so the lowest unit gets `low` and the highest `high`"
+    role_default = True  # what an index without `normalise` uses
     params = (
         Param("low", float, 0.0, "score of the worst unit"),
         Param("high", float, 100.0, "score of the best unit"),
