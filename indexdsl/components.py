@@ -105,6 +105,17 @@ class Context:
     history: np.ndarray | None = None
 
 
+@attrs.frozen
+class CappedNote:
+    """A normaliser's note to the engine: ``units`` (their positions) lay beyond a
+    fixed ``bound`` (``"lower goalpost"``) and were scored at it; ``chosen`` labels
+    the place where the method was chosen (``"goalposts chosen here"``)."""
+
+    units: tuple[int, ...]
+    bound: str
+    chosen: str
+
+
 class Normaliser(Component):
     """Puts an indicator on a common scale.
 
@@ -124,6 +135,12 @@ class Normaliser(Component):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
 
+    def warnings(self, state: dict[str, Any]) -> tuple[CappedNote, ...]:
+        """What the engine should warn about, given the state ``normalise`` returned:
+        units whose values lay beyond a fixed bound and were scored at it.  The engine
+        turns each note into a diagnostic; the default has nothing to say."""
+        return ()
+
 
 class Aggregator(Component):
     """Combines the scores of a node's children into the node's score.
@@ -135,6 +152,9 @@ class Aggregator(Component):
     role: ClassVar[str] = "aggregator"
     #: whether raising one child's score can never lower the aggregate (rank monotonicity)
     monotone: ClassVar[bool] = True
+    #: whether the aggregate is the weighted sum of the children's scores, so that a
+    #: score splits exactly into contributions (``explain``)
+    additive: ClassVar[bool] = False
 
     def aggregate(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -300,6 +320,15 @@ class Loader(Component):
 
     def load(self, base: Path) -> Table:
         raise NotImplementedError
+
+    def files(self) -> tuple[str, ...]:
+        """The files it reads, as written (relative to the index file's folder): a
+        run's provenance records their SHA-256.  The default is the loader's ``path``
+        parameter when it has one (the convention of hook version 1); a loader that
+        reads several files says so here, and one that reads no file (a web API)
+        returns nothing."""
+        path = getattr(self, "path", None)
+        return (path,) if isinstance(path, str) else ()
 
 
 @attrs.define

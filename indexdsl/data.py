@@ -21,6 +21,7 @@ from indexdsl.diagnostics import (
     PluginError,
     SourceMap,
     Span,
+    display_path,
     error,
     split_lines,
     suggest,
@@ -123,6 +124,21 @@ def _decimals(cells: list[str]) -> int:
     return most
 
 
+def source_files(loader, base: Path, shown: str | None = None) -> dict[str, str]:
+    """The files a loader declares it reads (``Loader.files()``) that exist, as path
+    shown to users -> absolute path, for provenance to hash.  ``shown`` names the
+    table's file when the loader reads one file; otherwise each file is shown by its
+    path."""
+    declared = [f for f in loader.files() if isinstance(f, str)]
+    out: dict[str, str] = {}
+    for source in declared:
+        path = base / source
+        if path.is_file():
+            key = shown if shown is not None and len(declared) == 1 else display_path(path)
+            out[key] = str(path.resolve())
+    return out
+
+
 class DataChecker:
     def __init__(self, model: IndexModel, base: Path, sources: SourceMap):
         self.excluded_keys: set[str] = set()
@@ -158,10 +174,7 @@ class DataChecker:
                 )
             ) from None
         self.sources.add(table.path, table.text or table.text_loader or "")
-        source = getattr(loader, "path", None)
-        if isinstance(source, str) and (self.base / source).is_file():
-            # provenance hashes the file; a loader that reads no file has nothing to hash
-            self.files[table.path] = str((self.base / source).resolve())
+        self.files.update(source_files(loader, self.base, table.path))
         return table
 
     def exclude(self, table: Table, rules) -> Table:

@@ -21,7 +21,8 @@ from indexdsl.check import PARTNER_AGGREGATIONS, pair_tables_read
 from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
 from indexdsl.components import ComponentValueError, Context, Normaliser, Transform
 from indexdsl.data import Dataset, PairData
-from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error, warning
+from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error
+from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -724,24 +725,18 @@ class Evaluator:
             node = self.graph.nodes[leaf]
             if not node.is_leaf:
                 continue
-            for end, word in (("low", "lower"), ("high", "upper")):
-                capped = state.get(f"capped_{end}_units") or []
-                if not capped:
-                    continue
-                shown = ", ".join(keys[i] for i in capped[:8])
-                more = f" and {len(capped) - 8} more" if len(capped) > 8 else ""
+            if node.normaliser is None:
+                continue
+            for note in node.normaliser.warnings(state):
                 out.append(
-                    warning(
-                        "W405",
-                        f"indicator `{leaf}`: {len(capped)} unit"
-                        f"{'s are' if len(capped) != 1 else ' is'} beyond the {word} goalpost "
-                        f"of `{node.normaliser.describe()}` and scored at it: {shown}{more}",
+                    evaluate_errors.scores_capped(
+                        leaf,
+                        [keys[i] for i in note.units],
+                        note.bound,
+                        note.chosen,
+                        node.normaliser.describe(),
                         self.model.indicators[node.indicator].decl.name.span,
-                        secondary=(Label(node.normaliser_span, "goalposts chosen here"),)
-                        if node.normaliser_span
-                        else (),
-                        help="widen the goalposts if these values are real, or check the data; "
-                        "`truncate = false` lets scores run beyond the goalposts",
+                        node.normaliser_span,
                     )
                 )
         return tuple(out)

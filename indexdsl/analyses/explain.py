@@ -29,9 +29,6 @@ from indexdsl.diagnostics import DiagnosticError, error, suggest
 from indexdsl.evaluate import Result
 from indexdsl.model import Node
 
-#: the aggregator whose score is the weighted sum of its children's scores
-ADDITIVE_AGGREGATOR = "arithmetic"
-
 
 @attrs.frozen
 class Part:
@@ -169,7 +166,7 @@ def _unknown_unit(result: Result, text: str):
 
 def _additive(node: Node) -> str | None:
     """Why a node's score is not the weighted sum of its children's, or None if it is."""
-    if node.aggregator is not None and node.aggregator.name != ADDITIVE_AGGREGATOR:
+    if node.aggregator is not None and not node.aggregator.additive:
         return (
             f"`{node.name}` aggregates with `{node.aggregator.describe()}`, "
             "which is not a weighted sum"
