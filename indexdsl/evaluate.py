@@ -21,7 +21,7 @@ from indexdsl.check import PARTNER_AGGREGATIONS, pair_tables_read
 from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
 from indexdsl.components import ComponentValueError, Context, Normaliser, Transform
 from indexdsl.data import Dataset, PairData
-from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error
+from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span
 from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
@@ -267,13 +267,8 @@ class Evaluator:
                 notes = (f"affected: {', '.join(shown)}{more}",)
             raise DiagnosticError(
                 [
-                    error(
-                        "E401",
-                        f"{what}: {exc.message}",
-                        span,
-                        secondary=secondary,
-                        help=exc.help,
-                        notes=notes,
+                    evaluate_errors.component_refused(
+                        what, exc.message, span, secondary, exc.help, notes
                     )
                 ]
             ) from None
@@ -281,14 +276,7 @@ class Evaluator:
             raise
         except Exception as exc:
             plugin = self.registry.provider_of(plugin)
-            raise PluginError(
-                error(
-                    "E901",
-                    f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}",
-                    span,
-                    help=f"this is a bug in the plugin `{plugin}`; report it to its authors",
-                )
-            ) from None
+            raise PluginError(evaluate_errors.plugin_raised(what, plugin, exc, span)) from None
 
     def _check_output(self, out, expect, span: Span | None, what: str, plugin: str) -> None:
         """A component's values must have the expected shape, be finite or NaN, and (for
@@ -309,15 +297,7 @@ class Evaluator:
             problem = f"returned NaN for {count} entries whose input is present"
         if problem is not None:
             name = self.registry.provider_of(plugin)
-            raise PluginError(
-                error(
-                    "E902",
-                    f"{what}: plugin `{name}` {problem}",
-                    span,
-                    help=f"this is a bug in the plugin `{name}`; report it to its authors, "
-                    f"or block it with `--disable-plugin {name}`",
-                )
-            )
+            raise PluginError(evaluate_errors.plugin_returned_bad_values(what, name, problem, span))
 
     # ---- one level -------------------------------------------------------------------------
     def level(
@@ -507,12 +487,8 @@ class Evaluator:
             if screened.all():
                 raise DiagnosticError(
                     [
-                        error(
-                            "E402",
-                            f"`screen {root.screen:.0%}` leaves no unit in the index: the "
-                            f"best unit has {share.max():.0%} of the indicators",
-                            root.screen_span,
-                            help="lower the threshold, or impute missing values first",
+                        evaluate_errors.screen_leaves_no_unit(
+                            root.screen, share.max(), root.screen_span
                         )
                     ]
                 )
@@ -636,13 +612,12 @@ class Evaluator:
         weights = np.asarray(weights, dtype=float)
         if weights.shape[-1] != len(step.children) or not np.all(np.isfinite(weights)):
             raise PluginError(
-                error(
-                    "E902",
-                    f"weighting scheme `{scheme.name}` returned {weights.shape[-1]} weights "
-                    f"for {len(step.children)} children of `{step.node}`, or weights that "
-                    "are not numbers",
+                evaluate_errors.plugin_returned_bad_values(
+                    "",
+                    "",
+                    "",
                     node.weighting_span,
-                    help="this is a bug in the plugin that provides it",
+                    weights=(scheme.name, weights.shape[-1], len(step.children), step.node),
                 )
             )
         if level == "unit" and weights.ndim == 1:
