@@ -343,7 +343,7 @@ class DataChecker:
             if absent:
                 self.err(
                     data_errors.panel_editions_missing(
-                        node.name, absent, node.imputer.describe(), node.imputer_span
+                        node.name, absent, node.imputer.describe(), node.span_of("imputer")
                     )
                 )
         references = {}

@@ -352,8 +352,8 @@ class Evaluator:
                 oriented = values if step.higher_is_better or normaliser.raw_units else -values
                 context = Context(names, step.higher_is_better, level)
                 secondary = (
-                    (Label(node.normaliser_span, f"`{normaliser.name}` chosen here"),)
-                    if node.normaliser_span
+                    (Label(node.span_of("normaliser"), f"`{normaliser.name}` chosen here"),)
+                    if node.span_of("normaliser")
                     else ()
                 )
                 what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
@@ -382,8 +382,8 @@ class Evaluator:
                     weights = self._scheme(node, step, stacked, names, level, fitted)
                 used_weights[step.node] = np.asarray(weights, dtype=float)
                 secondary = (
-                    (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),)
-                    if node.aggregator_span
+                    (Label(node.span_of("aggregator"), f"`{step.aggregator.name}` chosen here"),)
+                    if node.span_of("aggregator")
                     else ()
                 )
                 where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
@@ -407,8 +407,8 @@ class Evaluator:
                 if node.rescaler is not None:
                     rescaler = node.rescaler
                     secondary = (
-                        (Label(node.rescaler_span, f"`{rescaler.name}` chosen here"),)
-                        if node.rescaler_span
+                        (Label(node.span_of("rescaler"), f"`{rescaler.name}` chosen here"),)
+                        if node.span_of("rescaler")
                         else ()
                     )
                     aggregated, _ = self._guard(
@@ -465,8 +465,8 @@ class Evaluator:
                     self.model.indicators[node.indicator].decl.name.span,
                     f"imputing `{node.indicator}` with `{imputer.name}`",
                     type(imputer).__module__,
-                    (Label(node.imputer_span, f"`{imputer.name}` chosen here"),)
-                    if node.imputer_span
+                    (Label(node.span_of("imputer"), f"`{imputer.name}` chosen here"),)
+                    if node.span_of("imputer")
                     else (),
                     names,
                 )
@@ -488,7 +488,7 @@ class Evaluator:
                 raise DiagnosticError(
                     [
                         evaluate_errors.screen_leaves_no_unit(
-                            root.screen, share.max(), root.screen_span
+                            root.screen, share.max(), root.span_of("screen")
                         )
                     ]
                 )
@@ -506,8 +506,8 @@ class Evaluator:
                 self.model.indicators[node.indicator].decl.name.span,
                 f"treating `{node.indicator}` with `{treatment.name}`",
                 type(treatment.transform).__module__,
-                (Label(node.treatment_span, f"`{treatment.name}` chosen here"),)
-                if node.treatment_span
+                (Label(node.span_of("treatment"), f"`{treatment.name}` chosen here"),)
+                if node.span_of("treatment")
                 else (),
                 names,
             )
@@ -604,8 +604,8 @@ class Evaluator:
             node.span or self.model.root.span,
             f"weights of `{step.node}` by `{scheme.name}`",
             type(scheme).__module__,
-            (Label(node.weighting_span, f"`{scheme.name}` chosen here"),)
-            if node.weighting_span
+            (Label(node.span_of("weighting"), f"`{scheme.name}` chosen here"),)
+            if node.span_of("weighting")
             else (),
             names,
         )
@@ -616,7 +616,7 @@ class Evaluator:
                     "",
                     "",
                     "",
-                    node.weighting_span,
+                    node.span_of("weighting"),
                     weights=(scheme.name, weights.shape[-1], len(step.children), step.node),
                 )
             )
@@ -711,7 +711,7 @@ class Evaluator:
                         note.chosen,
                         node.normaliser.describe(),
                         self.model.indicators[node.indicator].decl.name.span,
-                        node.normaliser_span,
+                        node.span_of("normaliser"),
                     )
                 )
         return tuple(out)
