@@ -109,6 +109,17 @@ class Context:
     history: np.ndarray | None = None
 
 
+@attrs.frozen
+class CappedNote:
+    """A normaliser's note to the engine: ``units`` (their positions) lay beyond a
+    fixed ``bound`` (``"lower goalpost"``) and were scored at it; ``chosen`` labels
+    the place where the method was chosen (``"goalposts chosen here"``)."""
+
+    units: tuple[int, ...]
+    bound: str
+    chosen: str
+
+
 class Normaliser(Component):
     """Puts an indicator on a common scale.
 
@@ -127,6 +138,12 @@ class Normaliser(Component):
         self, x: np.ndarray, context: Context | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
+
+    def warnings(self, state: dict[str, Any]) -> tuple[CappedNote, ...]:
+        """What the engine should warn about, given the state ``normalise`` returned:
+        units whose values lay beyond a fixed bound and were scored at it.  The engine
+        turns each note into a diagnostic; the default has nothing to say."""
+        return ()
 
 
 class Aggregator(Component):
@@ -343,6 +360,15 @@ class Loader(Component):
 
     def load(self, base: Path) -> Table:
         raise NotImplementedError
+
+    def files(self) -> tuple[str, ...]:
+        """The files it reads, as written (relative to the index file's folder): a
+        run's provenance records their SHA-256.  The default is the loader's ``path``
+        parameter when it has one (the convention of hook version 1); a loader that
+        reads several files says so here, and one that reads no file (a web API)
+        returns nothing."""
+        path = getattr(self, "path", None)
+        return (path,) if isinstance(path, str) else ()
 
 
 @attrs.define

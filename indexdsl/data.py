@@ -21,10 +21,11 @@ from indexdsl.diagnostics import (
     PluginError,
     SourceMap,
     Span,
-    error,
+    display_path,
     suggest,
-    warning,
 )
+from indexdsl.errors import data as data_errors
+from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.model import IndexModel, PairsSpec, TableSpec
 from indexdsl.syntax import ast
 
@@ -87,6 +88,21 @@ def _decimals(cells: list[str]) -> int:
     return most
 
 
+def source_files(loader, base: Path, shown: str | None = None) -> dict[str, str]:
+    """The files a loader declares it reads (``Loader.files()``) that exist, as path
+    shown to users -> absolute path, for provenance to hash.  ``shown`` names the
+    table's file when the loader reads one file; otherwise each file is shown by its
+    path."""
+    declared = [f for f in loader.files() if isinstance(f, str)]
+    out: dict[str, str] = {}
+    for source in declared:
+        path = base / source
+        if path.is_file():
+            key = shown if shown is not None and len(declared) == 1 else display_path(path)
+            out[key] = str(path.resolve())
+    return out
+
+
 class DataChecker:
     def __init__(self, model: IndexModel, base: Path, sources: SourceMap):
         self.excluded_keys: set[str] = set()
@@ -96,8 +112,8 @@ class DataChecker:
         self.diagnostics: list[Diagnostic] = []
         self.files: dict[str, str] = {}
 
-    def err(self, code: str, message: str, span: Span | None, **kw) -> None:
-        self.diagnostics.append(error(code, message, span, **kw))
+    def err(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
 
     def load(self, spec: TableSpec) -> Table | None:
         loader = spec.loader
@@ -107,25 +123,20 @@ class DataChecker:
             if exc.text:
                 self.sources.add(exc.file, exc.text)
             where = Span.point(exc.file, exc.line, exc.col) if exc.line else None
-            secondary = (Label(spec.span, f"`{spec.name}` is loaded from it"),) if where else ()
-            self.err("E301", exc.message, where or spec.span, help=exc.help, secondary=secondary)
+            loaded_as = Label(spec.span, f"`{spec.name}` is loaded from it") if where else None
+            self.err(
+                data_errors.table_unreadable(exc.message, where or spec.span, exc.help, loaded_as)
+            )
             return None
         except Exception as exc:
             plugin = type(loader).__module__
             raise PluginError(
-                error(
-                    "E901",
-                    f"loader `{loader.name}` (plugin `{plugin}`) failed: "
-                    f"{type(exc).__name__}: {exc}",
-                    spec.span,
-                    help="this is a bug in the plugin; report it to its authors",
+                evaluate_errors.plugin_raised(
+                    f"loader `{loader.name}`", plugin, exc, spec.span, name_in_help=False
                 )
             ) from None
         self.sources.add(table.path, table.text or table.text_loader or "")
-        source = getattr(loader, "path", None)
-        if isinstance(source, str) and (self.base / source).is_file():
-            # provenance hashes the file; a loader that reads no file has nothing to hash
-            self.files[table.path] = str((self.base / source).resolve())
+        self.files.update(source_files(loader, self.base, table.path))
         return table
 
     def exclude(self, table: Table, rules) -> Table:
@@ -144,12 +155,9 @@ class DataChecker:
             return table.columns.index(name)
         hints = suggest(name, table.columns)
         self.err(
-            "E302",
-            f"column `{name}` is not in `{table.path}`",
-            span,
-            label=f"the {what}",
-            help=f"did you mean `{hints[0]}`?" if hints else None,
-            notes=(f"columns of `{table.path}`: {', '.join(table.columns)}",),
+            data_errors.unknown_column(
+                name, table.path, table.columns, span, what, hints[0] if hints else None
+            )
         )
         return None
 
@@ -176,20 +184,15 @@ class DataChecker:
                     bad.append(r)
         for r in bad[:MAX_CELL_ERRORS]:
             self.err(
-                "E303",
-                f"`{table.rows[r][index]}` in column `{name}` is not a number",
-                cell_span(table, r, index),
-                label="expected a number",
-                secondary=(Label(span, "the column is used here"),) if span else (),
-                help="write numbers with a dot for decimals and no thousands separators; "
-                "leave the cell empty (or write NA) for a missing value",
+                data_errors.not_a_number(
+                    table.rows[r][index], name, cell_span(table, r, index), span
+                )
             )
         if len(bad) > MAX_CELL_ERRORS:
             self.err(
-                "E303",
-                f"{len(bad) - MAX_CELL_ERRORS} more non-numeric cells in column "
-                f"`{name}` of `{table.path}`",
-                None,
+                data_errors.not_a_number(
+                    "", name, None, None, more=len(bad) - MAX_CELL_ERRORS, path=table.path
+                )
             )
         return None if bad else values
 
@@ -214,21 +217,16 @@ class DataChecker:
         if key_index is not None:
             for r, key in enumerate(units.cells(units_spec.key)):
                 if not key:
-                    self.err(
-                        "E304",
-                        "a unit has an empty key",
-                        cell_span(units, r, key_index),
-                        help="every row of the units table needs a key",
-                    )
+                    self.err(data_errors.empty_key(cell_span(units, r, key_index)))
                 elif key in positions:
                     first = positions[key]
                     self.err(
-                        "E305",
-                        f"unit key `{key}` appears twice",
-                        cell_span(units, r, key_index),
-                        label="second row with this key",
-                        secondary=(Label(cell_span(units, first, key_index), "first row"),),
-                        help="keys must be unique; remove or rename one of the rows",
+                        data_errors.duplicate_key(
+                            key,
+                            cell_span(units, r, key_index),
+                            cell_span(units, first, key_index),
+                            None,
+                        )
                     )
                 else:
                     positions[key] = r
@@ -307,15 +305,9 @@ class DataChecker:
                 if missing:
                     absent.append(f"{_edition(edition)} (`{'`, `'.join(missing)}`)")
             if absent:
-                self.diagnostics.append(
-                    warning(
-                        "W306",
-                        f"the panel of `{node.name}` has no column for "
-                        + ", ".join(absent)
-                        + f": `{node.imputer.describe()}` cannot look back to "
-                        + ("that edition" if len(absent) == 1 else "those editions"),
-                        node.imputer_span,
-                        help="add the columns to the data, or look back fewer editions",
+                self.err(
+                    data_errors.panel_editions_missing(
+                        node.name, absent, node.imputer.describe(), node.span_of("imputer")
                     )
                 )
         references = {}
@@ -363,11 +355,12 @@ class DataChecker:
         for r, key in enumerate(table.cells(spec.key)):
             if key in seen:
                 self.err(
-                    "E305",
-                    f"key `{key}` appears twice in table `{spec.name}`",
-                    cell_span(table, r, index),
-                    secondary=(Label(cell_span(table, seen[key], index), "first row"),),
-                    help="keys must be unique; remove or merge one of the rows",
+                    data_errors.duplicate_key(
+                        key,
+                        cell_span(table, r, index),
+                        cell_span(table, seen[key], index),
+                        spec.name,
+                    )
                 )
                 continue
             seen[key] = r
@@ -405,43 +398,39 @@ class DataChecker:
                 if failures <= MAX_CELL_ERRORS:
                     hints = suggest(key, positions)
                     self.err(
-                        "E306",
-                        f"pair row names `{key}`, which is not a unit of `{self.model.units.name}`",
-                        cell_span(table, r, ci),
-                        label="unknown unit",
-                        help=f"did you mean `{hints[0]}`?"
-                        if hints
-                        else "add the unit to the units table, or remove the row",
+                        data_errors.pair_unknown_unit(
+                            key,
+                            self.model.units.name,
+                            cell_span(table, r, ci),
+                            hints[0] if hints else None,
+                        )
                     )
                 target[r] = -1
             if a[r] < 0 or b[r] < 0:
                 continue
             if a[r] == b[r]:
-                self.err(
-                    "E307",
-                    f"pair row links `{row[ia]}` with itself",
-                    cell_span(table, r, ia),
-                    help="remove the row",
-                )
+                self.err(data_errors.pair_with_itself(row[ia], cell_span(table, r, ia)))
                 continue
             pair = (
                 (int(a[r]), int(b[r])) if spec.directed else tuple(sorted((int(a[r]), int(b[r]))))
             )
             if pair in seen:
                 self.err(
-                    "E308",
-                    f"the pair `{row[ia]}`–`{row[ib]}` appears twice"
-                    + ("" if spec.directed else " (pairs are undirected)"),
-                    cell_span(table, r, ia),
-                    secondary=(Label(cell_span(table, seen[pair], ia), "first row"),),
-                    help="merge the rows"
-                    + ("" if spec.directed else ", or declare the pairs `directed`"),
+                    data_errors.duplicate_pair(
+                        row[ia],
+                        row[ib],
+                        spec.directed,
+                        cell_span(table, r, ia),
+                        cell_span(table, seen[pair], ia),
+                    )
                 )
             else:
                 seen[pair] = r
         if failures > MAX_CELL_ERRORS:
             self.err(
-                "E306", f"{failures - MAX_CELL_ERRORS} more unknown units in `{table.path}`", None
+                data_errors.pair_unknown_unit(
+                    "", "", None, None, more=failures - MAX_CELL_ERRORS, path=table.path
+                )
             )
         if not keep.all():
             table = _subset(table, np.nonzero(keep)[0].tolist())

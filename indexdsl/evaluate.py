@@ -21,7 +21,8 @@ from indexdsl.check import PARTNER_AGGREGATIONS, pair_tables_read
 from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
 from indexdsl.components import ComponentValueError, Context, Normaliser, Transform
 from indexdsl.data import Dataset, PairData
-from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span, error, warning
+from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span
+from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -266,13 +267,8 @@ class Evaluator:
                 notes = (f"affected: {', '.join(shown)}{more}",)
             raise DiagnosticError(
                 [
-                    error(
-                        "E401",
-                        f"{what}: {exc.message}",
-                        span,
-                        secondary=secondary,
-                        help=exc.help,
-                        notes=notes,
+                    evaluate_errors.component_refused(
+                        what, exc.message, span, secondary, exc.help, notes
                     )
                 ]
             ) from None
@@ -280,14 +276,7 @@ class Evaluator:
             raise
         except Exception as exc:
             plugin = self.registry.provider_of(plugin)
-            raise PluginError(
-                error(
-                    "E901",
-                    f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}",
-                    span,
-                    help=f"this is a bug in the plugin `{plugin}`; report it to its authors",
-                )
-            ) from None
+            raise PluginError(evaluate_errors.plugin_raised(what, plugin, exc, span)) from None
 
     def _check_output(self, out, expect, span: Span | None, what: str, plugin: str) -> None:
         """A component's values must have the expected shape, be finite or NaN, and (for
@@ -308,15 +297,7 @@ class Evaluator:
             problem = f"returned NaN for {count} entries whose input is present"
         if problem is not None:
             name = self.registry.provider_of(plugin)
-            raise PluginError(
-                error(
-                    "E902",
-                    f"{what}: plugin `{name}` {problem}",
-                    span,
-                    help=f"this is a bug in the plugin `{name}`; report it to its authors, "
-                    f"or block it with `--disable-plugin {name}`",
-                )
-            )
+            raise PluginError(evaluate_errors.plugin_returned_bad_values(what, name, problem, span))
 
     # ---- one level -------------------------------------------------------------------------
     def level(
@@ -371,8 +352,8 @@ class Evaluator:
                 oriented = values if step.higher_is_better or normaliser.raw_units else -values
                 context = Context(names, step.higher_is_better, level)
                 secondary = (
-                    (Label(node.normaliser_span, f"`{normaliser.name}` chosen here"),)
-                    if node.normaliser_span
+                    (Label(node.span_of("normaliser"), f"`{normaliser.name}` chosen here"),)
+                    if node.span_of("normaliser")
                     else ()
                 )
                 what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
@@ -401,8 +382,8 @@ class Evaluator:
                     weights = self._scheme(node, step, stacked, names, level, fitted)
                 used_weights[step.node] = np.asarray(weights, dtype=float)
                 secondary = (
-                    (Label(node.aggregator_span, f"`{step.aggregator.name}` chosen here"),)
-                    if node.aggregator_span
+                    (Label(node.span_of("aggregator"), f"`{step.aggregator.name}` chosen here"),)
+                    if node.span_of("aggregator")
                     else ()
                 )
                 where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
@@ -426,8 +407,8 @@ class Evaluator:
                 if node.rescaler is not None:
                     rescaler = node.rescaler
                     secondary = (
-                        (Label(node.rescaler_span, f"`{rescaler.name}` chosen here"),)
-                        if node.rescaler_span
+                        (Label(node.span_of("rescaler"), f"`{rescaler.name}` chosen here"),)
+                        if node.span_of("rescaler")
                         else ()
                     )
                     aggregated, _ = self._guard(
@@ -484,8 +465,8 @@ class Evaluator:
                     self.model.indicators[node.indicator].decl.name.span,
                     f"imputing `{node.indicator}` with `{imputer.name}`",
                     type(imputer).__module__,
-                    (Label(node.imputer_span, f"`{imputer.name}` chosen here"),)
-                    if node.imputer_span
+                    (Label(node.span_of("imputer"), f"`{imputer.name}` chosen here"),)
+                    if node.span_of("imputer")
                     else (),
                     names,
                 )
@@ -506,12 +487,8 @@ class Evaluator:
             if screened.all():
                 raise DiagnosticError(
                     [
-                        error(
-                            "E402",
-                            f"`screen {root.screen:.0%}` leaves no unit in the index: the "
-                            f"best unit has {share.max():.0%} of the indicators",
-                            root.screen_span,
-                            help="lower the threshold, or impute missing values first",
+                        evaluate_errors.screen_leaves_no_unit(
+                            root.screen, share.max(), root.span_of("screen")
                         )
                     ]
                 )
@@ -529,8 +506,8 @@ class Evaluator:
                 self.model.indicators[node.indicator].decl.name.span,
                 f"treating `{node.indicator}` with `{treatment.name}`",
                 type(treatment.transform).__module__,
-                (Label(node.treatment_span, f"`{treatment.name}` chosen here"),)
-                if node.treatment_span
+                (Label(node.span_of("treatment"), f"`{treatment.name}` chosen here"),)
+                if node.span_of("treatment")
                 else (),
                 names,
             )
@@ -627,21 +604,20 @@ class Evaluator:
             node.span or self.model.root.span,
             f"weights of `{step.node}` by `{scheme.name}`",
             type(scheme).__module__,
-            (Label(node.weighting_span, f"`{scheme.name}` chosen here"),)
-            if node.weighting_span
+            (Label(node.span_of("weighting"), f"`{scheme.name}` chosen here"),)
+            if node.span_of("weighting")
             else (),
             names,
         )
         weights = np.asarray(weights, dtype=float)
         if weights.shape[-1] != len(step.children) or not np.all(np.isfinite(weights)):
             raise PluginError(
-                error(
-                    "E902",
-                    f"weighting scheme `{scheme.name}` returned {weights.shape[-1]} weights "
-                    f"for {len(step.children)} children of `{step.node}`, or weights that "
-                    "are not numbers",
-                    node.weighting_span,
-                    help="this is a bug in the plugin that provides it",
+                evaluate_errors.plugin_returned_bad_values(
+                    "",
+                    "",
+                    "",
+                    node.span_of("weighting"),
+                    weights=(scheme.name, weights.shape[-1], len(step.children), step.node),
                 )
             )
         if level == "unit" and weights.ndim == 1:
@@ -724,24 +700,18 @@ class Evaluator:
             node = self.graph.nodes[leaf]
             if not node.is_leaf:
                 continue
-            for end, word in (("low", "lower"), ("high", "upper")):
-                capped = state.get(f"capped_{end}_units") or []
-                if not capped:
-                    continue
-                shown = ", ".join(keys[i] for i in capped[:8])
-                more = f" and {len(capped) - 8} more" if len(capped) > 8 else ""
+            if node.normaliser is None:
+                continue
+            for note in node.normaliser.warnings(state):
                 out.append(
-                    warning(
-                        "W405",
-                        f"indicator `{leaf}`: {len(capped)} unit"
-                        f"{'s are' if len(capped) != 1 else ' is'} beyond the {word} goalpost "
-                        f"of `{node.normaliser.describe()}` and scored at it: {shown}{more}",
+                    evaluate_errors.scores_capped(
+                        leaf,
+                        [keys[i] for i in note.units],
+                        note.bound,
+                        note.chosen,
+                        node.normaliser.describe(),
                         self.model.indicators[node.indicator].decl.name.span,
-                        secondary=(Label(node.normaliser_span, "goalposts chosen here"),)
-                        if node.normaliser_span
-                        else (),
-                        help="widen the goalposts if these values are real, or check the data; "
-                        "`truncate = false` lets scores run beyond the goalposts",
+                        node.span_of("normaliser"),
                     )
                 )
         return tuple(out)

@@ -4,8 +4,9 @@ Registration hooks return lists of component classes (datasette's style); each c
 carries its ``name``, ``summary`` and ``params`` (see :mod:`indexdsl.components`).
 A plugin is any module or object with functions named like these and decorated with
 :data:`hookimpl`; third-party distributions expose it through the ``indexdsl``
-entry-point group.  ``tests/test_hookspecs.py`` fails when a hook is undocumented
-in ``docs/plugins/hooks.md`` or its documented signature differs from the one here.
+entry-point group.  ``tests/test_hookspecs.py`` fails when a hook has no section in
+``docs/reference/hooks.md`` or no page in ``docs/plugins/hooks/`` whose signature is
+the one here.
 
 Versioning: :data:`HOOKSPEC_VERSION` goes up by one whenever a hook or an argument is
 added.  Arguments are only ever added, never removed or renamed, and pluggy passes an
@@ -30,9 +31,10 @@ from indexdsl.components import (
 hookspec = pluggy.HookspecMarker("indexdsl")
 hookimpl = pluggy.HookimplMarker("indexdsl")
 
-#: version of the hook specifications: 1 = registration hooks without arguments;
-#: 2 = ``indexdsl_register_weighting_schemes``, ``indexdsl_register_imputers`` and the
-#: optional ``api_version`` argument of every registration hook
+#: version of the hook specifications (docs/plugins/versioning.md): 1 = registration
+#: hooks without arguments; 2 = ``indexdsl_register_weighting_schemes``,
+#: ``indexdsl_register_imputers`` and the optional ``api_version`` argument of every
+#: registration hook; 3 = ``indexdsl_register_exporters``
 HOOKSPEC_VERSION = 3
 
 

@@ -6,6 +6,8 @@ nothing here has seen the data yet.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from indexdsl.components import (
@@ -103,6 +105,32 @@ class Treatment:
 
 
 @attrs.frozen
+class Chosen:
+    """What a node chose for one role (a component, or the screen's threshold) and
+    where it was chosen; the span is kept also when the choice was left unset there."""
+
+    value: Any
+    span: Span | None = None
+
+
+#: the roles a node chooses a method for, as written in ``Node.chosen``
+ROLES = ("aggregator", "normaliser", "rescaler", "imputer", "treatment", "weighting", "screen")
+
+
+def choices(**chosen: tuple[Any, Span | None]) -> dict[str, Chosen]:
+    """``Node.chosen`` from (value, span) pairs by role, leaving out those neither
+    chosen nor written (``choices(normaliser=(minmax, span), imputer=(None, None))``)."""
+    unknown = set(chosen) - set(ROLES)
+    if unknown:
+        raise TypeError(f"not a role of a node: {', '.join(sorted(unknown))}")
+    return {
+        role: Chosen(value, span)
+        for role, (value, span) in chosen.items()
+        if value is not None or span is not None
+    }
+
+
+@attrs.frozen
 class Node:
     """A node of the hierarchy; a leaf carries an indicator, an inner node children."""
 
@@ -113,32 +141,59 @@ class Node:
     span: Span | None
     children: tuple[Node, ...] = ()
     indicator: str | None = None
-    aggregator: Aggregator | None = None
-    aggregator_span: Span | None = None
-    normaliser: Normaliser | None = None
-    normaliser_span: Span | None = None
+    #: the methods chosen here, by role (see :data:`ROLES`), with where each was chosen
+    chosen: dict[str, Chosen] = attrs.field(factory=dict)
     reference: ast.ColumnRef | None = None
     reference_scores: ast.ColumnRef | None = None
     previous: ast.ColumnRef | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
-    rescaler: Normaliser | None = None  # applied to the node's aggregated scores
-    rescaler_span: Span | None = None
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
-    #: leaves: how missing values are filled, and the outlier treatment
-    imputer: Imputer | None = None
-    imputer_span: Span | None = None
     #: panel imputation: (edition, expression) of the indicator in earlier editions
     history: tuple = ()
-    treatment: Treatment | None = None
-    treatment_span: Span | None = None
-    #: inner nodes: weights chosen by a scheme from the data (``weights entropy``)
-    weighting: WeightingScheme | None = None
-    weighting_span: Span | None = None
-    #: least share of the indicators below this node a unit needs (``screen 90%``); at
-    #: the index, units below it are left out of the index altogether
-    screen: float | None = None
-    screen_span: Span | None = None
+
+    def _value(self, role: str) -> Any:
+        chosen = self.chosen.get(role)
+        return chosen.value if chosen is not None else None
+
+    def span_of(self, role: str) -> Span | None:
+        """Where the method of ``role`` was chosen (None if nowhere)."""
+        chosen = self.chosen.get(role)
+        return chosen.span if chosen is not None else None
+
+    @property
+    def aggregator(self) -> Aggregator | None:
+        return self._value("aggregator")
+
+    @property
+    def normaliser(self) -> Normaliser | None:
+        return self._value("normaliser")
+
+    @property
+    def rescaler(self) -> Normaliser | None:
+        """Applied to the node's aggregated scores."""
+        return self._value("rescaler")
+
+    @property
+    def imputer(self) -> Imputer | None:
+        """Leaves: how missing values are filled."""
+        return self._value("imputer")
+
+    @property
+    def treatment(self) -> Treatment | None:
+        """Leaves: the outlier treatment."""
+        return self._value("treatment")
+
+    @property
+    def weighting(self) -> WeightingScheme | None:
+        """Inner nodes: weights chosen by a scheme from the data (``weights entropy``)."""
+        return self._value("weighting")
+
+    @property
+    def screen(self) -> float | None:
+        """Least share of the indicators below this node a unit needs (``screen 90%``);
+        at the index, units below it are left out of the index altogether."""
+        return self._value("screen")
 
     @property
     def is_leaf(self) -> bool:

@@ -32,6 +32,7 @@ from indexdsl.model import (
     Treatment,
     UncertaintySpec,
     UnitsSpec,
+    choices,
 )
 from indexdsl.plugins import Registry, parse_requirement, unmet_requirement
 from indexdsl.syntax import ast
@@ -1411,16 +1412,21 @@ class Checker:
                 weight_text=weight_text,
                 span=decl.name.span,
                 indicator=name,
-                normaliser=normaliser[0] if isinstance(normaliser[0], Normaliser) else None,
-                normaliser_span=normaliser[1],
+                chosen=choices(
+                    normaliser=(
+                        normaliser[0] if isinstance(normaliser[0], Normaliser) else None,
+                        normaliser[1],
+                    ),
+                    imputer=settings["impute"],
+                    treatment=(
+                        None if treatment is NO_TREATMENT else treatment,
+                        settings["treat"][1],
+                    ),
+                ),
                 reference=reference,
                 reference_scores=reference_scores,
                 depth=depth,
-                imputer=settings["impute"][0],
-                imputer_span=settings["impute"][1],
                 history=history,
-                treatment=None if treatment is NO_TREATMENT else treatment,
-                treatment_span=settings["treat"][1],
             )
         if not is_root:
             self.declare(decl.name, "framework node")
@@ -1466,20 +1472,18 @@ class Checker:
             weight_text=weight_text,
             span=decl.name.span,
             children=tuple(children),
-            aggregator=aggregator,
-            aggregator_span=aggregator_span,
             missing=settings["missing"][0],
             reference=reference,
             reference_scores=reference_scores,
             previous=previous,
             top=top,
-            rescaler=settings["rescale"][0],
-            rescaler_span=settings["rescale"][1],
             depth=depth,
-            weighting=weighting[0],
-            weighting_span=weighting[1],
-            screen=screen[0] if screen else None,
-            screen_span=screen[1] if screen else None,
+            chosen=choices(
+                aggregator=(aggregator, aggregator_span),
+                rescaler=settings["rescale"],
+                weighting=weighting,
+                screen=screen or (None, None),
+            ),
         )
 
     def panel_history(self, name: str, imputer, span) -> tuple:

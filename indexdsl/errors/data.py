@@ -1,3 +1,130 @@
 """Diagnostics of the data stage; see :mod:`indexdsl.errors`."""
 
 from __future__ import annotations
+
+from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
+
+
+def table_unreadable(
+    message: str, span: Span | None, help: str | None, loaded_as: Label | None
+) -> Diagnostic:
+    """E301: a loader could not read its table (the loader words the problem)."""
+    return error("E301", message, span, help=help, secondary=(loaded_as,) if loaded_as else ())
+
+
+def unknown_column(
+    name: str, path: str, columns: tuple[str, ...], span: Span | None, what: str, hint: str | None
+) -> Diagnostic:
+    """E302: a column the index names is not in its table."""
+    return error(
+        "E302",
+        f"column `{name}` is not in `{path}`",
+        span,
+        label=f"the {what}",
+        help=f"did you mean `{hint}`?" if hint else None,
+        notes=(f"columns of `{path}`: {', '.join(columns)}",),
+    )
+
+
+def not_a_number(
+    cell: str,
+    column: str,
+    span: Span | None,
+    used_at: Span | None,
+    *,
+    more: int = 0,
+    path: str = "",
+) -> Diagnostic:
+    """E303: a cell of a numeric column is not a number (``more``: how many more such
+    cells of the column were not reported one by one)."""
+    if more:
+        return error(
+            "E303", f"{more} more non-numeric cells in column `{column}` of `{path}`", None
+        )
+    return error(
+        "E303",
+        f"`{cell}` in column `{column}` is not a number",
+        span,
+        label="expected a number",
+        secondary=(Label(used_at, "the column is used here"),) if used_at else (),
+        help="write numbers with a dot for decimals and no thousands separators; "
+        "leave the cell empty (or write NA) for a missing value",
+    )
+
+
+def empty_key(span: Span | None) -> Diagnostic:
+    """E304: a row of the units table has an empty key."""
+    return error(
+        "E304", "a unit has an empty key", span, help="every row of the units table needs a key"
+    )
+
+
+def duplicate_key(key: str, span: Span | None, first: Span | None, table: str | None) -> Diagnostic:
+    """E305: a key appears twice in the units table (``table`` None) or in a data table."""
+    if table is None:
+        return error(
+            "E305",
+            f"unit key `{key}` appears twice",
+            span,
+            label="second row with this key",
+            secondary=(Label(first, "first row"),),
+            help="keys must be unique; remove or rename one of the rows",
+        )
+    return error(
+        "E305",
+        f"key `{key}` appears twice in table `{table}`",
+        span,
+        secondary=(Label(first, "first row"),),
+        help="keys must be unique; remove or merge one of the rows",
+    )
+
+
+def panel_editions_missing(
+    node: str, absent: list[str], imputer: str, span: Span | None
+) -> Diagnostic:
+    """W306: a panel lacks the columns of editions an imputer looks back to."""
+    return warning(
+        "W306",
+        f"the panel of `{node}` has no column for "
+        + ", ".join(absent)
+        + f": `{imputer}` cannot look back to "
+        + ("that edition" if len(absent) == 1 else "those editions"),
+        span,
+        help="add the columns to the data, or look back fewer editions",
+    )
+
+
+def pair_unknown_unit(
+    key: str, units: str, span: Span | None, hint: str | None, *, more: int = 0, path: str = ""
+) -> Diagnostic:
+    """E306: a pair row names a key that is not a unit (``more``: how many more such
+    keys of the table were not reported one by one)."""
+    if more:
+        return error("E306", f"{more} more unknown units in `{path}`", None)
+    return error(
+        "E306",
+        f"pair row names `{key}`, which is not a unit of `{units}`",
+        span,
+        label="unknown unit",
+        help=f"did you mean `{hint}`?"
+        if hint
+        else "add the unit to the units table, or remove the row",
+    )
+
+
+def pair_with_itself(key: str, span: Span | None) -> Diagnostic:
+    """E307: a pair row links a unit with itself."""
+    return error("E307", f"pair row links `{key}` with itself", span, help="remove the row")
+
+
+def duplicate_pair(
+    a: str, b: str, directed: bool, span: Span | None, first: Span | None
+) -> Diagnostic:
+    """E308: the same pair appears in two rows."""
+    return error(
+        "E308",
+        f"the pair `{a}`–`{b}` appears twice" + ("" if directed else " (pairs are undirected)"),
+        span,
+        secondary=(Label(first, "first row"),),
+        help="merge the rows" + ("" if directed else ", or declare the pairs `directed`"),
+    )

@@ -1,3 +1,91 @@
 """Diagnostics of the evaluate stage; see :mod:`indexdsl.errors`."""
 
 from __future__ import annotations
+
+from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
+
+
+def scores_capped(
+    indicator: str,
+    units: list[str],
+    bound: str,
+    chosen: str,
+    method: str,
+    span: Span | None,
+    chosen_span: Span | None,
+) -> Diagnostic:
+    """W405: a normaliser with fixed bounds (goalposts) scored units beyond a bound at it."""
+    shown = ", ".join(units[:8])
+    more = f" and {len(units) - 8} more" if len(units) > 8 else ""
+    return warning(
+        "W405",
+        f"indicator `{indicator}`: {len(units)} unit"
+        f"{'s are' if len(units) != 1 else ' is'} beyond the {bound} "
+        f"of `{method}` and scored at it: {shown}{more}",
+        span,
+        secondary=(Label(chosen_span, chosen),) if chosen_span else (),
+        help="widen the goalposts if these values are real, or check the data; "
+        "`truncate = false` lets scores run beyond the goalposts",
+    )
+
+
+def component_refused(
+    what: str, message: str, span: Span | None, secondary: tuple, help: str | None, notes: tuple
+) -> Diagnostic:
+    """E401: a component refused the data (it raised ``ComponentValueError``)."""
+    return error("E401", f"{what}: {message}", span, secondary=secondary, help=help, notes=notes)
+
+
+def screen_leaves_no_unit(threshold: float, best: float, span: Span | None) -> Diagnostic:
+    """E402: the screen's threshold excludes every unit."""
+    return error(
+        "E402",
+        f"`screen {threshold:.0%}` leaves no unit in the index: the "
+        f"best unit has {best:.0%} of the indicators",
+        span,
+        help="lower the threshold, or impute missing values first",
+    )
+
+
+def plugin_raised(
+    what: str, plugin: str, exc: BaseException, span: Span | None, *, name_in_help: bool = True
+) -> Diagnostic:
+    """E901: a plugin's component raised an unexpected exception (a bug in the plugin)."""
+    return error(
+        "E901",
+        f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}",
+        span,
+        help=f"this is a bug in the plugin `{plugin}`; report it to its authors"
+        if name_in_help
+        else "this is a bug in the plugin; report it to its authors",
+    )
+
+
+def plugin_returned_bad_values(
+    what: str,
+    plugin: str,
+    problem: str,
+    span: Span | None,
+    *,
+    weights: tuple[str, int, int, str] | None = None,
+) -> Diagnostic:
+    """E902: a plugin's component returned values of the wrong shape or kind
+    (``weights``: a weighting scheme's name, how many weights it returned, how many
+    children the node has and the node's name)."""
+    if weights is not None:
+        scheme, count, children, node = weights
+        return error(
+            "E902",
+            f"weighting scheme `{scheme}` returned {count} weights "
+            f"for {children} children of `{node}`, or weights that "
+            "are not numbers",
+            span,
+            help="this is a bug in the plugin that provides it",
+        )
+    return error(
+        "E902",
+        f"{what}: plugin `{plugin}` {problem}",
+        span,
+        help=f"this is a bug in the plugin `{plugin}`; report it to its authors, "
+        f"or block it with `--disable-plugin {plugin}`",
+    )

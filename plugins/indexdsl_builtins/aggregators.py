@@ -19,6 +19,7 @@ def _available_weights(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 class ArithmeticMeanAggregator(Aggregator):
+    additive = True
     name = "arithmetic"
     summary = "weighted arithmetic mean (full compensation between children)"
     role_default = True  # what an index without `aggregate` uses

@@ -26,6 +26,9 @@ class CsvLoader(Loader):
         Param("delimiter", str, ",", "field separator"),
     )
 
+    def files(self) -> tuple[str, ...]:
+        return (self.path,)
+
     def load(self, base: Path) -> Table:
         path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
         shown = display_path(path)
@@ -155,6 +158,9 @@ class ParquetLoader(Loader):
     name = "parquet"
     summary = "a Parquet file (needs pyarrow: the `parquet` extra); numeric columns are numbers"
     params = (Param("path", str, doc="file path, relative to the index file"),)
+
+    def files(self) -> tuple[str, ...]:
+        return (self.path,)
 
     def load(self, base: Path) -> Table:
         path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexdsl.components import ComponentValueError, Context, Normaliser, Param
+from indexdsl.components import CappedNote, ComponentValueError, Context, Normaliser, Param
 from indexdsl.diagnostics import suggest
 from indexdsl.hookspecs import hookimpl
 from indexdsl_builtins._support import affected, as_flag
@@ -118,6 +118,16 @@ class GoalpostsNormaliser(Normaliser):
             state["capped_low_units"] = np.flatnonzero(y < 0).tolist()
             state["capped_high_units"] = np.flatnonzero(y > 1).tolist()
         return np.clip(y, 0.0, 1.0) * self.scale, state
+
+    def warnings(self, state):
+        return tuple(
+            CappedNote(tuple(state[key]), bound, "goalposts chosen here")
+            for key, bound in (
+                ("capped_low_units", "lower goalpost"),
+                ("capped_high_units", "upper goalpost"),
+            )
+            if state.get(key)
+        )
 
 
 def _count_lower(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,9 @@ class SqliteLoader(Loader):
         Param("table", str, doc="name of the table or view"),
     )
 
+    def files(self) -> tuple[str, ...]:
+        return (self.path,)
+
     def load(self, base: Path) -> Table:
         path = Path(self.path) if Path(self.path).is_absolute() else base / self.path
         shown = display_path(path)
