@@ -8,18 +8,125 @@ graph can be evaluated on units, on pairs (pathway scores) and on a batch of var
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol
+
 import attrs
 import numpy as np
 
-from indexdsl.components import Aggregator, Normaliser
+from indexdsl import model as m
+from indexdsl.components import Aggregator, Context, Normaliser
 from indexdsl.model import IndexModel, Node
-from indexdsl.syntax import ast
+
+_OPERATIONS = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.true_divide,
+    "^": np.power,
+}
+
+
+class Engine(Protocol):
+    """What a compiled expression asks of the engine that runs it."""
+
+    def column(self, table: str, column: str) -> np.ndarray: ...
+
+    def partner_aggregate(
+        self, how: str, values: np.ndarray, table: str | None, flow: str
+    ) -> np.ndarray: ...
+
+    def context(self, level: str) -> Context: ...
+
+    def guard(self, fn: Callable[[], Any], span, what: str, plugin: str) -> Any: ...
+
+
+#: a compiled expression: (engine, level "unit" or "pair", raw values so far) -> values
+Compiled = Callable[[Engine, str, dict], np.ndarray]
+
+
+def compile_expression(expr: m.Expression) -> Compiled:
+    """An expression as a closure with its components bound, so that evaluating it is
+    calling functions: no tree is interpreted, nothing is looked up by name."""
+    if isinstance(expr, m.Constant):
+        value = np.float64(expr.value)
+        return lambda engine, level, raw: value
+    if isinstance(expr, m.IndicatorValue):
+        name = expr.name
+        return lambda engine, level, raw: raw[name]
+    if isinstance(expr, m.ColumnValue):
+        table, column = expr.column.table, expr.column.column
+        return lambda engine, level, raw: engine.column(table, column)
+    if isinstance(expr, m.Negation):
+        operand = compile_expression(expr.operand)
+        return lambda engine, level, raw: -operand(engine, level, raw)
+    if isinstance(expr, m.Operation):
+        return _operation(
+            _OPERATIONS[expr.op], compile_expression(expr.left), compile_expression(expr.right)
+        )
+    if isinstance(expr, m.PartnerAggregation):
+        return _partner(expr, compile_expression(expr.inner))
+    if isinstance(expr, m.TransformCall):
+        return _transform(expr)
+    if isinstance(expr, m.NormaliserCall):
+        return _normaliser(expr)
+    raise TypeError(f"unexpected expression {expr!r}")  # pragma: no cover
+
+
+def _operation(ufunc, left: Compiled, right: Compiled) -> Compiled:
+    def run(engine, level, raw):
+        a, b = left(engine, level, raw), right(engine, level, raw)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = ufunc(a, b)
+        # a division by zero or an overflow gives a missing value, not infinity
+        return np.where(np.isfinite(out), out, np.nan)
+
+    return run
+
+
+def _partner(expr: m.PartnerAggregation, inner: Compiled) -> Compiled:
+    how, table, flow = expr.how, expr.table, expr.flow
+
+    def run(engine, level, raw):
+        values = inner(engine, "pair", raw)
+        if level == "pair":
+            return values  # a pathway's own value
+        return engine.partner_aggregate(how, values, table, flow)
+
+    return run
+
+
+def _transform(expr: m.TransformCall) -> Compiled:
+    transform, plugin, span = expr.transform, expr.plugin, expr.span
+    what = f"`{transform.name}`"
+    args = [compile_expression(a) for a in expr.args]
+    kwargs = [(k, compile_expression(v)) for k, v in expr.kwargs]
+
+    def run(engine, level, raw):
+        a = [f(engine, level, raw) for f in args]
+        k = {key: f(engine, level, raw) for key, f in kwargs}
+        return engine.guard(lambda: transform.apply(*a, **k), span, what, plugin)
+
+    return run
+
+
+def _normaliser(expr: m.NormaliserCall) -> Compiled:
+    normaliser, plugin, span = expr.normaliser, expr.plugin, expr.span
+    what = f"`{normaliser.name}`"
+    values_of = compile_expression(expr.values)
+
+    def run(engine, level, raw):
+        values = values_of(engine, level, raw)
+        context = engine.context(level)
+        return engine.guard(lambda: normaliser.normalise(values, context)[0], span, what, plugin)
+
+    return run
 
 
 @attrs.frozen
 class ComputeIndicator:
     name: str
-    expr: ast.Expr
+    compute: Compiled = attrs.field(eq=False)
 
 
 @attrs.frozen
@@ -61,7 +168,7 @@ def _illustrative_indicators(model: IndexModel) -> frozenset[str]:
     out: set[str] = set()
     # model.indicators is in dependency order, so a dependency is decided before its user
     for name, indicator in model.indicators.items():
-        reads = any(ref.column.text in flagged.get(ref.table.text, ()) for ref in indicator.columns)
+        reads = any(ref.column in flagged.get(ref.table, ()) for ref in indicator.columns)
         if reads or any(dep in out for dep in indicator.depends):
             out.add(name)
     return frozenset(out)
@@ -69,7 +176,8 @@ def _illustrative_indicators(model: IndexModel) -> frozenset[str]:
 
 def compile_model(model: IndexModel) -> Graph:
     steps: list[Step] = [
-        ComputeIndicator(name, ind.decl.expr) for name, ind in model.indicators.items()
+        ComputeIndicator(name, compile_expression(ind.expression))
+        for name, ind in model.indicators.items()
     ]
 
     def visit(node: Node) -> None:

@@ -26,8 +26,7 @@ from indexdsl.diagnostics import (
 )
 from indexdsl.errors import data as data_errors
 from indexdsl.errors import evaluate as evaluate_errors
-from indexdsl.model import IndexModel, PairsSpec, TableSpec
-from indexdsl.syntax import ast
+from indexdsl.model import IndexModel, PairsSpec, TableSpec, columns_read
 
 MISSING = {"", "na", "n/a", "nan", "..", "-", "null", "none"}
 MAX_CELL_ERRORS = 5
@@ -260,10 +259,10 @@ class DataChecker:
 
         def per_unit(ref) -> tuple[np.ndarray, Table] | None:
             """A column of the units table or of a data table, one value per unit."""
-            if ref.table.text not in aligned:
+            if ref.table not in aligned:
                 return None
-            table, rows = aligned[ref.table.text]
-            values = self.numeric(table, ref.column.text, ref.column.span)
+            table, rows = aligned[ref.table]
+            values = self.numeric(table, ref.column, ref.span)
             if values is None:
                 return None
             out = np.full(len(units.rows), np.nan)
@@ -274,12 +273,12 @@ class DataChecker:
         columns: dict[tuple[str, str], np.ndarray] = {}
         for indicator in model.indicators.values():
             for ref in indicator.columns:
-                table_name, column = ref.table.text, ref.column.text
+                table_name, column = ref.table, ref.column
                 if (table_name, column) in columns:
                     continue
                 if table_name in pair_tables:
                     table = pair_tables[table_name]
-                    values = None if table is None else self.numeric(table, column, ref.column.span)
+                    values = None if table is None else self.numeric(table, column, ref.span)
                 else:
                     found = per_unit(ref)
                     values = None if found is None else found[0]
@@ -289,15 +288,15 @@ class DataChecker:
             # panel imputation: earlier editions' columns, where the data have them
             absent: list[str] = []
             for edition, expr in node.history:
-                refs = [r for r in ast.walk(expr) if isinstance(r, ast.ColumnRef)]
+                refs = columns_read(expr)
                 missing = []
                 for ref in refs:
-                    key = (ref.table.text, ref.column.text)
+                    key = (ref.table, ref.column)
                     if key in columns:
                         continue
-                    table = aligned.get(ref.table.text, (None,))[0]
-                    if table is None or ref.column.text not in table.columns:
-                        missing.append(ref.column.text)
+                    table = aligned.get(ref.table, (None,))[0]
+                    if table is None or ref.column not in table.columns:
+                        missing.append(ref.column)
                         continue
                     found = per_unit(ref)
                     if found is not None:
@@ -325,7 +324,7 @@ class DataChecker:
             if node.reference_scores is not None:
                 found = per_unit(node.reference_scores)
                 if found is not None:
-                    cells = found[1].cells(node.reference_scores.column.text)
+                    cells = found[1].cells(node.reference_scores.column)
                     reference_scores[node.name] = (found[0], _decimals(cells))
         if any(d.is_error for d in self.diagnostics):
             return None

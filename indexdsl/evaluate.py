@@ -17,14 +17,18 @@ from collections.abc import Mapping, Sequence
 import attrs
 import numpy as np
 
-from indexdsl.check import PARTNER_AGGREGATIONS, pair_tables_read
-from indexdsl.compile import AggregateNode, ComputeIndicator, Graph, NormaliseLeaf
-from indexdsl.components import ComponentValueError, Context, Normaliser, Transform
+from indexdsl.compile import (
+    AggregateNode,
+    ComputeIndicator,
+    Graph,
+    NormaliseLeaf,
+    compile_expression,
+)
+from indexdsl.components import ComponentValueError, Context, Normaliser
 from indexdsl.data import Dataset, PairData
 from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span
 from indexdsl.errors import evaluate as evaluate_errors
-from indexdsl.plugins import Registry
-from indexdsl.syntax import ast
+from indexdsl.model import columns_read
 
 #: "the index's own choice", as opposed to an alternative of an uncertainty analysis
 NOMINAL = object()
@@ -125,94 +129,33 @@ class Result:
 
 
 class Evaluator:
-    def __init__(self, graph: Graph, data: Dataset, registry: Registry):
+    def __init__(self, graph: Graph, data: Dataset, registry: object = None):
+        # ``registry`` is accepted and ignored: the graph carries its bound components
         self.graph = graph
         self.data = data
-        self.registry = registry
         self.model = graph.model
-        self._transforms: dict[str, Transform] = {}
         self._scheme_weights: dict[str, np.ndarray] = {}  # unit-level weights, reused per pair
         self._prepared_cache: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         self._nominal: tuple | None = None
         self._failed_options = np.array([], dtype=np.int64)
 
-    # ---- expressions -------------------------------------------------------------
-    def expr(self, node: ast.Expr, level: str, raw: dict[str, np.ndarray]) -> np.ndarray:
-        if isinstance(node, ast.Number):
-            return np.float64(node.value)
-        if isinstance(node, ast.NameRef):
-            if node.name.text in raw:
-                return raw[node.name.text]
-            return np.float64(self.model.parameters[node.name.text])
-        if isinstance(node, ast.ColumnRef):
-            return self.data.columns[(node.table.text, node.column.text)]
-        if isinstance(node, ast.Negate):
-            return -self.expr(node.operand, level, raw)
-        if isinstance(node, ast.Binary):
-            left = self.expr(node.left, level, raw)
-            right = self.expr(node.right, level, raw)
-            operations = {
-                "+": np.add,
-                "-": np.subtract,
-                "*": np.multiply,
-                "/": np.true_divide,
-                "^": np.power,
-            }
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                out = operations[node.op](left, right)
-            # a division by zero or an overflow gives a missing value, not infinity
-            return np.where(np.isfinite(out), out, np.nan)
-        if isinstance(node, ast.Call):
-            return self.call(node, level, raw)
-        raise TypeError(f"unexpected expression node {node!r}")  # pragma: no cover
+    # ---- what compiled expressions ask of the engine -------------------------------
+    def column(self, table: str, column: str) -> np.ndarray:
+        return self.data.columns[(table, column)]
 
-    def call(self, node: ast.Call, level: str, raw) -> np.ndarray:
-        name = node.func.text
-        if name in PARTNER_AGGREGATIONS and len(node.args) == 1:
-            inner = self.expr(node.args[0], "pair", raw)
-            if level == "pair":
-                return inner  # a pathway's own value
-            flow = "both"
-            for key, value in node.kwargs:
-                if key.text == "flow":
-                    flow = value.name.text
-            return self.partner_aggregate(name, inner, node, flow)
-        provided = self.registry.get("transform", name)
-        if provided is not None:
-            args = [self.expr(a, level, raw) for a in node.args]
-            kwargs = {k.text: self.expr(v, level, raw) for k, v in node.kwargs}
-            transform = self._transforms.setdefault(name, provided.cls())
-            return self._guard(
-                lambda: transform.apply(*args, **kwargs), node.span, f"`{name}`", provided.plugin
-            )
-        provided = self.registry.get("normaliser", name)
-        params = [a.value for a in node.args[1:]]
-        names = [p.name for p in provided.cls.params]
-        normaliser = provided.cls(
-            **dict(zip(names, params, strict=False)), **{k.text: v.value for k, v in node.kwargs}
-        )
-        values = self.expr(node.args[0], level, raw)
-        context = Context(self._names(level), True, level)
-        return self._guard(
-            lambda: normaliser.normalise(values, context)[0],
-            node.span,
-            f"`{name}`",
-            provided.plugin,
-        )
+    def context(self, level: str) -> Context:
+        return Context(self._names(level), True, level)
+
+    def guard(self, fn, span: Span | None, what: str, plugin: str):
+        return self._guard(fn, span, what, plugin)
 
     def _names(self, level: str) -> tuple[str, ...]:
         return self.data.keys if level == "unit" else self.pair_names()
 
-    def _pair_data(self, node: ast.Call) -> PairData:
-        decls = {name: ind.decl for name, ind in self.model.indicators.items()}
-        tables = pair_tables_read(node.args[0], decls, self.data.pairs)
-        # the checker has reported anything other than exactly one table
-        return self.data.pairs[tables.pop()]
-
     def partner_aggregate(
-        self, how: str, values: np.ndarray, node: ast.Call, flow: str
+        self, how: str, values: np.ndarray, table: str | None, flow: str
     ) -> np.ndarray:
-        pairs = self._pair_data(node)
+        pairs = self.data.pairs[table]  # the checker has made sure there is one table
         n = self.data.n_units
         values = np.broadcast_to(values, pairs.a.shape).astype(float)
         present = ~np.isnan(values)
@@ -275,7 +218,7 @@ class Evaluator:
         except (DiagnosticError, PluginError):
             raise
         except Exception as exc:
-            plugin = self.registry.provider_of(plugin)
+            plugin = self.model.providers.get(plugin, plugin)
             raise PluginError(evaluate_errors.plugin_raised(what, plugin, exc, span)) from None
 
     def _check_output(self, out, expect, span: Span | None, what: str, plugin: str) -> None:
@@ -296,7 +239,7 @@ class Evaluator:
             count = int((np.isnan(values) & ~missing).sum())
             problem = f"returned NaN for {count} entries whose input is present"
         if problem is not None:
-            name = self.registry.provider_of(plugin)
+            name = self.model.providers.get(plugin, plugin)
             raise PluginError(evaluate_errors.plugin_returned_bad_values(what, name, problem, span))
 
     # ---- one level -------------------------------------------------------------------------
@@ -339,7 +282,7 @@ class Evaluator:
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
                     continue
-                value = np.asarray(self.expr(step.expr, level, raw), dtype=float)
+                value = np.asarray(step.compute(self, level, raw), dtype=float)
                 if indicator.level == "pair" and level == "unit":
                     # a value per pair, used inside partner aggregations of other indicators
                     raw[step.name] = value
@@ -359,7 +302,7 @@ class Evaluator:
                 what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
                 normalised, state = self._guard(
                     lambda n=normaliser, o=oriented, c=context: n.normalise(o, c),
-                    self.model.indicators[step.indicator].decl.name.span,
+                    self.model.indicators[step.indicator].span,
                     what,
                     type(normaliser).__module__,
                     secondary,
@@ -462,7 +405,7 @@ class Evaluator:
                 context = Context(names, True, "unit", groups=groups, history=history)
                 filled, state = self._guard(
                     lambda i=imputer, v=values, c=context: i.impute(v, c),
-                    self.model.indicators[node.indicator].decl.name.span,
+                    self.model.indicators[node.indicator].span,
                     f"imputing `{node.indicator}` with `{imputer.name}`",
                     type(imputer).__module__,
                     (Label(node.span_of("imputer"), f"`{imputer.name}` chosen here"),)
@@ -503,7 +446,7 @@ class Evaluator:
             values = prepared[node.name]
             treated, state = self._guard(
                 lambda t=treatment, v=values: t.transform.apply_with_state(v, **t.arguments),
-                self.model.indicators[node.indicator].decl.name.span,
+                self.model.indicators[node.indicator].span,
                 f"treating `{node.indicator}` with `{treatment.name}`",
                 type(treatment.transform).__module__,
                 (Label(node.span_of("treatment"), f"`{treatment.name}` chosen here"),)
@@ -520,9 +463,9 @@ class Evaluator:
         units); an edition whose columns the data lack is all missing (W306 said so)."""
         rows = []
         for _, expr in node.history:
-            refs = [r for r in ast.walk(expr) if isinstance(r, ast.ColumnRef)]
-            if all((r.table.text, r.column.text) in self.data.columns for r in refs):
-                value = np.asarray(self.expr(expr, "unit", {}), dtype=float)
+            refs = columns_read(expr)
+            if all((r.table, r.column) in self.data.columns for r in refs):
+                value = np.asarray(compile_expression(expr)(self, "unit", {}), dtype=float)
                 rows.append(np.broadcast_to(value, (self.data.n_units,)))
             else:
                 rows.append(np.full(self.data.n_units, np.nan))
@@ -710,7 +653,7 @@ class Evaluator:
                         note.bound,
                         note.chosen,
                         node.normaliser.describe(),
-                        self.model.indicators[node.indicator].decl.name.span,
+                        self.model.indicators[node.indicator].span,
                         node.span_of("normaliser"),
                     )
                 )
@@ -765,5 +708,7 @@ def _leaves(node) -> list[str]:
     return [n.name for n in node.walk() if n.is_leaf]
 
 
-def evaluate(graph: Graph, data: Dataset, registry: Registry) -> Result:
-    return Evaluator(graph, data, registry).run()
+def evaluate(graph: Graph, data: Dataset, registry: object = None) -> Result:
+    """Every score and rank of the graph on the data (``registry`` is ignored: the
+    graph's components are bound at compile time)."""
+    return Evaluator(graph, data).run()

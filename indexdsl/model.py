@@ -19,7 +19,6 @@ from indexdsl.components import (
     WeightingScheme,
 )
 from indexdsl.diagnostics import Span
-from indexdsl.syntax import ast
 
 
 @attrs.frozen
@@ -72,16 +71,135 @@ class PairsSpec(TableSpec):
 
 
 @attrs.frozen
+class Column:
+    """``table.column`` as the checked model knows it: names, and where it was written."""
+
+    table: str
+    column: str
+    span: Span | None = attrs.field(default=None, eq=False)
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column}"
+
+
+# ---- expressions, with names resolved and components bound ------------------------------
+# The checker lowers each indicator's expression to these; :mod:`indexdsl.compile` turns
+# them into closures.  Nothing downstream needs the parse tree or the plugin registry.
+
+
+@attrs.frozen
+class Constant:
+    """A number, or a numeric parameter's value."""
+
+    value: float
+
+
+@attrs.frozen
+class IndicatorValue:
+    """Another indicator's raw values."""
+
+    name: str
+
+
+@attrs.frozen
+class ColumnValue:
+    column: Column
+
+
+@attrs.frozen
+class Negation:
+    operand: Expression
+
+
+@attrs.frozen
+class Operation:
+    op: str  # + - * / ^
+    left: Expression
+    right: Expression
+
+
+@attrs.frozen
+class PartnerAggregation:
+    """``sum(route.flights)``: each unit's values over the pairs it belongs to (the pair's
+    own value when scoring pathways).  ``table`` is the pairs table read (None only in a
+    model the checker rejected)."""
+
+    how: str  # sum | mean | count | max | min
+    inner: Expression
+    table: str | None
+    flow: str  # both | out | in
+
+
+@attrs.frozen
+class TransformCall:
+    """A transform (``log(x)``), bound: the instance and the plugin that provides it."""
+
+    transform: Transform
+    args: tuple[Expression, ...]
+    kwargs: tuple[tuple[str, Expression], ...]
+    plugin: str
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class NormaliserCall:
+    """A normaliser used inside an expression (``minmax(x, 0, 1)``), bound."""
+
+    normaliser: Normaliser
+    values: Expression
+    plugin: str
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
+Expression = (
+    Constant
+    | IndicatorValue
+    | ColumnValue
+    | Negation
+    | Operation
+    | PartnerAggregation
+    | TransformCall
+    | NormaliserCall
+)
+
+
+def walk(expr: Expression):
+    """Every sub-expression of ``expr``, itself first, in the order they were written."""
+    yield expr
+    if isinstance(expr, TransformCall):
+        for arg in expr.args:
+            yield from walk(arg)
+        for _, value in expr.kwargs:
+            yield from walk(value)
+    elif isinstance(expr, NormaliserCall):
+        yield from walk(expr.values)
+    elif isinstance(expr, PartnerAggregation):
+        yield from walk(expr.inner)
+    elif isinstance(expr, Operation):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, Negation):
+        yield from walk(expr.operand)
+
+
+def columns_read(expr: Expression) -> list[Column]:
+    """Every column an expression reads, in the order written (repeats kept)."""
+    return [node.column for node in walk(expr) if isinstance(node, ColumnValue)]
+
+
+@attrs.frozen
 class Indicator:
     name: str
     title: str
-    decl: ast.IndicatorDecl
+    expression: Expression
     higher_is_better: bool
     level: str  # "unit" | "pair" | "constant"
     depends: tuple[str, ...]  # other indicators used in the expression
-    columns: tuple[ast.ColumnRef, ...]  # every column the expression reads
+    columns: tuple[Column, ...]  # every column the expression reads
     pair_tables: tuple[str, ...]  # pairs tables its partner aggregations read
     has_pair_form: bool  # can be evaluated per pair (for pathway scores)
+    unit: str | None = None  # of measurement (``unit "USD"``)
+    span: Span | None = attrs.field(default=None, eq=False)  # its name where declared
 
 
 @attrs.frozen
@@ -143,9 +261,9 @@ class Node:
     indicator: str | None = None
     #: the methods chosen here, by role (see :data:`ROLES`), with where each was chosen
     chosen: dict[str, Chosen] = attrs.field(factory=dict)
-    reference: ast.ColumnRef | None = None
-    reference_scores: ast.ColumnRef | None = None
-    previous: ast.ColumnRef | None = None  # ranks in the previous edition
+    reference: Column | None = None
+    reference_scores: Column | None = None
+    previous: Column | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
@@ -233,6 +351,9 @@ class IndexModel:
     file: str = ""
     parameters: dict[str, float | str] = attrs.field(factory=dict)
     uncertainty: UncertaintySpec | None = None
+    #: module of a component class, or plugin name -> the plugin that provides it, so
+    #: that a failing component is reported with its plugin's name without the registry
+    providers: dict[str, str] = attrs.field(factory=dict)
 
     def nodes(self) -> list[Node]:
         return list(self.root.walk())

@@ -64,7 +64,7 @@ class TestValidModel:
         assert ind["flights"].level == "unit" and ind["flights"].pair_tables == ("p",)
         assert ind["emissions"].higher_is_better is False
         assert ind["score"].depends == ("gdp_per_capita",)
-        assert [(r.table.text, r.column.text) for r in ind["gdp_per_capita"].columns] == [
+        assert [(r.table, r.column) for r in ind["gdp_per_capita"].columns] == [
             ("c", "gdp"),
             ("c", "pop"),
         ]

@@ -157,7 +157,7 @@ def test_country_stand_ins_are_documented(base):
     reads_national = {
         name
         for name, indicator in model.indicators.items()
-        if any(ref.table.text == "national" for ref in indicator.columns)
+        if any(ref.table == "national" for ref in indicator.columns)
     }
     assert reads_national == COUNTRY_STAND_INS
     readme = (DATA / "README.md").read_text(encoding="utf-8")
@@ -168,7 +168,7 @@ def test_country_stand_ins_are_documented(base):
         assert "(country" in model.indicators[name].title, name
         assert f"`{name}`" in readme, name
         for ref in model.indicators[name].columns:
-            assert f"`{ref.column.text}`" in readme, ref.column.text
+            assert f"`{ref.column}`" in readme, ref.column
     # and they are constant within each country
     countries = np.array(base.data.groups["country"], dtype=object)
     for name in sorted(reads_national):

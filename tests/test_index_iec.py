@@ -143,7 +143,7 @@ def test_country_stand_ins_are_constant_within_a_country(result):
     national = {
         name
         for name, indicator in model.indicators.items()
-        if indicator.columns and all(ref.table.text == "country" for ref in indicator.columns)
+        if indicator.columns and all(ref.table == "country" for ref in indicator.columns)
     }
     assert national == COUNTRY_STAND_INS
     index_text = INDEX.read_text(encoding="utf-8")

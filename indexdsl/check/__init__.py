@@ -19,6 +19,8 @@ from fractions import Fraction
 
 import attrs
 
+from indexdsl import model
+from indexdsl.check import lowering
 from indexdsl.components import Component, ComponentValueError, Normaliser
 from indexdsl.diagnostics import Diagnostic, Label, Span, UsageError, error, suggest, warning
 from indexdsl.errors import check as errors
@@ -64,6 +66,10 @@ META_KEYS = (
 MISSING_POLICIES = ("skip", "propagate")
 #: however coarse the written weights, rounding never excuses more than this
 MAX_ROUNDING = Fraction(2, 100)
+
+
+def _column(ref: ast.ColumnRef | None) -> model.Column | None:
+    return None if ref is None else lowering.column(ref)
 
 
 def pair_tables_read(
@@ -488,6 +494,7 @@ class Checker:
             pathways=pathways,
             pathways_span=pathways_span,
             file=self.tree.path,
+            providers=lowering.providers(self.registry),
         )
 
     # ---- uncertainty ------------------------------------------------------------------
@@ -879,15 +886,27 @@ class Checker:
             indicators[name] = Indicator(
                 name=name,
                 title=decl.title or name,
-                decl=decl,
+                expression=self.lowering.lower(decl.expr),
                 higher_is_better=decl.direction != "lower",
                 level=levels[name],
                 depends=tuple(info[name]["depends"]),
-                columns=tuple(info[name]["columns"]),
+                columns=tuple(lowering.column(ref) for ref in info[name]["columns"]),
                 pair_tables=tuple(info[name]["pair_tables"]),
                 has_pair_form=has_pair_form,
+                unit=decl.unit,
+                span=decl.name.span,
             )
         return indicators
+
+    @property
+    def lowering(self) -> lowering.Lowering:
+        """Lowers expressions to the model's (indicators known, templates filled)."""
+
+        def pair_table(expr: ast.Expr) -> str | None:
+            tables = pair_tables_read(expr, self._decls, self._pairs)
+            return next(iter(tables)) if len(tables) == 1 else None
+
+        return lowering.Lowering(self._decls, self.parameters, self.registry, pair_table)
 
     def _scan_expr(self, expr, decls, units, pairs) -> dict:
         """Resolve names in an expression; collect dependencies and columns."""
@@ -1207,7 +1226,7 @@ class Checker:
                 self.warn(
                     "W240",
                     f"indicator `{ind_name}` is declared but never used",
-                    indicator.decl.name.span,
+                    indicator.span,
                     help="add it to the framework, or remove it",
                 )
         if pathways and root is not None:
@@ -1221,7 +1240,7 @@ class Checker:
                             "E231",
                             f"pathway scores need a value per pair for every indicator, but "
                             f"`{ind.name}` has none",
-                            ind.decl.name.span,
+                            ind.span,
                             secondary=(Label(pathways_span, "pathways requested here"),),
                             help=f"compute it from `{pathways}` columns with `sum(...)` or "
                             "`mean(...)` over partners, or remove `pathways`",
@@ -1338,8 +1357,7 @@ class Checker:
             if name not in indicators:
                 hints = suggest(name, indicators)
                 secondary = tuple(
-                    Label(indicators[h].decl.name.span, "similar name declared here")
-                    for h in hints[:1]
+                    Label(indicators[h].span, "similar name declared here") for h in hints[:1]
                 )
                 self.err(
                     "E201",
@@ -1371,7 +1389,7 @@ class Checker:
                     "E242",
                     f"indicator `{name}` is {what}, but the framework ranks units",
                     decl.name.span,
-                    secondary=(Label(indicator.decl.name.span, "declared here"),),
+                    secondary=(Label(indicator.span, "declared here"),),
                     help="aggregate pair values over each unit's partners, e.g. "
                     "`sum(routes.flights)`"
                     if indicator.level == "pair"
@@ -1383,12 +1401,12 @@ class Checker:
                     f"leaf `{name}` takes its title from the indicator declaration",
                     decl.span,
                 )
-            own = indicator.decl.normalise
+            own = self._decls[name].normalise
             normaliser = settings["normalise"]
             if own is not None:
                 comp = self.component("normaliser", own.component)
                 normaliser = (comp, own.span) if comp is not None else normaliser
-            for option in (indicator.decl.impute, indicator.decl.treat):
+            for option in (self._decls[name].impute, self._decls[name].treat):
                 if option is not None:
                     value = self.preparation(option)
                     if value is not None:
@@ -1423,8 +1441,8 @@ class Checker:
                         settings["treat"][1],
                     ),
                 ),
-                reference=reference,
-                reference_scores=reference_scores,
+                reference=_column(reference),
+                reference_scores=_column(reference_scores),
                 depth=depth,
                 history=history,
             )
@@ -1473,9 +1491,9 @@ class Checker:
             span=decl.name.span,
             children=tuple(children),
             missing=settings["missing"][0],
-            reference=reference,
-            reference_scores=reference_scores,
-            previous=previous,
+            reference=_column(reference),
+            reference_scores=_column(reference_scores),
+            previous=_column(previous),
             top=top,
             depth=depth,
             chosen=choices(
@@ -1522,9 +1540,10 @@ class Checker:
         for back in range(1, int(getattr(imputer, "years", 1)) + 1):
             self.parameters = {**saved, parameter: current - back}
             try:
-                out.append((current - back, self.fill_templates(decl.expr)))
+                filled = self.fill_templates(decl.expr)
             finally:
                 self.parameters = saved
+            out.append((current - back, self.lowering.lower(filled)))
         return tuple(out)
 
     def fixed_weights(self, scheme, span, decl: ast.NodeDecl) -> None:

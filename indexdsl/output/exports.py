@@ -288,7 +288,7 @@ def result_tables(result: Result) -> dict[str, Table]:
                 node.normaliser.describe() if node.normaliser else None,
                 None if indicator is None else "higher" if indicator.higher_is_better else "lower",
                 node.is_leaf and name in graph.illustrative,
-                None if indicator is None else indicator.decl.unit or None,
+                None if indicator is None else indicator.unit or None,
             )
         )
     out["nodes"] = Table(

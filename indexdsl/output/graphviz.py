@@ -13,8 +13,7 @@ import re
 
 import attrs
 
-from indexdsl.model import IndexModel
-from indexdsl.syntax import ast
+from indexdsl.model import IndexModel, columns_read
 
 
 @attrs.frozen
@@ -37,11 +36,6 @@ class ComputationGraph:
     title: str
     vertices: tuple[Vertex, ...]
     edges: tuple[Edge, ...]
-
-
-def _columns(expr) -> list[ast.ColumnRef]:
-    """The columns an expression reads directly (not through other indicators)."""
-    return [node for node in ast.walk(expr) if isinstance(node, ast.ColumnRef)]
 
 
 def _one_line(text: str) -> str:
@@ -74,8 +68,9 @@ def computation_graph(model: IndexModel) -> ComputationGraph:
         if indicator.level == "pair":
             lines.append("per pair")
         add(Vertex(f"indicator:{name}", "indicator", tuple(lines)))
-        for column in _columns(indicator.decl.expr):
-            ref = f"{column.table.text}.{column.column.text}"
+        # the columns it reads directly (not through other indicators)
+        for column in columns_read(indicator.expression):
+            ref = str(column)
             add(Vertex(f"column:{ref}", "column", (ref,)))
             edge(f"column:{ref}", f"indicator:{name}")
         for dependency in indicator.depends:

@@ -404,9 +404,7 @@ def tables(result: Result) -> dict[str, str]:
                 if node.is_leaf and not graph.model.indicators[node_name].higher_is_better
                 else ("higher" if node.is_leaf else ""),
                 "yes" if node.is_leaf and node_name in graph.illustrative else "",
-                safe_text(graph.model.indicators[node_name].decl.unit or "")
-                if node.is_leaf
-                else "",
+                safe_text(graph.model.indicators[node_name].unit or "") if node.is_leaf else "",
             ]
         )
     files["nodes.csv"] = _csv(

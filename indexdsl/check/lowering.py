@@ -1,0 +1,109 @@
+"""Lowering: an indicator's AST expression to the model's, names resolved and components
+bound.
+
+After this step nothing downstream needs the parse tree or the plugin registry: a
+reference to another indicator or to a parameter is told apart here, a partner
+aggregation knows its pairs table, and a transform or normaliser called in an
+expression is an instance with the plugin that provides it.  The checker has already
+reported what is wrong; a part it rejected lowers to a missing value, and the model is
+not used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from indexdsl import model
+from indexdsl.plugins import Registry
+from indexdsl.syntax import ast
+
+#: the language's own functions over a unit's partners (not plugins)
+PARTNER_AGGREGATIONS = ("sum", "mean", "count", "max", "min")
+
+_REJECTED = model.Constant(math.nan)
+
+
+def column(ref: ast.ColumnRef) -> model.Column:
+    return model.Column(ref.table.text, ref.column.text, ref.column.span)
+
+
+class Lowering:
+    """Lowers expressions of one index; ``pair_table`` names the pairs table a partner
+    aggregation's argument reads (the checker's own rule)."""
+
+    def __init__(
+        self,
+        indicators: Iterable[str],
+        parameters: dict,
+        registry: Registry,
+        pair_table: Callable[[ast.Expr], str | None],
+    ):
+        self.indicators = set(indicators)
+        self.parameters = parameters
+        self.registry = registry
+        self.pair_table = pair_table
+
+    def lower(self, expr: ast.Expr) -> model.Expression:
+        if isinstance(expr, ast.Number):
+            return model.Constant(float(expr.value))
+        if isinstance(expr, ast.NameRef):
+            name = expr.name.text
+            if name in self.indicators:
+                return model.IndicatorValue(name)
+            value = self.parameters.get(name)
+            return model.Constant(float(value)) if isinstance(value, int | float) else _REJECTED
+        if isinstance(expr, ast.ColumnRef):
+            return model.ColumnValue(column(expr))
+        if isinstance(expr, ast.Negate):
+            return model.Negation(self.lower(expr.operand))
+        if isinstance(expr, ast.Binary):
+            return model.Operation(expr.op, self.lower(expr.left), self.lower(expr.right))
+        if isinstance(expr, ast.Call):
+            return self.call(expr)
+        return _REJECTED
+
+    def call(self, node: ast.Call) -> model.Expression:
+        name = node.func.text
+        if name in PARTNER_AGGREGATIONS and len(node.args) == 1:
+            flow = "both"
+            for key, value in node.kwargs:
+                if key.text == "flow" and isinstance(value, ast.NameRef):
+                    flow = value.name.text
+            return model.PartnerAggregation(
+                name, self.lower(node.args[0]), self.pair_table(node.args[0]), flow
+            )
+        provided = self.registry.get("transform", name)
+        if provided is not None:
+            return model.TransformCall(
+                provided.cls(),
+                tuple(self.lower(a) for a in node.args),
+                tuple((k.text, self.lower(v)) for k, v in node.kwargs),
+                provided.plugin,
+                node.span,
+            )
+        provided = self.registry.get("normaliser", name)
+        if provided is None or not node.args:
+            return _REJECTED
+        # the checker has made sure the parameters are literals of the right types
+        params = [getattr(a, "value", None) for a in node.args[1:]]
+        names = [p.name for p in provided.cls.params]
+        try:
+            normaliser = provided.cls(
+                **dict(zip(names, params, strict=False)),
+                **{k.text: getattr(v, "value", None) for k, v in node.kwargs},
+            )
+        except Exception:  # reported by the checker (E215 …)
+            return _REJECTED
+        return model.NormaliserCall(
+            normaliser, self.lower(node.args[0]), provided.plugin, node.span
+        )
+
+
+def providers(registry: Registry) -> dict[str, str]:
+    """Module of each component class, and each plugin's own name -> the plugin."""
+    out = {name: name for name in registry.infos}
+    for _, _, provided in registry.all():
+        out.setdefault(provided.cls.__module__, provided.plugin)
+        out.setdefault(provided.plugin, provided.plugin)
+    return out
