@@ -1,3 +1,173 @@
 """Diagnostics of the front stage; see :mod:`indexdsl.errors`."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from indexdsl.diagnostics import Diagnostic, Label, Span, error
+
+
+def extends_twice(span: Span | None) -> Diagnostic:
+    """E160: a second `extends` in one file."""
+    return error(
+        "E160",
+        "a file can extend one other file",
+        span,
+        help="chain them instead: a extends b, b extends c",
+    )
+
+
+def extends_cycle(path: str, span: Span | None) -> Diagnostic:
+    """E161: a file extends itself, directly or through others."""
+    return error(
+        "E161",
+        f"`{path}` extends itself, directly or through others",
+        span,
+        help="remove one `extends` from the cycle",
+    )
+
+
+def extended_file_unreadable(path: str, reason: str, span: Span | None) -> Diagnostic:
+    """E162: the file named by `extends` cannot be read."""
+    return error(
+        "E162",
+        f"the extended file `{path}` {reason}",
+        span,
+        help="the path is relative to this file's folder",
+    )
+
+
+# ---- framework tables read from metadata files (E5xx) -------------------------------------
+
+
+def table_framework_with_children(span: Span | None, source: Span | None) -> Diagnostic:
+    """E500: a framework both reads a metadata table and lists children."""
+    return error(
+        "E500",
+        "a framework read from a metadata table cannot also list children",
+        span,
+        secondary=(Label(source, "the hierarchy comes from here"),) if source else (),
+        help="remove the children, or remove `from` and write the hierarchy out",
+    )
+
+
+def unknown_column_role(role: str, hint: str | None, roles: Iterable[str], span) -> Diagnostic:
+    """E501: `columns ROLE = …` names a role the metadata table has no use for."""
+    return error(
+        "E501",
+        f"`columns` has no role `{role}`",
+        span,
+        help=f"did you mean `{hint}`?" if hint else f"roles: {', '.join(roles)}",
+    )
+
+
+def metadata_column_missing(
+    column: str, role: str, hint: str | None, path: str, columns: Iterable[str], span
+) -> Diagnostic:
+    """E502: the metadata table lacks the column a role is read from."""
+    return error(
+        "E502",
+        f"the metadata table has no column `{column}` for the {role}",
+        span,
+        help=(f"did you mean `{hint}`? " if hint else "")
+        + f"name it with `columns {role} = COLUMN`",
+        notes=(f"columns of `{path}`: {', '.join(columns)}",),
+    )
+
+
+def metadata_row_without_code(span: Span) -> Diagnostic:
+    """E503: a row of the metadata table has an empty code."""
+    return error("E503", "a row of the metadata table has no code", span)
+
+
+def metadata_code_twice(code: str, span: Span, first: Span) -> Diagnostic:
+    """E504: two rows of the metadata table share a code."""
+    return error(
+        "E504",
+        f"code `{code}` appears twice in the metadata table",
+        span,
+        secondary=(Label(first, "first row"),),
+    )
+
+
+def metadata_unknown_parent(parent: str, child: str, hint: str | None, span: Span) -> Diagnostic:
+    """E505: a row's parent is not a code of the table."""
+    return error(
+        "E505",
+        f"parent `{parent}` of `{child}` is not a code of the metadata table",
+        span,
+        help=f"did you mean `{hint}`?" if hint else None,
+    )
+
+
+def metadata_roots(count: int, span: Span | None, others: list[Span]) -> Diagnostic:
+    """E506: the table has no row, or several rows, without a parent."""
+    return error(
+        "E506",
+        f"the metadata table must have exactly one row without a parent (the index), found {count}",
+        span,
+        secondary=tuple(Label(s, "also without a parent") for s in others),
+        help="give every row but the index's a parent",
+    )
+
+
+def metadata_not_connected(code: str, span: Span, *, cycle: bool) -> Diagnostic:
+    """E507: a row's chain of parents does not end at the index (a cycle, or cut off)."""
+    message = (
+        f"the parents in the metadata table form a cycle through `{code}`"
+        if cycle
+        else f"`{code}` is not connected to the index through its parents"
+    )
+    return error("E507", message, span, help="every chain of parents must end at the index")
+
+
+def metadata_indicator_with_children(code: str, span: Span) -> Diagnostic:
+    """E508: a row typed as an indicator is another row's parent."""
+    return error(
+        "E508",
+        f"indicator `{code}` is the parent of other rows",
+        span,
+        help="only aggregates can have children",
+    )
+
+
+def metadata_empty_aggregate(code: str, span: Span) -> Diagnostic:
+    """E509: an aggregate row has no children."""
+    return error(
+        "E509",
+        f"aggregate `{code}` has no children in the metadata table",
+        span,
+        help="remove the row, or give it indicators",
+    )
+
+
+def metadata_bad_weight(code: str, text: str | None, span: Span) -> Diagnostic:
+    """E510: a weight cell is not a number, or is negative (``text`` None)."""
+    if text is None:
+        return error("E510", f"weight of `{code}` is negative", span)
+    return error("E510", f"weight `{text}` of `{code}` is not a number", span)
+
+
+def metadata_bad_direction(code: str, text: str, span: Span) -> Diagnostic:
+    """E511: a direction cell is neither 1 nor -1."""
+    return error(
+        "E511",
+        f"direction `{text}` of `{code}` must be 1 (higher is better) or -1",
+        span,
+    )
+
+
+def denominators_missing(path: str, wanted: str, span: Span | None) -> Diagnostic:
+    """E512: `denominate` without a column of denominators."""
+    return error(
+        "E512",
+        "`denominate` needs a column of denominators in the metadata table, "
+        f"but `{path}` has no column `{wanted}`",
+        span,
+        help="name it with `columns denominator = COLUMN`",
+    )
+
+
+def metadata_loader_arguments(detail: str, span: Span | None) -> Diagnostic:
+    """E513: the metadata table's loader does not accept the arguments written."""
+    return error("E513", f"cannot read the metadata table: {detail}", span)

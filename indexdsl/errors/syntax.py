@@ -1,3 +1,52 @@
 """Diagnostics of the syntax stage; see :mod:`indexdsl.errors`."""
 
 from __future__ import annotations
+
+from indexdsl.diagnostics import Diagnostic, Span, error
+
+
+def unparsable(detail: str, span: Span) -> Diagnostic:
+    """E000: the parser failed in a way it has no better words for."""
+    return error("E000", f"cannot parse: {detail}", span)
+
+
+def unexpected_character(char: str, span: Span, expected: str | None) -> Diagnostic:
+    """E001: a character that is no part of the language (a single quote says so)."""
+    if char == "'":
+        return error(
+            "E001",
+            "strings use double quotes",
+            span,
+            label="single quote here",
+            help='write the text between double quotes: "like this"',
+        )
+    return error(
+        "E001",
+        f"unexpected character `{char}`",
+        span,
+        label="not part of the index language",
+        help=f"expected {expected}" if expected else None,
+    )
+
+
+def unexpected_end(span: Span, expected: str | None, unclosed_brace: bool) -> Diagnostic:
+    """E002: the file ends in the middle of something."""
+    return error(
+        "E002",
+        "unexpected end of file",
+        span,
+        label="the file ends here",
+        help=f"expected {expected}" if expected else None,
+        notes=("a `{` may be missing its closing `}`",) if unclosed_brace else (),
+    )
+
+
+def unexpected_token(shown: str, span: Span, expected: str | None, hint: str | None) -> Diagnostic:
+    """E003: a word or symbol where the grammar allows other things."""
+    return error(
+        "E003",
+        f"unexpected `{shown}`",
+        span,
+        label=f"expected {expected} here" if expected else "",
+        help=hint,
+    )

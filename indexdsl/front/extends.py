@@ -14,7 +14,8 @@ from pathlib import Path
 
 import attrs
 
-from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, display_path, error
+from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, display_path
+from indexdsl.errors import front as errors
 from indexdsl.syntax import ast, parse
 
 #: declarations an index has at most one of: replaced by kind alone
@@ -65,37 +66,16 @@ def resolve_extends(
     if not extends:
         return tree, []
     for extra in extends[1:]:
-        return tree, [
-            error(
-                "E160",
-                "a file can extend one other file",
-                extra.span,
-                help="chain them instead: a extends b, b extends c",
-            )
-        ]
+        return tree, [errors.extends_twice(extra.span)]
     decl = extends[0]
     base_path = (path.parent / decl.path).resolve()
     if base_path in _seen or base_path == path.resolve():
-        return tree, [
-            error(
-                "E161",
-                f"`{decl.path}` extends itself, directly or through others",
-                decl.span,
-                help="remove one `extends` from the cycle",
-            )
-        ]
+        return tree, [errors.extends_cycle(decl.path, decl.span)]
     try:
         text = base_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = "does not exist" if isinstance(exc, FileNotFoundError) else "cannot be read"
-        return tree, [
-            error(
-                "E162",
-                f"the extended file `{decl.path}` {reason}",
-                decl.span,
-                help="the path is relative to this file's folder",
-            )
-        ]
+        return tree, [errors.extended_file_unreadable(decl.path, reason, decl.span)]
     shown = display_path(base_path)
     sources.add(shown, text)
     base_tree = parse(text, shown)  # a syntax error there is reported in that file

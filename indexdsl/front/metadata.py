@@ -24,7 +24,10 @@ from pathlib import Path
 import attrs
 
 from indexdsl.components import DataError, Table, cell_span
-from indexdsl.diagnostics import Diagnostic, Label, PluginError, SourceMap, Span, error, suggest
+from indexdsl.diagnostics import Diagnostic, PluginError, SourceMap, Span, suggest
+from indexdsl.errors import data as data_errors
+from indexdsl.errors import evaluate as evaluate_errors
+from indexdsl.errors import front as errors
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -58,8 +61,8 @@ class _Expander:
         self.units = units
         self.diagnostics: list[Diagnostic] = []
 
-    def err(self, code: str, message: str, span: Span | None, **kw) -> None:
-        self.diagnostics.append(error(code, message, span, **kw))
+    def err(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
 
     def columns(self) -> dict[str, int | None]:
         mapping = dict(DEFAULT_COLUMNS)
@@ -68,12 +71,9 @@ class _Expander:
             if role.text not in DEFAULT_COLUMNS:
                 hints = suggest(role.text, DEFAULT_COLUMNS)
                 self.err(
-                    "E501",
-                    f"`columns` has no role `{role.text}`",
-                    role.span,
-                    help=f"did you mean `{hints[0]}`?"
-                    if hints
-                    else f"roles: {', '.join(DEFAULT_COLUMNS)}",
+                    errors.unknown_column_role(
+                        role.text, hints[0] if hints else None, DEFAULT_COLUMNS, role.span
+                    )
                 )
                 continue
             mapping[role.text] = column.text
@@ -85,13 +85,15 @@ class _Expander:
             elif role in REQUIRED or role in spans:
                 hints = suggest(column, self.table.columns)
                 self.err(
-                    "E502",
-                    f"the metadata table has no column `{column}` for the {role}",
-                    spans.get(role)
-                    or (self.framework.source.span if self.framework.source else None),
-                    help=(f"did you mean `{hints[0]}`? " if hints else "")
-                    + f"name it with `columns {role} = COLUMN`",
-                    notes=(f"columns of `{self.table.path}`: {', '.join(self.table.columns)}",),
+                    errors.metadata_column_missing(
+                        column,
+                        role,
+                        hints[0] if hints else None,
+                        self.table.path,
+                        self.table.columns,
+                        spans.get(role)
+                        or (self.framework.source.span if self.framework.source else None),
+                    )
                 )
                 found[role] = None
             else:
@@ -124,14 +126,13 @@ class _Expander:
                 continue  # groups, denominators …
             code = self.cell(r, cols["code"])
             if not code:
-                self.err("E503", "a row of the metadata table has no code", self.span(r, None))
+                self.err(errors.metadata_row_without_code(self.span(r, None)))
                 continue
             if code in rows:
                 self.err(
-                    "E504",
-                    f"code `{code}` appears twice in the metadata table",
-                    self.span(r, cols["code"]),
-                    secondary=(Label(self.span(rows[code], cols["code"]), "first row"),),
+                    errors.metadata_code_twice(
+                        code, self.span(r, cols["code"]), self.span(rows[code], cols["code"])
+                    )
                 )
                 continue
             rows[code] = r
@@ -145,22 +146,20 @@ class _Expander:
                 r = rows[kids[0]]
                 hints = suggest(parent, rows)
                 self.err(
-                    "E505",
-                    f"parent `{parent}` of `{kids[0]}` is not a code of the metadata table",
-                    self.span(r, cols["parent"]),
-                    help=f"did you mean `{hints[0]}`?" if hints else None,
+                    errors.metadata_unknown_parent(
+                        parent, kids[0], hints[0] if hints else None, self.span(r, cols["parent"])
+                    )
                 )
         if len(roots) != 1:
             spans = [self.span(rows[c], cols["parent"]) for c in roots]
             self.err(
-                "E506",
-                "the metadata table must have exactly one row without a parent (the index), "
-                f"found {len(roots)}",
-                spans[0]
-                if spans
-                else (self.framework.source.span if self.framework.source else None),
-                secondary=tuple(Label(s, "also without a parent") for s in spans[1:]),
-                help="give every row but the index's a parent",
+                errors.metadata_roots(
+                    len(roots),
+                    spans[0]
+                    if spans
+                    else (self.framework.source.span if self.framework.source else None),
+                    spans[1:],
+                )
             )
             return (), []
         indicators: list[ast.IndicatorDecl] = []
@@ -170,10 +169,7 @@ class _Expander:
             r = rows[code]
             if code in on_path:
                 self.err(
-                    "E507",
-                    f"the parents in the metadata table form a cycle through `{code}`",
-                    self.span(r, cols["parent"]),
-                    help="every chain of parents must end at the index",
+                    errors.metadata_not_connected(code, self.span(r, cols["parent"]), cycle=True)
                 )
                 return None
             kind = self.cell(r, cols["type"]).strip().lower()
@@ -183,10 +179,7 @@ class _Expander:
             if is_leaf:
                 if kids:
                     self.err(
-                        "E508",
-                        f"indicator `{code}` is the parent of other rows",
-                        self.span(r, cols["code"]),
-                        help="only aggregates can have children",
+                        errors.metadata_indicator_with_children(code, self.span(r, cols["code"]))
                     )
                 if code not in declared:
                     indicators.append(self.indicator(code, r, title, cols))
@@ -197,12 +190,7 @@ class _Expander:
                     span=self.span(r, cols["code"]),
                 )
             if not kids:
-                self.err(
-                    "E509",
-                    f"aggregate `{code}` has no children in the metadata table",
-                    self.span(r, cols["code"]),
-                    help="remove the row, or give it indicators",
-                )
+                self.err(errors.metadata_empty_aggregate(code, self.span(r, cols["code"])))
                 return None
             on_path.add(code)
             built = [node(k) for k in kids]
@@ -228,10 +216,9 @@ class _Expander:
         unreachable = set() if orphaned else set(rows) - set(_codes(root))
         for code in sorted(unreachable, key=lambda c: rows[c])[:5]:
             self.err(
-                "E507",
-                f"`{code}` is not connected to the index through its parents",
-                self.span(rows[code], cols["parent"]),
-                help="every chain of parents must end at the index",
+                errors.metadata_not_connected(
+                    code, self.span(rows[code], cols["parent"]), cycle=False
+                )
             )
         return root.children, indicators
 
@@ -243,14 +230,10 @@ class _Expander:
             try:
                 value = Fraction(text) if text.lower() not in MISSING else Fraction(1)
             except ValueError:
-                self.err(
-                    "E510",
-                    f"weight `{text}` of `{code}` is not a number",
-                    self.span(r, cols["weight"]),
-                )
+                self.err(errors.metadata_bad_weight(code, text, self.span(r, cols["weight"])))
                 value = Fraction(1)
             if value < 0:
-                self.err("E510", f"weight of `{code}` is negative", self.span(r, cols["weight"]))
+                self.err(errors.metadata_bad_weight(code, None, self.span(r, cols["weight"])))
                 value = Fraction(0)
             values.append(value)
         total = sum(values) or Fraction(1)
@@ -266,11 +249,7 @@ class _Expander:
         if text in ("-1", "-1.0", "lower"):
             direction = "lower"
         elif text not in ("", "1", "1.0", "higher", "na"):
-            self.err(
-                "E511",
-                f"direction `{text}` of `{code}` must be 1 (higher is better) or -1",
-                self.span(r, cols["direction"]),
-            )
+            self.err(errors.metadata_bad_direction(code, text, self.span(r, cols["direction"])))
         expr = ast.ColumnRef(
             ast.Name(self.units or "", span=span), ast.Name(code, span=span), span=span
         )
@@ -310,12 +289,8 @@ def expand_framework_table(
     diagnostics: list[Diagnostic] = []
     if framework.children:
         diagnostics.append(
-            error(
-                "E500",
-                "a framework read from a metadata table cannot also list children",
-                framework.children[0].name.span,
-                secondary=(Label(framework.source.span, "the hierarchy comes from here"),),
-                help="remove the children, or remove `from` and write the hierarchy out",
+            errors.table_framework_with_children(
+                framework.children[0].name.span, framework.source.span
             )
         )
         return tree, diagnostics
@@ -335,18 +310,17 @@ def expand_framework_table(
         if exc.text:
             sources.add(exc.file, exc.text)
         where = Span.point(exc.file, exc.line, exc.col) if exc.line else framework.source.span
-        return tree, [error("E301", exc.message, where, help=exc.help)]
+        return tree, [data_errors.table_unreadable(exc.message, where, exc.help, None)]
     except TypeError as exc:
-        return tree, [
-            error("E214", f"cannot read the metadata table: {exc}", framework.source.span)
-        ]
+        return tree, [errors.metadata_loader_arguments(str(exc), framework.source.span)]
     except Exception as exc:
         raise PluginError(
-            error(
-                "E901",
-                f"loader `{provided.cls.name}` (plugin `{provided.plugin}`) failed: "
-                f"{type(exc).__name__}: {exc}",
+            evaluate_errors.plugin_raised(
+                f"loader `{provided.cls.name}`",
+                provided.plugin,
+                exc,
                 framework.source.span,
+                name_in_help=False,
             )
         ) from None
     sources.add(table.path, table.text)
@@ -359,15 +333,7 @@ def expand_framework_table(
         setting = next(s for s in framework.settings if s.kind == "denominate")
         mapped = {role.text: column.text for role, column in framework.columns}
         wanted = mapped.get("denominator", DEFAULT_COLUMNS["denominator"])
-        diagnostics.append(
-            error(
-                "E512",
-                "`denominate` needs a column of denominators in the metadata table, "
-                f"but `{table.path}` has no column `{wanted}`",
-                setting.span,
-                help="name it with `columns denominator = COLUMN`",
-            )
-        )
+        diagnostics.append(errors.denominators_missing(table.path, wanted, setting.span))
     settings = tuple(s for s in framework.settings if s.kind != "denominate")
     expanded = attrs.evolve(
         framework, children=children, source=None, columns=(), settings=settings

@@ -8,6 +8,7 @@ of input at the last token, so that case is placed at the end of the text.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from importlib import resources
 
@@ -15,7 +16,8 @@ import attrs
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from indexdsl.diagnostics import DiagnosticError, Span, error, split_lines
+from indexdsl.diagnostics import DiagnosticError, Span, split_lines
+from indexdsl.errors import syntax as errors
 from indexdsl.syntax import ast
 from indexdsl.syntax.transformer import ToAst
 
@@ -45,7 +47,18 @@ class Comment:
     own_line: bool
 
 
-_comments: list[lark.Token] = []  # filled by the lexer while `parse_with_comments` runs
+#: the comments of the text being parsed by `parse_with_comments`; None otherwise, so
+#: that plain parses keep nothing
+_collecting: contextvars.ContextVar[list[lark.Token] | None] = contextvars.ContextVar(
+    "indexdsl_comments", default=None
+)
+
+
+def _comment(token: lark.Token) -> lark.Token:
+    collected = _collecting.get()
+    if collected is not None:
+        collected.append(token)
+    return token
 
 
 @functools.cache
@@ -58,7 +71,7 @@ def _parser() -> lark.Lark:
         maybe_placeholders=True,
         start="start",
         cache=True,  # lark keys the cached tables by the grammar's hash, in the temp folder
-        lexer_callbacks={"COMMENT": _comments.append},
+        lexer_callbacks={"COMMENT": _comment},
     )
 
 
@@ -99,32 +112,17 @@ def _translate(exc: UnexpectedInput, file: str, text: str):
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         span = Span.point(file, exc.line, exc.column)
-        if char == "'":
-            return error(
-                "E001",
-                "strings use double quotes",
-                span,
-                label="single quote here",
-                help='write the text between double quotes: "like this"',
-            )
-        return error(
-            "E001",
-            f"unexpected character `{char}`",
-            span,
-            label="not part of the index language",
-            help=f"expected {_expected_list(exc.allowed)}" if exc.allowed else None,
+        return errors.unexpected_character(
+            char, span, _expected_list(exc.allowed) if exc.allowed else None
         )
     if isinstance(exc, UnexpectedEOF) or (
         isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
     ):
         expected = getattr(exc, "expected", None) or getattr(exc, "accepts", set())
-        return error(
-            "E002",
-            "unexpected end of file",
+        return errors.unexpected_end(
             _end_of_text(file, text),
-            label="the file ends here",
-            help=f"expected {_expected_list(set(expected))}" if expected else None,
-            notes=("a `{` may be missing its closing `}`",) if "RBRACE" in expected else (),
+            _expected_list(set(expected)) if expected else None,
+            "RBRACE" in expected,
         )
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
@@ -137,12 +135,11 @@ def _translate(exc: UnexpectedInput, file: str, text: str):
         token.end_column or token.column + len(shown),
     )
     expected = exc.accepts or exc.expected
-    return error(
-        "E003",
-        f"unexpected `{shown}`",
+    return errors.unexpected_token(
+        shown,
         span,
-        label=f"expected {_expected_list(set(expected))} here" if expected else "",
-        help=_hint(token, set(expected)),
+        _expected_list(set(expected)) if expected else None,
+        _hint(token, set(expected)),
     )
 
 
@@ -167,28 +164,27 @@ def parse(text: str, file: str = "<string>") -> ast.IndexFile:
     except UnexpectedInput as exc:
         raise DiagnosticError([_translate(exc, file, text)]) from None
     except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
-        raise DiagnosticError(
-            [error("E000", f"cannot parse: {exc}", Span.point(file, 1, 1))]
-        ) from None
+        raise DiagnosticError([errors.unparsable(str(exc), Span.point(file, 1, 1))]) from None
     declarations = ToAst(file).transform(tree)
     return ast.IndexFile(tuple(declarations), path=file)
 
 
 def parse_with_comments(text: str, file: str = "<string>") -> tuple[ast.IndexFile, list[Comment]]:
     """Parse, and return the comments too (the formatter keeps them)."""
-    _comments.clear()
+    collected: list[lark.Token] = []
+    reset = _collecting.set(collected)
     try:
         tree = parse(text, file)
-        lines = split_lines(text)
-        comments = [
-            Comment(
-                token.line,
-                token.column,
-                str(token).rstrip(),
-                not lines[token.line - 1][: token.column - 1].strip(),
-            )
-            for token in _comments
-        ]
     finally:
-        _comments.clear()
+        _collecting.reset(reset)
+    lines = split_lines(text)
+    comments = [
+        Comment(
+            token.line,
+            token.column,
+            str(token).rstrip(),
+            not lines[token.line - 1][: token.column - 1].strip(),
+        )
+        for token in collected
+    ]
     return tree, comments
