@@ -289,7 +289,7 @@ def cmd_run(args, session) -> int:
         if several:
             out = out / "_".join(f"{k}={v}" for k, v in sorted(parameters.items()))
         if not args.no_write:
-            from indexdsl.output.results import write_outputs
+            from indexdsl.output.writing import write_outputs
 
             written = write_outputs(
                 result,

@@ -25,7 +25,7 @@ from indexdsl.diagnostics import (
     suggest,
 )
 from indexdsl.errors import data as data_errors
-from indexdsl.errors import evaluate as evaluate_errors
+from indexdsl.errors import plugins as plugin_errors
 from indexdsl.model import IndexModel, PairsSpec, TableSpec, columns_read
 
 MISSING = {"", "na", "n/a", "nan", "..", "-", "null", "none"}
@@ -130,7 +130,7 @@ class DataChecker:
         except Exception as exc:
             plugin = type(loader).__module__
             raise PluginError(
-                evaluate_errors.plugin_raised(
+                plugin_errors.plugin_raised(
                     f"loader `{loader.name}`", plugin, exc, spec.span, name_in_help=False
                 )
             ) from None

@@ -28,6 +28,7 @@ from indexdsl.components import ComponentValueError, Context, Normaliser
 from indexdsl.data import Dataset, PairData
 from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span
 from indexdsl.errors import evaluate as evaluate_errors
+from indexdsl.errors import plugins as plugin_errors
 from indexdsl.model import columns_read
 
 #: "the index's own choice", as opposed to an alternative of an uncertainty analysis
@@ -219,7 +220,7 @@ class Evaluator:
             raise
         except Exception as exc:
             plugin = self.model.providers.get(plugin, plugin)
-            raise PluginError(evaluate_errors.plugin_raised(what, plugin, exc, span)) from None
+            raise PluginError(plugin_errors.plugin_raised(what, plugin, exc, span)) from None
 
     def _check_output(self, out, expect, span: Span | None, what: str, plugin: str) -> None:
         """A component's values must have the expected shape, be finite or NaN, and (for

@@ -43,7 +43,14 @@ BUILTIN_PLUGINS = (
     "indexdsl_builtins.transforms",
     "indexdsl_builtins.weighting",
     "indexdsl_builtins.imputation",
-    "indexdsl_builtins.exporters",
+    # one module per output format, in the order `--format` lists them
+    "indexdsl_builtins.export_csv",
+    "indexdsl_builtins.export_json",
+    "indexdsl_builtins.export_md",
+    "indexdsl_builtins.export_sqlite",
+    "indexdsl_builtins.export_xlsx",
+    "indexdsl_builtins.export_parquet",
+    "indexdsl_builtins.export_html",
 )
 
 #: hook that registers each role

@@ -31,9 +31,10 @@ from indexdsl import plugins
 from indexdsl.components import Exporter
 from indexdsl.diagnostics import PluginError
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output import exports, results
+from indexdsl.output import exports, writing
 from indexdsl.output.results import group_summaries
 from indexdsl.plugins import Registry, get_plugin_manager, load_registry
+from indexdsl_builtins import export_md, export_sqlite
 
 PAIRS = """
 pairs p "Links" {
@@ -218,7 +219,7 @@ class TestFormatOption:
         assert outcome.code == 2
         assert (
             "`jsno` is not an output format; did you mean `json` (exporter from "
-            "`indexdsl_builtins.exporters`)?"
+            "`indexdsl_builtins.export_json`)?"
         ) in outcome.err
         assert not (cities.root / "indexdsl-out").exists()
 
@@ -368,10 +369,10 @@ class TestMarkdown:
         assert re.search(r"^- computed: \d{4}-\d\d-\d\dT", provenance, re.M)
 
     def test_markdown_and_html_in_names_are_escaped(self):
-        assert exports.md_text("a|b") == "a\\|b"
-        assert exports.md_text("<script>x</script>") == "&lt;script&gt;x&lt;/script&gt;"
-        assert exports.md_text("two\nlines") == "two lines"
-        assert exports.md_text("*bold* [link](u)") == "\\*bold\\* \\[link\\](u)"
+        assert export_md.md_text("a|b") == "a\\|b"
+        assert export_md.md_text("<script>x</script>") == "&lt;script&gt;x&lt;/script&gt;"
+        assert export_md.md_text("two\nlines") == "two lines"
+        assert export_md.md_text("*bold* [link](u)") == "\\*bold\\* \\[link\\](u)"
 
 
 def query(database, sql, *args) -> list[tuple]:
@@ -405,7 +406,7 @@ class TestSqlite:
         assert columns("units") == ["run_id", "unit", "label", "groups"]
         assert columns("pathways")[:4] == ["run_id", "pathway", "unit_a", "unit_b"]
         assert columns("groups")[:3] == ["run_id", "group_column", "group_name"]
-        assert query(database, "PRAGMA user_version") == [(exports.SQLITE_SCHEMA_VERSION,)]
+        assert query(database, "PRAGMA user_version") == [(export_sqlite.SQLITE_SCHEMA_VERSION,)]
         # `groups` is a keyword of SQL window frames, yet works as a plain table name
         assert query(database, "SELECT count(*) FROM groups")[0][0] > 0
 
@@ -518,15 +519,15 @@ class TestSqlite:
     def test_a_failed_append_leaves_the_database_as_it_was(self, editions, monkeypatch):
         run(editions, "--out", "out", "--format", "sqlite", "--set", "year=2021")
         database = editions.root / "out" / "results.sqlite"
-        before = {t: query(database, f'SELECT * FROM "{t}"') for t in exports.SQLITE_TABLES}
-        real = exports.sqlite_rows
+        before = {t: query(database, f'SELECT * FROM "{t}"') for t in export_sqlite.SQLITE_TABLES}
+        real = export_sqlite.sqlite_rows
 
         def broken(*args):
             rows = real(*args)
             rows["indicators"].append(("too", "few"))  # fails after the other inserts
             return rows
 
-        monkeypatch.setattr(exports, "sqlite_rows", broken)
+        monkeypatch.setattr(export_sqlite, "sqlite_rows", broken)
         outcome = editions.cli(
             "run", "index.idx", "-q", "--out", "out", "--format", "sqlite,csv", "--set", "year=2022"
         )
@@ -534,7 +535,9 @@ class TestSqlite:
         assert "error[E801]: cannot write the database `out/results.sqlite`: Incorrect" in (
             outcome.err
         )
-        assert {t: query(database, f'SELECT * FROM "{t}"') for t in exports.SQLITE_TABLES} == before
+        assert {
+            t: query(database, f'SELECT * FROM "{t}"') for t in export_sqlite.SQLITE_TABLES
+        } == before
         assert not (editions.root / "out" / "units.csv").exists()  # no file moved either
 
     def test_a_database_that_is_not_ours_is_refused(self, cities):
@@ -548,7 +551,7 @@ class TestSqlite:
         with sqlite3.connect(out / "other.sqlite") as connection:
             connection.execute("CREATE TABLE runs (id)")
         with pytest.raises(exports.OutputError, match="not an indexdsl results database"):
-            exports.write_sqlite(out / "other.sqlite", {})
+            export_sqlite.write_sqlite(out / "other.sqlite", {})
         assert query(out / "other.sqlite", "PRAGMA user_version") == [(0,)]
 
 
@@ -684,7 +687,9 @@ TIME = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\+00:00|Z)")
 def installed_formats() -> str:
     """Every format whose library is installed (xlsx, parquet and html are optional)."""
     formats = ["csv", "json", "md", "sqlite"]
-    for fmt, (module, _) in exports.OPTIONAL.items():
+    registry = load_registry()
+    for fmt in ("xlsx", "parquet", "html"):
+        module, _ = registry.get("exporter", fmt).cls.requires
         try:
             __import__(module)
         except ImportError:
@@ -695,7 +700,7 @@ def installed_formats() -> str:
 
 class TestDeterminism:
     def run_at(self, project, monkeypatch, when, out):
-        monkeypatch.setattr(results, "_dt", frozen_clock(when))
+        monkeypatch.setattr(writing, "_dt", frozen_clock(when))
         run(project, "--out", out, "--format", installed_formats())
 
     def test_same_inputs_same_bytes_but_the_time(self, cities, monkeypatch):
@@ -728,7 +733,7 @@ class TestDeterminism:
                         else:
                             assert ma == mb, member
             elif name == "results.sqlite":
-                for table in exports.SQLITE_TABLES:
+                for table in export_sqlite.SQLITE_TABLES:
                     sql = f'SELECT * FROM "{table}" ORDER BY 1, 2, 3, 4'
                     ra, rb = query(one / name, sql), query(two / name, sql)
                     if table == "runs":
@@ -766,7 +771,7 @@ class TestFailures:
         def refuse(*args, **kwargs):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(results.tempfile, "mkdtemp", refuse)
+        monkeypatch.setattr(writing.tempfile, "mkdtemp", refuse)
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
         assert outcome.code == 5
         assert "cannot write the results to `out`: Permission denied" in outcome.err
@@ -782,17 +787,17 @@ class TestFailures:
 
         # a failure while rendering: nothing is written, the database is not touched; the
         # exporter that failed is named
-        real_render = exports.render_markdown
-        monkeypatch.setattr(exports, "render_markdown", fail)
+        real_render = export_md.render_markdown
+        monkeypatch.setattr(export_md, "render_markdown", fail)
         with pytest.raises(
             PluginError,
-            match=r"exporter `md` \(plugin `indexdsl_builtins.exporters`\) failed: ValueError: disk on fire",
+            match=r"exporter `md` \(plugin `indexdsl_builtins.export_md`\) failed: ValueError: disk on fire",
         ):
-            results.write_outputs(
+            writing.write_outputs(
                 result, out, cities.root / "index.idx", [], None, ["csv", "md", "sqlite"]
             )
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-        monkeypatch.setattr(exports, "render_markdown", real_render)
+        monkeypatch.setattr(export_md, "render_markdown", real_render)
 
         # a failure while staging the files: nothing is moved into place
         real_write = type(out).write_text
@@ -820,8 +825,8 @@ class TestFailures:
 
 def test_tables_hold_no_nan():
     """Every typed value is a plain Python value: no numpy scalar, no NaN."""
-    assert exports._real(float("nan")) is None
-    assert exports._real(np.float64(-0.0)) == 0.0 and math.copysign(1, exports._real(-0.0)) == 1
+    assert exports.real(float("nan")) is None
+    assert exports.real(np.float64(-0.0)) == 0.0 and math.copysign(1, exports.real(-0.0)) == 1
 
 
 class TsvExporter(Exporter):
@@ -876,7 +881,7 @@ class TestExporterHook:
         ]
         for name in exports.available(registry):
             provided = registry.get("exporter", name)
-            assert provided.plugin == "indexdsl_builtins.exporters"
+            assert provided.plugin == f"indexdsl_builtins.export_{name}"
             assert provided.cls.role == "exporter" and provided.cls.writes
 
     def test_a_third_party_exporter_in_a_plugin_manager(self, cities):
@@ -887,7 +892,7 @@ class TestExporterHook:
         assert exports.available(registry)[-1] == "tsv"  # after the built-in formats
         result = computed(cities)
         out = cities.root / "out"
-        written = results.write_outputs(
+        written = writing.write_outputs(
             result, out, cities.root / "index.idx", [], registry, ["tsv", "md"]
         )
         assert [p.name for p in written] == ["results.md", "ranking.tsv", "run.json"]
@@ -967,7 +972,7 @@ class TestWriteFailures:
                 raise PermissionError(13, "Permission denied", str(target))
             return real(source, target)
 
-        monkeypatch.setattr(results.os, "replace", refuse)
+        monkeypatch.setattr(writing.os, "replace", refuse)
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
         assert outcome.code == 5
         assert "cannot write the results to `out`: Permission denied" in outcome.err

@@ -225,7 +225,7 @@ class TestContent:
 
     def test_provenance_and_illustrative_banner(self, cities):
         text = report(cities)
-        record = exports._canonical(
+        record = exports.canonical(
             __import__("json").loads((cities.root / "out" / "run.json").read_text())
         )
         assert record["provenance"]["index"]["sha256"] in text

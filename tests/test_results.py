@@ -12,8 +12,9 @@ import os
 import pytest
 
 from conftest import simple_index, units_csv
-from indexdsl.output import results
-from indexdsl.output.results import safe_text, write_outputs
+from indexdsl.output import results, writing
+from indexdsl.output.results import safe_text
+from indexdsl.output.writing import write_outputs
 
 PAIRS = """
 pairs p "Links" {
@@ -259,7 +260,7 @@ class TestAtomicWrites:
                 raise OSError(28, "No space left on device")
             real_replace(src, dst)
 
-        monkeypatch.setattr(results.os, "replace", flaky_replace)
+        monkeypatch.setattr(writing.os, "replace", flaky_replace)
         with pytest.raises(OSError):
             write_outputs(result, out, city_project.root / "index.idx", [], session.registry)
         assert [p.name for p in out.iterdir()] == [calls[0].name]  # no staging, no run.json
@@ -270,7 +271,7 @@ class TestAtomicWrites:
         order = []
         real_replace = os.replace
         monkeypatch.setattr(
-            results.os,
+            writing.os,
             "replace",
             lambda s, d: (order.append(os.path.basename(d)), real_replace(s, d)),
         )
@@ -309,8 +310,6 @@ def test_large_tables_written_by_arrow_read_back_the_same_values(monkeypatch):
     import io as io_module
 
     import numpy as np
-
-    from indexdsl.output import results
 
     rng = np.random.default_rng(3)
     values = rng.normal(size=500) * 10.0 ** rng.integers(-8, 8, 500)

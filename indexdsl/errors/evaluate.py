@@ -47,20 +47,6 @@ def screen_leaves_no_unit(threshold: float, best: float, span: Span | None) -> D
     )
 
 
-def plugin_raised(
-    what: str, plugin: str, exc: BaseException, span: Span | None, *, name_in_help: bool = True
-) -> Diagnostic:
-    """E901: a plugin's component raised an unexpected exception (a bug in the plugin)."""
-    return error(
-        "E901",
-        f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}",
-        span,
-        help=f"this is a bug in the plugin `{plugin}`; report it to its authors"
-        if name_in_help
-        else "this is a bug in the plugin; report it to its authors",
-    )
-
-
 def plugin_returned_bad_values(
     what: str,
     plugin: str,

@@ -26,8 +26,8 @@ import attrs
 from indexdsl.components import DataError, Table, cell_span
 from indexdsl.diagnostics import Diagnostic, PluginError, SourceMap, Span, suggest
 from indexdsl.errors import data as data_errors
-from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.errors import front as errors
+from indexdsl.errors import plugins as plugin_errors
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -315,7 +315,7 @@ def expand_framework_table(
         return tree, [errors.metadata_loader_arguments(str(exc), framework.source.span)]
     except Exception as exc:
         raise PluginError(
-            evaluate_errors.plugin_raised(
+            plugin_errors.plugin_raised(
                 f"loader `{provided.cls.name}`",
                 provided.plugin,
                 exc,

@@ -9,7 +9,8 @@ import string
 from importlib import resources
 from pathlib import Path
 
-from indexdsl.diagnostics import DiagnosticError, UsageError, error
+from indexdsl.diagnostics import DiagnosticError, UsageError
+from indexdsl.errors import commands as errors
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -75,14 +76,4 @@ def create(name: str, folder: Path) -> list[Path]:
 
 def _exists(existing: list[Path]) -> DiagnosticError:
     shown = " and ".join(f"`{p}`" for p in existing)
-    return DiagnosticError(
-        [
-            error(
-                "E702",
-                f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written",
-                None,
-                help="choose another name, or another folder with `--dir`; "
-                "`indexdsl new` never overwrites a file",
-            )
-        ]
-    )
+    return DiagnosticError([errors.starter_files_exist(shown, len(existing))])
