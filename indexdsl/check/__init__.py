@@ -21,6 +21,7 @@ import attrs
 
 from indexdsl import model
 from indexdsl.check import lowering
+from indexdsl.check.settings import NodeSettings, NodeSettingsPass
 from indexdsl.components import Component, ComponentValueError, Normaliser
 from indexdsl.diagnostics import Diagnostic, Label, Span, UsageError, error, suggest, warning
 from indexdsl.errors import check as errors
@@ -138,7 +139,7 @@ def _shown_value(value: float | str) -> str:
     return str(value)
 
 
-class Checker:
+class Checker(NodeSettingsPass):
     def __init__(
         self,
         tree: ast.IndexFile,
@@ -1272,86 +1273,17 @@ class Checker:
         is_root=False,
     ) -> Node | None:
         name = decl.name.text
-        settings = dict(inherited)
-        reference = reference_scores = previous = top = None
-        equal_weights = None
-        own_weighting = screen = None
+        chosen = NodeSettings(dict(inherited))
         for setting in decl.settings:
-            if setting.kind == "aggregate":
-                comp = self.component("aggregator", setting.component)
-                if comp is not None:
-                    settings["aggregate"] = (comp, setting.span)
-            elif setting.kind == "normalise":
-                comp = self.component("normaliser", setting.component)
-                if comp is not None:
-                    settings["normalise"] = (comp, setting.span)
-            elif setting.kind == "weights":
-                equal_weights = setting
-            elif setting.kind == "rescale":
-                comp = self.component("normaliser", setting.component)
-                if comp is not None:
-                    settings["rescale"] = (comp, setting.span)
-            elif setting.kind in ("weighting", "impute", "treat"):
-                value = self.preparation(setting)
-                if value is not None:
-                    settings[setting.kind] = (value, setting.span)
-                    if setting.kind == "weighting":
-                        own_weighting = setting
-            elif setting.kind == "screen":
-                value = self.preparation(setting)
-                if value is not None:
-                    screen = (value, setting.span)
-            elif setting.kind == "denominate":
-                self.err(
-                    "E238",
-                    "`denominate` divides the indicators of a metadata table by their "
-                    "denominators, but this framework is written out",
-                    setting.span,
-                    help="divide in the indicator itself, e.g. "
-                    "`indicator flights_pc = country.flights / country.population`",
-                )
-            elif setting.kind == "top":
-                if not 0 < setting.percent <= 100:
-                    self.err(
-                        "E236",
-                        "`top` needs a share between 0% and 100%",
-                        setting.span,
-                        help="e.g. `top 10%` marks the best tenth of the units",
-                    )
-                else:
-                    top = setting.percent / 100
-            elif setting.kind in ("reference", "reference_scores", "previous"):
-                column = setting.column
-                what = "scores" if setting.kind == "reference_scores" else "ranks"
-                unit_tables = {units.name if units else "", *self.tables}
-                if column.table.text not in unit_tables:
-                    self.err(
-                        "E232",
-                        f"reference {what} must be a column of the units table or of a data table",
-                        column.table.span,
-                        help=f"write `{units.name if units else 'units'}.COLUMN`",
-                    )
-                elif setting.kind == "reference":
-                    reference = column
-                elif setting.kind == "previous":
-                    previous = column
-                else:
-                    reference_scores = column
-            elif setting.kind == "missing":
-                policy = self.missing_policy(setting)
-                if policy:
-                    settings["missing"] = (policy, setting.span)
-            elif setting.kind == "pathways":
-                self.err(
-                    "E233", "`pathways` belongs at the top of the `framework` block", setting.span
-                )
-            elif setting.kind == "misplaced":
-                self.err(
-                    "E235",
-                    "`from` and `columns` belong at the top of the `framework` block",
-                    setting.span,
-                    help="a framework read from a metadata table is given as a whole",
-                )
+            self.node_setting(setting, chosen, units)
+        settings = chosen.settings
+        reference, reference_scores, previous = (
+            chosen.reference,
+            chosen.reference_scores,
+            chosen.previous,
+        )
+        top, equal_weights = chosen.top, chosen.equal_weights
+        own_weighting, screen = chosen.own_weighting, chosen.screen
         if not decl.has_body and not is_root:
             # a leaf: an indicator by name
             if name not in indicators:

@@ -1,0 +1,144 @@
+"""The settings of a framework node (``aggregate``, ``top 10%``, ``reference ranks`` …),
+one handler each.
+
+A node's settings are read in the order written into a :class:`NodeSettings`; the
+framework pass then builds the node from it.  Adding a node setting to the language
+means adding its handler here (and the model field and engine step that use it), not
+another branch in the framework pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from indexdsl.syntax import ast
+
+
+@attrs.define
+class NodeSettings:
+    """What a node's settings chose: ``settings`` holds the inherited methods by role
+    (``aggregate``, ``normalise``, ``rescale``, ``weighting``, ``impute``, ``treat``,
+    ``missing``) as (value, span), the others what applies to this node only."""
+
+    settings: dict
+    reference: ast.ColumnRef | None = None
+    reference_scores: ast.ColumnRef | None = None
+    previous: ast.ColumnRef | None = None
+    top: float | None = None
+    equal_weights: ast.Setting | None = None
+    own_weighting: ast.Setting | None = None
+    screen: tuple | None = None
+
+
+class NodeSettingsPass:
+    """Mixin of the checker: one method per kind of node setting."""
+
+    def node_setting(self, setting: ast.Setting, chosen: NodeSettings, units) -> None:
+        handler: Callable = getattr(self, f"_setting_{setting.kind}")
+        handler(setting, chosen, units)
+
+    def _method(self, role: str, key: str, setting: ast.Setting, chosen: NodeSettings) -> None:
+        comp = self.component(role, setting.component)
+        if comp is not None:
+            chosen.settings[key] = (comp, setting.span)
+
+    def _setting_aggregate(self, setting, chosen, units) -> None:
+        self._method("aggregator", "aggregate", setting, chosen)
+
+    def _setting_normalise(self, setting, chosen, units) -> None:
+        self._method("normaliser", "normalise", setting, chosen)
+
+    def _setting_rescale(self, setting, chosen, units) -> None:
+        self._method("normaliser", "rescale", setting, chosen)
+
+    def _setting_weights(self, setting, chosen, units) -> None:
+        chosen.equal_weights = setting
+
+    def _prepared(self, setting, chosen) -> None:
+        value = self.preparation(setting)
+        if value is not None:
+            chosen.settings[setting.kind] = (value, setting.span)
+            if setting.kind == "weighting":
+                chosen.own_weighting = setting
+
+    def _setting_weighting(self, setting, chosen, units) -> None:
+        self._prepared(setting, chosen)
+
+    def _setting_impute(self, setting, chosen, units) -> None:
+        self._prepared(setting, chosen)
+
+    def _setting_treat(self, setting, chosen, units) -> None:
+        self._prepared(setting, chosen)
+
+    def _setting_screen(self, setting, chosen, units) -> None:
+        value = self.preparation(setting)
+        if value is not None:
+            chosen.screen = (value, setting.span)
+
+    def _setting_denominate(self, setting, chosen, units) -> None:
+        self.err(
+            "E238",
+            "`denominate` divides the indicators of a metadata table by their "
+            "denominators, but this framework is written out",
+            setting.span,
+            help="divide in the indicator itself, e.g. "
+            "`indicator flights_pc = country.flights / country.population`",
+        )
+
+    def _setting_top(self, setting, chosen, units) -> None:
+        if not 0 < setting.percent <= 100:
+            self.err(
+                "E236",
+                "`top` needs a share between 0% and 100%",
+                setting.span,
+                help="e.g. `top 10%` marks the best tenth of the units",
+            )
+        else:
+            chosen.top = setting.percent / 100
+
+    def _column_setting(self, setting, units) -> ast.ColumnRef | None:
+        column = setting.column
+        what = "scores" if setting.kind == "reference_scores" else "ranks"
+        unit_tables = {units.name if units else "", *self.tables}
+        if column.table.text not in unit_tables:
+            self.err(
+                "E232",
+                f"reference {what} must be a column of the units table or of a data table",
+                column.table.span,
+                help=f"write `{units.name if units else 'units'}.COLUMN`",
+            )
+            return None
+        return column
+
+    def _setting_reference(self, setting, chosen, units) -> None:
+        column = self._column_setting(setting, units)
+        if column is not None:
+            chosen.reference = column
+
+    def _setting_reference_scores(self, setting, chosen, units) -> None:
+        column = self._column_setting(setting, units)
+        if column is not None:
+            chosen.reference_scores = column
+
+    def _setting_previous(self, setting, chosen, units) -> None:
+        column = self._column_setting(setting, units)
+        if column is not None:
+            chosen.previous = column
+
+    def _setting_missing(self, setting, chosen, units) -> None:
+        policy = self.missing_policy(setting)
+        if policy:
+            chosen.settings["missing"] = (policy, setting.span)
+
+    def _setting_pathways(self, setting, chosen, units) -> None:
+        self.err("E233", "`pathways` belongs at the top of the `framework` block", setting.span)
+
+    def _setting_misplaced(self, setting, chosen, units) -> None:
+        self.err(
+            "E235",
+            "`from` and `columns` belong at the top of the `framework` block",
+            setting.span,
+            help="a framework read from a metadata table is given as a whole",
+        )
