@@ -1,0 +1,263 @@
+"""Components: methods named in the file, bound against the registry and built."""
+
+from __future__ import annotations
+
+from indexdsl.check.common import (
+    NO_TREATMENT,
+)
+from indexdsl.components import Component, ComponentValueError
+from indexdsl.diagnostics import suggest
+from indexdsl.model import (
+    Treatment,
+)
+from indexdsl.syntax import ast
+
+
+class ComponentsPass:
+    """Mixin of :class:`~indexdsl.check.Checker`."""
+
+    def component(self, role: str, comp: ast.Component) -> Component | None:
+        """Instantiate a component from the registry, checking its parameters (once per
+        place in the file, so that a setting inherited by many nodes is reported once)."""
+        key = id(comp)
+        if key not in self._components:
+            self._components[key] = self._instantiate(role, comp)
+        return self._components[key]
+
+    def _instantiate(self, role: str, comp: ast.Component) -> Component | None:
+        provided = self.registry.get(role, comp.name.text)
+        if provided is None:
+            hints = self.registry.suggestions(role, comp.name.text)
+            available = ", ".join(f"`{n}`" for n in self.registry.names(role))
+            self.err(
+                "E210",
+                f"unknown {role} `{comp.name.text}`",
+                comp.name.span,
+                label=f"no installed plugin provides this {role}",
+                help=f"did you mean {' or '.join(hints)}?" if hints else None,
+                notes=(f"available {role}s: {available}",)
+                + tuple(
+                    f"plugin `{i.name}` (distribution `{i.distribution}`) is "
+                    + ("disabled" if i.status == "disabled" else "left out: it failed to load")
+                    + "; it may provide it"
+                    for i in self.registry.unavailable()
+                ),
+            )
+            return None
+        cls = provided.cls
+        values = self._arguments(cls, cls.params, comp)
+        if values is None:
+            return None
+        try:
+            instance = cls(**values)
+            instance.validate()
+            return instance
+        except ComponentValueError as exc:  # the component's own parameter validation
+            self.err(
+                "E217",
+                f"`{cls.name}`: {exc.message}",
+                comp.span,
+                label=f"rejected by `{cls.name}` (plugin `{provided.plugin}`)",
+                help=exc.help or self._signature_help(cls),
+            )
+            return None
+        except Exception as exc:
+            self.err(
+                "E901",
+                f"plugin `{provided.plugin}` failed to create `{cls.name}`: {exc}",
+                comp.span,
+                help=f"this is a bug in the plugin `{provided.plugin}`",
+            )
+            return None
+
+    def treatment(self, comp: ast.Component) -> Treatment | None:
+        """``treat NAME(...)``: a transform whose first argument is the indicator's values;
+        the file gives the others.  ``treat none`` switches an inherited treatment off."""
+        key = id(comp)
+        if key in self._components:
+            return self._components[key]
+        found = None
+        if comp.name.text != "none" or comp.args or comp.kwargs:
+            provided = self.registry.get("transform", comp.name.text)
+            if provided is None:
+                self._instantiate("transform", comp)  # reports the unknown name
+            else:
+                values = self._arguments(provided.cls, provided.cls.params[1:], comp)
+                if values is not None:
+                    found = Treatment(provided.cls(), values)
+        self._components[key] = found
+        return found
+
+    def _arguments(self, cls, params, comp: ast.Component) -> dict | None:
+        """The component's parameters bound to the literals written in the file (None,
+        reported, when they do not fit)."""
+        values, ok = {}, True
+        if len(comp.args) > len(params):
+            extra = comp.args[len(params)]
+            self.err(
+                "E211",
+                f"`{cls.name}` takes at most {len(params)} parameter"
+                f"{'s' if len(params) != 1 else ''}, {len(comp.args)} given",
+                extra.span,
+                label="one too many",
+                help=self._signature_help(cls, params),
+            )
+            return None
+        for param, literal in zip(params, comp.args, strict=False):
+            ok &= self._bind(cls, param, literal, values)
+        known = {p.name: p for p in params}
+        for key, literal in comp.kwargs:
+            param = known.get(key.text)
+            if param is None:
+                hint = suggest(key.text, known)
+                self.err(
+                    "E212",
+                    f"`{cls.name}` has no parameter `{key.text}`",
+                    key.span,
+                    label="unknown parameter",
+                    help=f"did you mean `{hint[0]}`?"
+                    if hint
+                    else self._signature_help(cls, params),
+                )
+                ok = False
+                continue
+            if param.name in values:
+                self.err("E213", f"parameter `{param.name}` is given twice", key.span)
+                ok = False
+                continue
+            ok &= self._bind(cls, param, literal, values)
+        for param in params:
+            if param.required and param.name not in values:
+                self.err(
+                    "E214",
+                    f"`{cls.name}` needs the parameter `{param.name}` ({param.doc})",
+                    comp.span,
+                    help=self._signature_help(cls, params),
+                )
+                ok = False
+        return values if ok else None
+
+    @staticmethod
+    def _signature_help(cls, params=None) -> str:
+        params = ", ".join(
+            p.name if p.required else f"{p.name} = {p.default!r}"
+            for p in (cls.params if params is None else params)
+        )
+        return f"write it as `{cls.name}({params})`"
+
+    def constant(self, expr) -> float | None:
+        """Value of an expression made of numbers and functions only: ``log(75000)``."""
+        if isinstance(expr, ast.Number):
+            return expr.value
+        if isinstance(expr, ast.NameRef) and isinstance(self.parameters.get(expr.name.text), float):
+            return self.parameters[expr.name.text]
+        if isinstance(expr, ast.Negate):
+            inner = self.constant(expr.operand)
+            return None if inner is None else -inner
+        if isinstance(expr, ast.Binary):
+            left, right = self.constant(expr.left), self.constant(expr.right)
+            if left is None or right is None:
+                return None
+            import numpy as np
+
+            ops = {
+                "+": np.add,
+                "-": np.subtract,
+                "*": np.multiply,
+                "/": np.true_divide,
+                "^": np.power,
+            }
+            with np.errstate(all="ignore"):
+                value = float(ops[expr.op](left, right))
+            return value if np.isfinite(value) else None
+        if isinstance(expr, ast.Call) and not expr.kwargs:
+            provided = self.registry.get("transform", expr.func.text)
+            args = [self.constant(a) for a in expr.args]
+            if provided is None or None in args:
+                return None
+            import numpy as np
+
+            try:
+                value = float(provided.cls().apply(*[np.float64(a) for a in args]))
+            except Exception:
+                return None
+            return value if np.isfinite(value) else None
+        return None
+
+    def _bind(self, cls, param, literal: ast.Literal, values: dict) -> bool:
+        value = literal.value
+        if literal.kind == "call":
+            number = self.constant(value)
+            if number is None:
+                self.err(
+                    "E216",
+                    f"parameter `{param.name}` of `{cls.name}` must be a constant",
+                    literal.span,
+                    label="cannot be computed before the data are read",
+                    help="write a number, or a function of numbers such as `log(100)`",
+                )
+                return False
+            literal = ast.Literal(number, "number", span=literal.span)
+            value = number
+        if param.kind in (float, int):
+            if literal.kind not in ("number", "percent"):
+                self.err(
+                    "E215",
+                    f"parameter `{param.name}` of `{cls.name}` must be a number",
+                    literal.span,
+                    label=f"a {literal.kind}",
+                )
+                return False
+            if param.kind is int and float(value) != int(value):
+                self.err("E215", f"parameter `{param.name}` must be a whole number", literal.span)
+                return False
+            values[param.name] = param.kind(value)
+            return True
+        if param.kind is bool:
+            word = str(value).strip().lower()
+            if literal.kind in ("number", "percent"):
+                word = {0.0: "false", 1.0: "true"}.get(float(value), word)
+            if word not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                self.err(
+                    "E215",
+                    f"parameter `{param.name}` of `{cls.name}` is a switch: true or false",
+                    literal.span,
+                    help=f"write `{param.name} = true` or `{param.name} = false`",
+                )
+                return False
+            values[param.name] = word in ("true", "yes", "on", "1")
+            return True
+        if param.kind is str:
+            if literal.kind not in ("string", "symbol"):
+                self.err(
+                    "E215",
+                    f"parameter `{param.name}` of `{cls.name}` must be text",
+                    literal.span,
+                    label=f"a {literal.kind}",
+                    help=f'put it in double quotes: "{value}"',
+                )
+                return False
+            values[param.name] = str(value)
+            return True
+        values[param.name] = value
+        return True
+
+    def preparation(self, setting: ast.Setting):
+        """The value of a `weights NAME`, `impute`, `treat` or `screen` setting (None when
+        it is wrong, reported)."""
+        if setting.kind == "weighting":
+            return self.component("weighting", setting.component)
+        if setting.kind == "impute":
+            return self.component("imputer", setting.component)
+        if setting.kind == "treat":
+            found = self.treatment(setting.component)
+            return found if found is not None else NO_TREATMENT
+        if not 0 < setting.percent <= 100:
+            self.err(
+                "E237",
+                "`screen` needs a share between 0% and 100%",
+                setting.span,
+                help="e.g. `screen 90%` leaves out units with less than 90% of their data",
+            )
+            return None
+        return setting.percent / 100

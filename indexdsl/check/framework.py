@@ -1,0 +1,341 @@
+"""The framework: the hierarchy of nodes, the methods each inherits, panel history."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import attrs
+
+from indexdsl.check.common import (
+    NO_TREATMENT,
+    _column,
+)
+from indexdsl.check.settings import NodeSettings
+from indexdsl.components import Normaliser
+from indexdsl.diagnostics import Label, Span, suggest
+from indexdsl.errors import check as errors
+from indexdsl.model import (
+    Node,
+    choices,
+)
+from indexdsl.syntax import ast
+
+
+class FrameworkPass:
+    """Mixin of :class:`~indexdsl.check.Checker`."""
+
+    # ---- the framework ---------------------------------------------------------------
+    def check_framework(self, decl: ast.FrameworkDecl, meta, defaults, indicators, units, pairs):
+        used: dict[str, Span | None] = {}
+        pathways = pathways_span = None
+        root_settings = []
+        for setting in decl.settings:
+            if setting.kind == "pathways":
+                if setting.target.text not in pairs:
+                    hints = suggest(setting.target.text, pairs)
+                    self.err(
+                        "E230",
+                        f"`pathways` names `{setting.target.text}`, which is not a pairs table",
+                        setting.target.span,
+                        help=f"did you mean `{hints[0]}`?"
+                        if hints
+                        else "declare the pairs with `pairs NAME { … }` first",
+                    )
+                else:
+                    pathways, pathways_span = setting.target.text, setting.span
+            else:
+                root_settings.append(setting)
+        inherited = {
+            "aggregate": defaults.get("aggregate") or self.role_default("aggregator", decl),
+            "missing": defaults.get("missing") or ("skip", None),
+            "rescale": defaults.get("rescale") or (None, None),
+            "weighting": defaults.get("weighting") or (None, None),
+            "impute": defaults.get("impute") or (None, None),
+            "treat": defaults.get("treat") or (NO_TREATMENT, None),
+            "normalise": defaults.get("normalise") or self.role_default("normaliser", decl),
+        }
+        name = meta.name if meta else "index"
+        keyword = (
+            Span(
+                decl.span.file,
+                decl.span.line,
+                decl.span.col,
+                decl.span.line,
+                decl.span.col + len("framework"),
+            )
+            if decl.span
+            else None
+        )
+        root_decl = ast.NodeDecl(
+            ast.Name(name, span=keyword),
+            meta.title if meta else None,
+            None,
+            settings=tuple(root_settings),
+            children=decl.children,
+            has_body=True,
+            span=decl.span,
+        )
+        if "screen" in defaults:
+            screen = ast.Setting("screen", percent=defaults["screen"][0] * 100)
+            screen = attrs.evolve(screen, span=defaults["screen"][1])
+            root_decl = attrs.evolve(root_decl, settings=(screen, *root_decl.settings))
+        root = self._node(
+            root_decl, Fraction(1), "100%", inherited, indicators, units, used, 0, is_root=True
+        )
+        for ind_name, indicator in indicators.items():
+            referenced = any(ind_name in other.depends for other in indicators.values())
+            if ind_name not in used and not referenced:
+                self.warn(
+                    "W240",
+                    f"indicator `{ind_name}` is declared but never used",
+                    indicator.span,
+                    help="add it to the framework, or remove it",
+                )
+        if pathways and root is not None:
+            for node in root.walk():
+                if node.is_leaf:
+                    ind = indicators[node.indicator]
+                    if not ind.has_pair_form or (
+                        ind.pair_tables and set(ind.pair_tables) != {pathways}
+                    ):
+                        self.err(
+                            "E231",
+                            f"pathway scores need a value per pair for every indicator, but "
+                            f"`{ind.name}` has none",
+                            ind.span,
+                            secondary=(Label(pathways_span, "pathways requested here"),),
+                            help=f"compute it from `{pathways}` columns with `sum(...)` or "
+                            "`mean(...)` over partners, or remove `pathways`",
+                        )
+        return root, pathways, pathways_span
+
+    def role_default(self, role: str, decl: ast.FrameworkDecl) -> tuple:
+        """The registry's default component of a role, for an index that chooses none;
+        (None, None) with E256 when no installed plugin declares one."""
+        provided = self.registry.default(role)
+        if provided is None:
+            keyword = {"aggregator": "aggregate", "normaliser": "normalise"}[role]
+            self.diagnostics.append(
+                errors.no_default_component(role, keyword, self.registry.names(role), decl.span)
+            )
+            return (None, None)
+        return (provided.cls(), None)
+
+    def _node(
+        self,
+        decl: ast.NodeDecl,
+        weight,
+        weight_text,
+        inherited,
+        indicators,
+        units,
+        used,
+        depth,
+        is_root=False,
+    ) -> Node | None:
+        name = decl.name.text
+        chosen = NodeSettings(dict(inherited))
+        for setting in decl.settings:
+            self.node_setting(setting, chosen, units)
+        settings = chosen.settings
+        reference, reference_scores, previous = (
+            chosen.reference,
+            chosen.reference_scores,
+            chosen.previous,
+        )
+        top, equal_weights = chosen.top, chosen.equal_weights
+        own_weighting, screen = chosen.own_weighting, chosen.screen
+        if not decl.has_body and not is_root:
+            # a leaf: an indicator by name
+            if name not in indicators:
+                hints = suggest(name, indicators)
+                secondary = tuple(
+                    Label(indicators[h].span, "similar name declared here") for h in hints[:1]
+                )
+                self.err(
+                    "E201",
+                    f"unknown indicator `{name}`",
+                    decl.name.span,
+                    label="not declared in this index",
+                    secondary=secondary,
+                    help=f"did you mean `{hints[0]}`?"
+                    if hints
+                    else f"declare it with `indicator {name} = …`, or give this node children in "
+                    "`{ … }`",
+                )
+                return None
+            if name in used:
+                self.err(
+                    "E241",
+                    f"indicator `{name}` appears twice in the framework",
+                    decl.name.span,
+                    secondary=(Label(used[name], "first used here"),) if used[name] else (),
+                    help="each indicator can have one place in the hierarchy; declare a second "
+                    "indicator with the same expression if you need it twice",
+                )
+                return None
+            used[name] = decl.name.span
+            indicator = indicators[name]
+            if indicator.level != "unit":
+                what = "a value per pair" if indicator.level == "pair" else "a constant"
+                self.err(
+                    "E242",
+                    f"indicator `{name}` is {what}, but the framework ranks units",
+                    decl.name.span,
+                    secondary=(Label(indicator.span, "declared here"),),
+                    help="aggregate pair values over each unit's partners, e.g. "
+                    "`sum(routes.flights)`"
+                    if indicator.level == "pair"
+                    else None,
+                )
+            if decl.title:
+                self.warn(
+                    "W243",
+                    f"leaf `{name}` takes its title from the indicator declaration",
+                    decl.span,
+                )
+            own = self._decls[name].normalise
+            normaliser = settings["normalise"]
+            if own is not None:
+                comp = self.component("normaliser", own.component)
+                normaliser = (comp, own.span) if comp is not None else normaliser
+            for option in (self._decls[name].impute, self._decls[name].treat):
+                if option is not None:
+                    value = self.preparation(option)
+                    if value is not None:
+                        settings[option.kind] = (value, option.span)
+            if screen is not None:
+                self.err(
+                    "E237",
+                    "`screen` applies to a dimension or the index, not to one indicator",
+                    screen[1],
+                    help="to require an indicator, screen its parent at 100%",
+                )
+            treatment = settings["treat"][0]
+            history = ()
+            imputer, imputer_span = settings["impute"]
+            if imputer is not None and getattr(imputer, "needs_history", False):
+                history = self.panel_history(name, imputer, imputer_span)
+            return Node(
+                name=name,
+                title=indicator.title,
+                weight=float(weight),
+                weight_text=weight_text,
+                span=decl.name.span,
+                indicator=name,
+                chosen=choices(
+                    normaliser=(
+                        normaliser[0] if isinstance(normaliser[0], Normaliser) else None,
+                        normaliser[1],
+                    ),
+                    imputer=settings["impute"],
+                    treatment=(
+                        None if treatment is NO_TREATMENT else treatment,
+                        settings["treat"][1],
+                    ),
+                ),
+                reference=_column(reference),
+                reference_scores=_column(reference_scores),
+                depth=depth,
+                history=history,
+            )
+        if not is_root:
+            self.declare(decl.name, "framework node")
+        if not decl.children:
+            self.err(
+                "E244",
+                f"`{name}` has no indicators or sub-dimensions",
+                decl.name.span,
+                help="list its children inside `{ … }`, or remove the braces to make it an "
+                "indicator",
+            )
+            return None
+        weighting = settings["weighting"]
+        if own_weighting is not None:
+            written = [c.weight for c in decl.children if c.weight is not None]
+            if written or equal_weights is not None:
+                clash = written[0].span if written else equal_weights.span
+                self.err(
+                    "E254",
+                    f"`{name}` chooses its weights with `{weighting[0].name}`, but they are "
+                    "also written out",
+                    clash,
+                    secondary=(Label(own_weighting.span, "weighting scheme chosen here"),),
+                    help="remove the written weights, or the `weights` scheme",
+                )
+        elif any(c.weight is not None for c in decl.children) or equal_weights is not None:
+            weighting = (None, None)  # weights written here win over an inherited scheme
+        if weighting[0] is not None and not weighting[0].data_driven:
+            self.fixed_weights(weighting[0], weighting[1], decl)
+        weights = self._weights(decl, equal_weights)
+        children = []
+        for child, (w, text) in zip(decl.children, weights, strict=True):
+            node = self._node(child, w, text, settings, indicators, units, used, depth + 1)
+            if node is not None:
+                children.append(node)
+        if len(children) != len(decl.children):
+            return None
+        aggregator, aggregator_span = settings["aggregate"]
+        return Node(
+            name=name,
+            title=decl.title or name,
+            weight=float(weight),
+            weight_text=weight_text,
+            span=decl.name.span,
+            children=tuple(children),
+            missing=settings["missing"][0],
+            reference=_column(reference),
+            reference_scores=_column(reference_scores),
+            previous=_column(previous),
+            top=top,
+            depth=depth,
+            chosen=choices(
+                aggregator=(aggregator, aggregator_span),
+                rescaler=settings["rescale"],
+                weighting=weighting,
+                screen=screen or (None, None),
+            ),
+        )
+
+    def panel_history(self, name: str, imputer, span) -> tuple:
+        """The indicator's expression in earlier editions, nearest first, as
+        ``(edition, expression)``: its column templates filled with the year parameter
+        minus 1, 2 … up to the imputer's ``years``.  An indicator that is no panel (no
+        template, or one that reads other indicators) cannot look back (E239)."""
+        decl = self.unfilled.get(name)
+        nodes = list(ast.walk(decl.expr)) if decl is not None else []
+        templates = [n for n in nodes if isinstance(n, ast.ColumnRef) and "{" in n.column.text]
+        used = {m for ref in templates for m in re.findall(r"\{([A-Za-z_]\w*)\}", ref.column.text)}
+        numeric = sorted(p for p in used if isinstance(self.parameters.get(p), float))
+        reads_indicators = any(
+            isinstance(n, ast.NameRef) and n.name.text in self.unfilled for n in nodes
+        )
+        if not templates or len(numeric) != 1 or reads_indicators:
+            why = (
+                "it reads other indicators, whose earlier editions are not computed"
+                if reads_indicators and templates
+                else "its columns are not written with one numeric parameter, such as "
+                "`country.le_{year}`"
+            )
+            self.err(
+                "E239",
+                f"`{imputer.name}` fills `{name}` from earlier editions, but {why}",
+                span,
+                secondary=(Label(decl.name.span, "the indicator"),) if decl else (),
+                help="declare `parameter year = 2022` and read `TABLE.COLUMN_{year}`; "
+                "or choose another imputer",
+            )
+            return ()
+        parameter = numeric[0]
+        current = self.parameters[parameter]
+        saved = self.parameters
+        out = []
+        for back in range(1, int(getattr(imputer, "years", 1)) + 1):
+            self.parameters = {**saved, parameter: current - back}
+            try:
+                filled = self.fill_templates(decl.expr)
+            finally:
+                self.parameters = saved
+            out.append((current - back, self.lowering.lower(filled)))
+        return tuple(out)

@@ -1,0 +1,320 @@
+"""Indicators and expressions: names, calls, levels (unit, pair, constant), order."""
+
+from __future__ import annotations
+
+from indexdsl.check import lowering
+from indexdsl.check.common import (
+    FLOWS,
+    PARTNER_AGGREGATIONS,
+    pair_tables_read,
+)
+from indexdsl.diagnostics import Label, suggest
+from indexdsl.model import (
+    Indicator,
+)
+from indexdsl.syntax import ast
+
+
+class IndicatorsPass:
+    """Mixin of :class:`~indexdsl.check.Checker`."""
+
+    # ---- indicators ------------------------------------------------------------------------------
+    def check_indicators(self, decls: dict[str, ast.IndicatorDecl], units, pairs) -> dict:
+        self._decls, self._pairs = decls, set(pairs)
+        info: dict[str, dict] = {}
+        for name, decl in decls.items():
+            info[name] = self._scan_expr(decl.expr, decls, units, pairs)
+        order = self._order(decls, info)
+        levels: dict[str, str] = {}
+        pair_form: dict[str, bool] = {}
+        indicators: dict[str, Indicator] = {}
+        for name in order:
+            decl = decls[name]
+            level, has_pair_form = self._level(decl.expr, levels, pair_form, pairs)
+            levels[name] = level or "constant"
+            pair_form[name] = has_pair_form
+            if decl.normalise is not None:
+                self.component("normaliser", decl.normalise.component)
+            # the pairs tables read here or by the indicators this one is built from
+            for dep in info[name]["depends"]:
+                for table in indicators[dep].pair_tables if dep in indicators else ():
+                    if table not in info[name]["pair_tables"]:
+                        info[name]["pair_tables"].append(table)
+            indicators[name] = Indicator(
+                name=name,
+                title=decl.title or name,
+                expression=self.lowering.lower(decl.expr),
+                higher_is_better=decl.direction != "lower",
+                level=levels[name],
+                depends=tuple(info[name]["depends"]),
+                columns=tuple(lowering.column(ref) for ref in info[name]["columns"]),
+                pair_tables=tuple(info[name]["pair_tables"]),
+                has_pair_form=has_pair_form,
+                unit=decl.unit,
+                span=decl.name.span,
+            )
+        return indicators
+
+    @property
+    def lowering(self) -> lowering.Lowering:
+        """Lowers expressions to the model's (indicators known, templates filled)."""
+
+        def pair_table(expr: ast.Expr) -> str | None:
+            tables = pair_tables_read(expr, self._decls, self._pairs)
+            return next(iter(tables)) if len(tables) == 1 else None
+
+        return lowering.Lowering(self._decls, self.parameters, self.registry, pair_table)
+
+    def _scan_expr(self, expr, decls, units, pairs) -> dict:
+        """Resolve names in an expression; collect dependencies and columns."""
+        found = {"depends": [], "columns": [], "pair_tables": []}
+        tables = ([units.name] if units else []) + list(self.tables) + list(pairs)
+
+        def visit(node, inside_partner: bool):
+            if isinstance(node, ast.NameRef):
+                name = node.name.text
+                if name in decls:
+                    found["depends"].append(name)
+                elif isinstance(self.parameters.get(name), float):
+                    pass  # a numeric parameter: a constant
+                else:
+                    hints = suggest(name, decls)
+                    secondary = tuple(
+                        Label(decls[h].name.span, "similar name declared here") for h in hints[:1]
+                    )
+                    if name in self.names:
+                        kind = self.names[name][0]
+                        help_text = (
+                            f"`{name}` is a {kind}; an expression can use indicators "
+                            "and columns (`table.column`)"
+                        )
+                    elif hints:
+                        help_text = f"did you mean `{hints[0]}`?"
+                    else:
+                        help_text = (
+                            "declare it with `indicator " + name + " = …`, or write a "
+                            "column as `table.column`"
+                            + (f" (e.g. `{tables[0]}.{name}`)" if tables else "")
+                        )
+                    self.err(
+                        "E201",
+                        f"unknown indicator `{name}`",
+                        node.name.span,
+                        label="not declared in this index",
+                        secondary=secondary,
+                        help=help_text,
+                    )
+            elif isinstance(node, ast.ColumnRef):
+                table = node.table.text
+                if table not in tables:
+                    hints = suggest(table, tables)
+                    listed = ", ".join(f"`{t}`" for t in tables) or "none"
+                    self.err(
+                        "E202",
+                        f"unknown table `{table}`",
+                        node.table.span,
+                        label="no units set or pairs table has this name",
+                        help=f"did you mean `{hints[0]}`?"
+                        if hints
+                        else f"tables in this index: {listed}",
+                    )
+                else:
+                    found["columns"].append(node)
+                    if table in pairs and table not in found["pair_tables"]:
+                        found["pair_tables"].append(table)
+            elif isinstance(node, ast.Call):
+                self._check_call(node, found, visit, inside_partner)
+            elif isinstance(node, ast.Binary):
+                visit(node.left, inside_partner)
+                visit(node.right, inside_partner)
+            elif isinstance(node, ast.Negate):
+                visit(node.operand, inside_partner)
+
+        visit(expr, False)
+        return found
+
+    def _check_call(self, node: ast.Call, found, visit, inside_partner: bool) -> None:
+        name = node.func.text
+        nargs = len(node.args)
+        if name in PARTNER_AGGREGATIONS and (nargs == 1 or name in ("sum", "mean", "count")):
+            if nargs != 1:
+                self.err(
+                    "E220",
+                    f"`{name}` takes one value per pair, {nargs} given",
+                    node.span,
+                    help=f"write `{name}(pairs.column)`",
+                )
+                return
+            for key, value in node.kwargs:
+                if key.text != "flow":
+                    self.err(
+                        "E221",
+                        f"`{name}` has no parameter `{key.text}`",
+                        key.span,
+                        help="the only parameter is `flow = out`, `in` or `both`",
+                    )
+                elif not (isinstance(value, ast.NameRef) and value.name.text in FLOWS):
+                    self.err("E221", "`flow` must be `out`, `in` or `both`", value.span)
+            tables = pair_tables_read(node.args[0], self._decls, self._pairs)
+            if len(tables) > 1:
+                listed = ", ".join(f"`{t}`" for t in sorted(tables))
+                self.err(
+                    "E228",
+                    f"`{name}` over partners reads {len(tables)} pairs tables ({listed}); "
+                    "it can read only one",
+                    node.args[0].span,
+                    help="aggregate each pairs table separately and combine the results, e.g. "
+                    "`sum(a.x) + sum(b.y)`",
+                )
+            if inside_partner:
+                self.err(
+                    "E222", f"`{name}` over partners cannot be nested in another one", node.span
+                )
+            visit(node.args[0], True)
+            return
+        transform = self.registry.get("transform", name)
+        normaliser = self.registry.get("normaliser", name)
+        if transform is not None:
+            params = transform.cls.params
+            required = sum(p.required for p in params)
+            if not required <= nargs + len(node.kwargs) <= len(params):
+                self.err(
+                    "E223",
+                    f"`{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}"
+                    f" ({', '.join(p.name for p in params)}), {nargs + len(node.kwargs)} given",
+                    node.span,
+                )
+            names = {p.name for p in params}
+            for key, _ in node.kwargs:
+                if key.text not in names:
+                    self.err("E212", f"`{name}` has no parameter `{key.text}`", key.span)
+            for arg in list(node.args) + [v for _, v in node.kwargs]:
+                visit(arg, inside_partner)
+            return
+        if normaliser is not None:
+            if nargs < 1:
+                self.err(
+                    "E223",
+                    f"`{name}` needs the values to normalise",
+                    node.span,
+                    help=f"write `{name}(indicator)`",
+                )
+                return
+            literals = []
+            for arg in node.args[1:]:
+                if not isinstance(arg, ast.Number):
+                    self.err("E224", f"parameters of `{name}` must be numbers", arg.span)
+                else:
+                    literals.append(ast.Literal(arg.value, "number", span=arg.span))
+            kwargs = []
+            for key, value in node.kwargs:
+                if not isinstance(value, ast.Number):
+                    self.err("E224", f"parameters of `{name}` must be numbers", value.span)
+                else:
+                    kwargs.append((key, ast.Literal(value.value, "number", span=value.span)))
+            self.component(
+                "normaliser",
+                ast.Component(node.func, tuple(literals), tuple(kwargs), True, span=node.span),
+            )
+            visit(node.args[0], inside_partner)
+            return
+        candidates = (
+            list(PARTNER_AGGREGATIONS)
+            + self.registry.names("transform")
+            + self.registry.names("normaliser")
+        )
+        hints = suggest(name, candidates)
+        self.err(
+            "E225",
+            f"unknown function `{name}`",
+            node.func.span,
+            label="not a partner aggregation, transform or normaliser",
+            help=f"did you mean `{hints[0]}`?"
+            if hints
+            else "run `indexdsl plugins` to list the functions installed",
+        )
+
+    def _order(self, decls, info) -> list[str]:
+        """Indicators in dependency order; report cycles."""
+        order: list[str] = []
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(name: str):
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = stack[stack.index(name) :] + [name]
+                decl = decls[name]
+                self.err(
+                    "E203",
+                    f"indicators depend on each other in a cycle: {' → '.join(cycle)}",
+                    decl.name.span,
+                    secondary=tuple(
+                        Label(decls[c].name.span, f"`{c}` is part of the cycle")
+                        for c in cycle[1:-1]
+                    ),
+                    help="an indicator cannot be computed from itself; break the cycle",
+                )
+                return
+            state[name] = 1
+            stack.append(name)
+            for dep in info[name]["depends"]:
+                if dep in decls:
+                    visit(dep)
+            stack.pop()
+            state[name] = 2
+            order.append(name)
+
+        for name in decls:
+            visit(name)
+        return order
+
+    def _level(self, expr, levels, pair_form, pairs) -> tuple[str | None, bool]:
+        """Whether an expression gives one value per unit or per pair (None: a constant),
+        and whether it can also be evaluated per pair (for pathway scores)."""
+        if isinstance(expr, ast.Number):
+            return None, True
+        if isinstance(expr, ast.NameRef):
+            if expr.name.text in self.parameters:
+                return None, True
+            level = levels.get(expr.name.text)
+            return (None if level == "constant" else level), pair_form.get(expr.name.text, False)
+        if isinstance(expr, ast.ColumnRef):
+            is_pair = expr.table.text in pairs
+            return ("pair" if is_pair else "unit"), is_pair
+        if isinstance(expr, ast.Negate):
+            return self._level(expr.operand, levels, pair_form, pairs)
+        if (
+            isinstance(expr, ast.Call)
+            and expr.func.text in PARTNER_AGGREGATIONS
+            and len(expr.args) == 1
+        ):
+            inner, inner_pair = self._level(expr.args[0], levels, pair_form, pairs)
+            if inner != "pair":
+                self.err(
+                    "E226",
+                    f"`{expr.func.text}` aggregates over partners, but its argument is not a "
+                    "value per pair",
+                    expr.args[0].span,
+                    label="one value per unit" if inner == "unit" else "a constant",
+                    help="give it a column of a pairs table, e.g. `sum(routes.flights)`",
+                )
+            return "unit", inner_pair
+        parts = (
+            list(expr.args) + [v for _, v in expr.kwargs]
+            if isinstance(expr, ast.Call)
+            else [expr.left, expr.right]
+        )
+        found = [self._level(p, levels, pair_form, pairs) for p in parts]
+        kinds = {lvl for lvl, _ in found if lvl is not None}
+        if len(kinds) > 1:
+            self.err(
+                "E227",
+                "this expression mixes values per unit with values per pair",
+                expr.span,
+                help="aggregate the pair values over partners first, e.g. "
+                "`sum(routes.flights) / city.population`",
+            )
+        level = "pair" if "pair" in kinds else ("unit" if kinds else None)
+        return level, all(p for _, p in found)

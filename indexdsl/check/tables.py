@@ -1,0 +1,132 @@
+"""Tables: the units, data and pairs blocks and their loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from indexdsl.components import Component
+from indexdsl.diagnostics import Label, Span
+from indexdsl.model import (
+    DataTableSpec,
+    PairsSpec,
+    UnitsSpec,
+)
+from indexdsl.syntax import ast
+
+
+class TablesPass:
+    """Mixin of :class:`~indexdsl.check.Checker`."""
+
+    # ---- data tables ------------------------------------------------------------------------
+    def _illustrative(self, items: Iterable[ast.Illustrative]) -> tuple[dict, dict]:
+        reasons, spans = {}, {}
+        for item in items:
+            for column in item.columns:
+                reasons[column.text] = item.reason or "illustrative values, not measured"
+                spans[column.text] = column.span
+        return reasons, spans
+
+    def _loader(self, decl, what: str) -> Component | None:
+        if decl.source is None:
+            self.err(
+                "E130",
+                f"`{decl.name.text}` does not say where its data come from",
+                decl.name.span,
+                help=f'add `from csv("data/{decl.name.text}.csv")` inside the {what} block',
+            )
+            return None
+        return self.component("loader", decl.source)
+
+    def check_units(self, decls: list[ast.UnitsDecl]) -> UnitsSpec | None:
+        if not decls:
+            self.err(
+                "E131",
+                "this index has no `units` block",
+                Span.point(self.tree.path, 1, 1),
+                help='declare what is ranked: `units city "Cities" { from csv("cities.csv") '
+                "key city_id }`",
+            )
+            return None
+        for extra in decls[1:]:
+            self.err(
+                "E132",
+                "an index ranks one set of units",
+                extra.span,
+                secondary=(Label(decls[0].span, "units declared here"),),
+                help="put all units in one table, and use `groups` to tell them apart",
+            )
+        decl = decls[0]
+        common = self._keyed_table(
+            decl,
+            "units set",
+            "units",
+            f"units `{decl.name.text}` need a key column",
+            "add `key COLUMN`, naming the column that identifies each unit",
+        )
+        if common is None:
+            return None
+        return UnitsSpec(
+            **common,
+            label=decl.label.text if decl.label else None,
+            label_span=decl.label.span if decl.label else None,
+            groups=tuple((g.text, g.span) for g in decl.groups),
+            exclude=tuple((column.text, pattern, column.span) for column, pattern in decl.exclude),
+        )
+
+    def check_table(self, decl: ast.TableDecl) -> DataTableSpec | None:
+        common = self._keyed_table(
+            decl,
+            "data table",
+            "table",
+            f"table `{decl.name.text}` needs a key column",
+            "add `key COLUMN`, naming the column that holds the units' keys",
+        )
+        return None if common is None else DataTableSpec(**common)
+
+    def _keyed_table(self, decl, kind: str, block: str, no_key: str, key_help: str):
+        """What a `units` block and a `table` block share: a name, a loader, a key
+        column and illustrative columns.  None when something is missing (reported)."""
+        self.declare(decl.name, kind)
+        self.repeats(decl)
+        loader = self._loader(decl, block)
+        if decl.key is None:
+            self.err("E133", no_key, decl.name.span, help=key_help)
+        reasons, spans = self._illustrative(decl.illustrative)
+        if loader is None or decl.key is None:
+            return None
+        return {
+            "name": decl.name.text,
+            "title": decl.title or decl.name.text,
+            "loader": loader,
+            "span": decl.name.span,
+            "illustrative": reasons,
+            "illustrative_spans": spans,
+            "key": decl.key.text,
+            "key_span": decl.key.span,
+        }
+
+    def check_pairs(self, decl: ast.PairsDecl) -> PairsSpec | None:
+        self.declare(decl.name, "pairs table")
+        self.repeats(decl)
+        loader = self._loader(decl, "pairs")
+        if decl.between is None:
+            self.err(
+                "E134",
+                f"pairs `{decl.name.text}` must say which columns hold the two units",
+                decl.name.span,
+                help="add `between COLUMN_A and COLUMN_B`",
+            )
+        reasons, spans = self._illustrative(decl.illustrative)
+        if loader is None or decl.between is None:
+            return None
+        return PairsSpec(
+            name=decl.name.text,
+            title=decl.title or decl.name.text,
+            loader=loader,
+            span=decl.name.span,
+            illustrative=reasons,
+            illustrative_spans=spans,
+            between=(decl.between[0].text, decl.between[1].text),
+            between_spans=(decl.between[0].span, decl.between[1].span),
+            directed=bool(decl.directed),
+        )
