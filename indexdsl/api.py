@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from indexdsl.compile import compile_model
 from indexdsl.data import Dataset
 from indexdsl.diagnostics import (
     Diagnostic,
@@ -35,10 +34,10 @@ from indexdsl.diagnostics import (
     render_all,
     suggest,
 )
-from indexdsl.evaluate import Result, evaluate
+from indexdsl.evaluate import Result
 from indexdsl.model import IndexModel
-from indexdsl.pipeline import Session, check_file
-from indexdsl.pipeline import load as load_data
+from indexdsl.pipeline import Session, check_file, evaluate_model
+from indexdsl.pipeline import load as load_dataset
 
 __all__ = ["Index", "InvalidIndexError", "Results", "load"]
 
@@ -123,7 +122,7 @@ class Index:
         if self._model is not None and not self._data_checked:
             self._data_checked = True
             try:
-                self._data = load_data(self._model, self.path, self._session)
+                self._data = load_dataset(self._model, self.path, self._session)
             except DiagnosticError as exc:
                 self._errors = exc.diagnostics
             except PluginError as exc:
@@ -151,7 +150,7 @@ class Index:
             raise self._error()
         assert self._model is not None and self._data is not None
         try:
-            result = evaluate(compile_model(self._model), self._data, self._session.registry)
+            result = evaluate_model(self._model, self._data)
         except DiagnosticError as exc:
             raise InvalidIndexError(
                 [*self._session.warnings, *exc.diagnostics], self._session.sources

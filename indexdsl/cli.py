@@ -381,10 +381,8 @@ def cmd_fmt(args, session) -> int:
 
 def _uncertain_model(args, session):
     """The checked model, its data and an evaluator, for `uncertainty` and `sensitivity`."""
-    from indexdsl.compile import compile_model
     from indexdsl.diagnostics import DiagnosticError, UsageError, error
-    from indexdsl.evaluate import Evaluator
-    from indexdsl.pipeline import check_file, load
+    from indexdsl.pipeline import check_file, evaluator, load
 
     editions = parse_settings(args.set)
     if len(editions) > 1:
@@ -406,7 +404,7 @@ def _uncertain_model(args, session):
         )
     data = load(model, args.file, session)
     _print_diagnostics(session.warnings, session.sources)
-    return model, data, Evaluator(compile_model(model), data, session.registry)
+    return model, data, evaluator(model, data)
 
 
 def cmd_sensitivity(args, session) -> int:
@@ -624,9 +622,10 @@ def cmd_whatif(args, session) -> int:
     from rich.table import Table
 
     from indexdsl.analyses.whatif import drop_nodes
+    from indexdsl.pipeline import evaluate_model
 
     result = _run_one_edition(args, session)
-    changed = drop_nodes(result, args.drop, session.registry)
+    changed = drop_nodes(result, args.drop, evaluate_model)
     root = result.graph.root
     before, after = result.units.ranks[root], changed.units.ranks[root]
     from indexdsl.stats import spearman

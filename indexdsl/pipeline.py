@@ -12,7 +12,7 @@ from pathlib import Path
 import attrs
 
 from indexdsl.check import check, parameter_values
-from indexdsl.compile import Graph, compile_model
+from indexdsl.compile import compile_model
 from indexdsl.data import Dataset, load_data
 from indexdsl.diagnostics import (
     Diagnostic,
@@ -22,7 +22,7 @@ from indexdsl.diagnostics import (
     display_path,
     error,
 )
-from indexdsl.evaluate import Result, evaluate
+from indexdsl.evaluate import Evaluator, Result, evaluate
 from indexdsl.front.extends import resolve_or_raise
 from indexdsl.front.metadata import expand_framework_table
 from indexdsl.model import IndexModel
@@ -151,6 +151,28 @@ def load(model: IndexModel, path: Path, session: Session) -> Dataset:
     return data
 
 
+def evaluate_model(model: IndexModel, data: Dataset) -> Result:
+    """Compile a checked model and evaluate it on its data: the one place the two
+    stages meet (analyses that change the model, such as what-if, come through here)."""
+    return evaluate(compile_model(model), data)
+
+
+def evaluator(model: IndexModel, data: Dataset) -> Evaluator:
+    """The engine of a checked model on its data, for analyses that evaluate many
+    variants of it in batches (uncertainty, sensitivity)."""
+    return Evaluator(compile_model(model), data)
+
+
+def check_tree(tree: ast.IndexFile, registry: Registry) -> list[Diagnostic]:
+    """The diagnostics of an index given as an AST (the starter index of ``indexdsl
+    new`` is checked this way before it is written)."""
+    try:
+        _, diagnostics = check(tree, registry)
+    except DiagnosticError as exc:
+        diagnostics = list(exc.diagnostics)
+    return diagnostics
+
+
 def run_file(
     path: Path, session: Session | None = None, parameters: dict[str, str] | None = None
 ) -> tuple[Result, Session]:
@@ -158,7 +180,6 @@ def run_file(
     session = session or Session()
     model = check_file(path, session, parameters)
     data = load(model, path, session)
-    graph: Graph = compile_model(model)
-    result = evaluate(graph, data, session.registry)
+    result = evaluate_model(model, data)
     session.warnings.extend(result.warnings)
     return result, session

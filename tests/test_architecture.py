@@ -211,3 +211,28 @@ def test_the_core_names_no_built_in_method():
         for text in _string_constants(path) & builtin
     )
     assert not named, "\n".join(named)
+
+
+def test_only_the_pipeline_wires_the_stages():
+    """The stages are called from pipeline.py alone: the CLI, the API and the analyses
+    get their results, or an evaluator, from it (an analysis may name the Evaluator
+    type it is handed, but not build one)."""
+    wiring = {
+        "indexdsl.compile": {"compile_model"},
+        "indexdsl.evaluate": {"evaluate"},
+        "indexdsl.check": {"check", "Checker"},
+        "indexdsl.data": {"load_data"},
+    }
+    builders = {"compile_model", "Evaluator", "Checker", "load_data"}
+    offenders = []
+    for path in CORE.rglob("*.py"):
+        module = module_name(path)
+        if module == "indexdsl.pipeline" or any(module.startswith(m) for m in wiring):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in wiring:
+                used = {a.name for a in node.names} & wiring[node.module]
+                offenders += [f"{module} imports {node.module}.{name}" for name in used]
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in builders:
+                offenders.append(f"{module}:{node.lineno} calls {node.func.id}")
+    assert not offenders, "\n".join(offenders)

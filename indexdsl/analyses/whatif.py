@@ -8,12 +8,13 @@ sum to one), and compare the ranks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
-from indexdsl.compile import compile_model
 from indexdsl.diagnostics import DiagnosticError, error, suggest
-from indexdsl.evaluate import Result, evaluate
-from indexdsl.model import Node
+from indexdsl.evaluate import Result
+from indexdsl.model import IndexModel, Node
 
 
 def _without(node: Node, dropped: set[str]) -> Node:
@@ -39,7 +40,11 @@ def _without(node: Node, dropped: set[str]) -> Node:
     return attrs.evolve(node, children=children)
 
 
-def drop_nodes(result: Result, names: list[str], registry) -> Result:
+def drop_nodes(
+    result: Result, names: list[str], evaluate: Callable[[IndexModel, object], Result]
+) -> Result:
+    """The index evaluated without the nodes ``names``; ``evaluate(model, data)`` is the
+    pipeline's (an analysis does not wire the stages itself)."""
     model = result.graph.model
     known = {n.name for n in model.root.walk()} - {model.root.name}
     for name in names:
@@ -56,5 +61,4 @@ def drop_nodes(result: Result, names: list[str], registry) -> Result:
                 ]
             )
     root = _without(model.root, set(names))
-    changed = compile_model(attrs.evolve(model, root=root, pathways=None))
-    return evaluate(changed, result.data, registry)
+    return evaluate(attrs.evolve(model, root=root, pathways=None), result.data)

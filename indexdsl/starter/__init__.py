@@ -36,16 +36,13 @@ def _check_name(name: str) -> None:
             f"`{name}` cannot name an index: use letters, digits and underscores, "
             "starting with a letter (e.g. `wellbeing_2024`)"
         )
-    from indexdsl.check import check
+    from indexdsl.pipeline import check_tree
     from indexdsl.plugins import load_registry
     from indexdsl.syntax import parse
 
-    try:
-        _, diagnostics = check(
-            parse(starter_files(name)[f"{name}.idx"], f"{name}.idx"), load_registry()
-        )
-    except DiagnosticError as exc:
-        diagnostics = list(exc.diagnostics)
+    diagnostics = check_tree(
+        parse(starter_files(name)[f"{name}.idx"], f"{name}.idx"), load_registry()
+    )
     if any(d.is_error for d in diagnostics):
         raise UsageError(
             f"`{name}` cannot name the starter index: it clashes with a name the starter "
