@@ -381,7 +381,8 @@ def cmd_fmt(args, session) -> int:
 
 def _uncertain_model(args, session):
     """The checked model, its data and an evaluator, for `uncertainty` and `sensitivity`."""
-    from indexdsl.diagnostics import DiagnosticError, UsageError, error
+    from indexdsl.diagnostics import DiagnosticError, UsageError
+    from indexdsl.errors import commands as errors
     from indexdsl.pipeline import check_file, evaluator, load
 
     editions = parse_settings(args.set)
@@ -391,17 +392,7 @@ def _uncertain_model(args, session):
         raise UsageError("-N must be at least 1")
     model = check_file(args.file, session, editions[0], args.vary)
     if model.uncertainty is None:
-        raise DiagnosticError(
-            [
-                error(
-                    "E600",
-                    f"`{model.file}` declares no uncertain inputs",
-                    None,
-                    help="add an `uncertainty { … }` block, e.g. `weights vary 25%` or "
-                    "`aggregate arithmetic or geometric`",
-                )
-            ]
-        )
+        raise DiagnosticError([errors.no_uncertain_inputs(model.file)])
     data = load(model, args.file, session)
     _print_diagnostics(session.warnings, session.sources)
     return model, data, evaluator(model, data)
@@ -413,7 +404,8 @@ def cmd_sensitivity(args, session) -> int:
     from rich.table import Table
 
     from indexdsl.analyses.sensitivity import factors, run_sensitivity
-    from indexdsl.diagnostics import DiagnosticError, UsageError, error
+    from indexdsl.diagnostics import DiagnosticError, UsageError
+    from indexdsl.errors import commands as errors
 
     try:
         import scipy.stats  # noqa: F401 - an optional dependency, needed here only
@@ -423,17 +415,7 @@ def cmd_sensitivity(args, session) -> int:
         ) from None
     model, data, evaluator = _uncertain_model(args, session)
     if len(factors(model.uncertainty)) < 2:
-        raise DiagnosticError(
-            [
-                error(
-                    "E606",
-                    "a sensitivity analysis needs two uncertain inputs or more",
-                    model.uncertainty.span,
-                    help="declare more inputs in the `uncertainty` block, or run `indexdsl "
-                    "uncertainty` for rank intervals",
-                )
-            ]
-        )
+        raise DiagnosticError([errors.too_few_inputs_for_sensitivity(model.uncertainty.span)])
     if args.samples < 2:
         raise UsageError("-N must be at least 2")
     n = 1 << (args.samples - 1).bit_length()

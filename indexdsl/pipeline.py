@@ -20,8 +20,8 @@ from indexdsl.diagnostics import (
     SourceMap,
     Span,
     display_path,
-    error,
 )
+from indexdsl.errors import commands as errors
 from indexdsl.evaluate import Evaluator, Result, evaluate
 from indexdsl.front.extends import resolve_or_raise
 from indexdsl.front.metadata import expand_framework_table
@@ -52,35 +52,13 @@ def read_text(path: Path, session: Session) -> tuple[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DiagnosticError(
-            [
-                error(
-                    "E010",
-                    f"index file `{shown}` does not exist",
-                    None,
-                    help="check the path; index files end in `.idx`",
-                )
-            ]
-        ) from None
+        raise DiagnosticError([errors.index_file_unreadable(shown, "missing")]) from None
     except IsADirectoryError:
-        raise DiagnosticError(
-            [error("E010", f"`{shown}` is a folder, not an index file", None)]
-        ) from None
+        raise DiagnosticError([errors.index_file_unreadable(shown, "folder")]) from None
     except UnicodeDecodeError as exc:
-        raise DiagnosticError(
-            [
-                error(
-                    "E011",
-                    f"index file `{shown}` is not UTF-8 text (byte {exc.start})",
-                    None,
-                    help="save the file as UTF-8",
-                )
-            ]
-        ) from None
+        raise DiagnosticError([errors.index_file_not_utf8(shown, exc.start)]) from None
     except OSError as exc:
-        raise DiagnosticError(
-            [error("E010", f"cannot read `{shown}`: {exc.strerror}", None)]
-        ) from None
+        raise DiagnosticError([errors.index_file_unreadable(shown, exc.strerror)]) from None
     session.sources.add(shown, text)
     return text, shown
 
@@ -146,7 +124,7 @@ def load(model: IndexModel, path: Path, session: Session) -> Dataset:
     if data is None:
         raise DiagnosticError(
             [d for d in diagnostics if d.is_error]
-            or [error("E300", "the data could not be loaded", Span.point(model.file, 1, 1))]
+            or [errors.data_not_loaded(Span.point(model.file, 1, 1))]
         )
     return data
 

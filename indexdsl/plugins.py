@@ -29,7 +29,8 @@ import pluggy
 
 from indexdsl import hookspecs
 from indexdsl.components import ROLES, Component
-from indexdsl.diagnostics import Diagnostic, PluginError, error, suggest, warning
+from indexdsl.diagnostics import Diagnostic, PluginError, suggest
+from indexdsl.errors import plugins as errors
 
 ENTRY_POINT_GROUP = "indexdsl"
 #: environment variable naming plugins to block, comma-separated
@@ -66,14 +67,7 @@ ROLE_HOOKS = {
 
 
 def _plugin_failure(plugin: str, what: str, exc: BaseException) -> PluginError:
-    return PluginError(
-        error(
-            "E901",
-            f"plugin `{plugin}` failed while {what}: {type(exc).__name__}: {exc}",
-            help=f"this is a bug in the plugin `{plugin}`; report it to its authors, "
-            "or uninstall it",
-        )
-    )
+    return PluginError(errors.plugin_failed_while(plugin, what, exc))
 
 
 def normalise_name(name: str) -> str:
@@ -111,12 +105,7 @@ class PluginManager(pluggy.PluginManager):
             else ""
         )
         reason = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
-        diagnostic = warning(
-            "W901",
-            f"{where} failed while {what} and is left out: {reason}",
-            help=f"its components are not available; fix or uninstall `{info.distribution}`, "
-            f"or silence this with `--disable-plugin {name}`",
-        )
+        diagnostic = errors.plugin_left_out(where, what, reason, info.distribution, name)
         info.status, info.problem = "failed", diagnostic
         self.problems.append(diagnostic)
         plugin = self.get_plugin(name)
@@ -198,15 +187,7 @@ def get_plugin_manager(
     for name in blocked_names:
         if normalise_name(name) not in known:
             hints = suggest(name, sorted({i.name for i in pm.infos.values()}))
-            pm.problems.append(
-                warning(
-                    "W903",
-                    f"no plugin named `{name}` to disable",
-                    help=f"did you mean `{hints[0]}`?"
-                    if hints
-                    else "`indexdsl plugins` lists the installed plugins",
-                )
-            )
+            pm.problems.append(errors.no_plugin_to_disable(name, hints[0] if hints else None))
     for name, info in pm.infos.items():
         plugin = pm.get_plugin(name)
         if plugin is not None:
@@ -259,13 +240,13 @@ class Registry:
         existing = self.components[role].get(cls.name)
         if existing is not None and existing.cls is not cls:
             self.problems.append(
-                warning(
-                    "W902",
-                    f"{role} `{cls.name}` is provided by two plugins: "
-                    f"`{existing.plugin}`{self._from(existing.plugin)} and "
-                    f"`{plugin}`{self._from(plugin)}",
-                    help=f"`{existing.plugin}` (registered first) is used; uninstall one of them, "
-                    f"or block one with `--disable-plugin {plugin}`",
+                errors.component_provided_twice(
+                    role,
+                    cls.name,
+                    existing.plugin,
+                    self._from(existing.plugin),
+                    plugin,
+                    self._from(plugin),
                 )
             )
             return

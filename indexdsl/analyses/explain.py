@@ -25,7 +25,8 @@ import attrs
 import numpy as np
 
 from indexdsl.compile import AggregateNode
-from indexdsl.diagnostics import DiagnosticError, error, suggest
+from indexdsl.diagnostics import DiagnosticError, suggest
+from indexdsl.errors import commands as errors
 from indexdsl.evaluate import Result
 from indexdsl.model import Node
 
@@ -114,15 +115,7 @@ def unit_index(result: Result, text: str) -> int:
         if len(found) > 1:
             shown = ", ".join(f"`{keys[i]}`" for i in found[:8])
             raise DiagnosticError(
-                [
-                    error(
-                        "E701",
-                        f"`{text}` names {len(found)} units",
-                        _units_span(result),
-                        label="units are identified by this column",
-                        help=f"give the unit's key instead: {shown}",
-                    )
-                ]
+                [errors.unknown_unit(text, _units_span(result), matches=len(found), help=shown)]
             )
     raise DiagnosticError([_unknown_unit(result, text)])
 
@@ -152,9 +145,8 @@ def _unknown_unit(result: Result, text: str):
         some = ", ".join(f"`{k}`" for k in data.keys[:5])
         more = f" … ({data.n_units} in all)" if data.n_units > 5 else ""
         help_text = f"give a unit's key or label, e.g. {some}{more}"
-    return error(
-        "E701",
-        f"unknown unit `{text}`",
+    return errors.unknown_unit(
+        text,
         _units_span(result),
         label=f"the units of `{model.meta.name}` are identified by column `{model.units.key}`",
         help=help_text,

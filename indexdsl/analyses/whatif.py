@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import attrs
 
-from indexdsl.diagnostics import DiagnosticError, error, suggest
+from indexdsl.diagnostics import DiagnosticError, suggest
+from indexdsl.errors import commands as errors
 from indexdsl.evaluate import Result
 from indexdsl.model import IndexModel, Node
 
@@ -20,16 +21,7 @@ from indexdsl.model import IndexModel, Node
 def _without(node: Node, dropped: set[str]) -> Node:
     kept = [c for c in node.children if c.name not in dropped]
     if not kept:
-        raise DiagnosticError(
-            [
-                error(
-                    "E711",
-                    f"leaving out every child of `{node.name}` leaves it empty",
-                    node.span,
-                    help=f"leave out `{node.name}` itself instead",
-                )
-            ]
-        )
+        raise DiagnosticError([errors.node_left_empty(node.name, node.span)])
     total = sum(c.weight for c in kept)
     children = tuple(
         attrs.evolve(_without(c, dropped), weight=c.weight / total)
@@ -50,15 +42,6 @@ def drop_nodes(
     for name in names:
         if name not in known:
             hints = suggest(name, known)
-            raise DiagnosticError(
-                [
-                    error(
-                        "E710",
-                        f"`{name}` is not a node of the framework",
-                        None,
-                        help=f"did you mean `{hints[0]}`?" if hints else None,
-                    )
-                ]
-            )
+            raise DiagnosticError([errors.unknown_node(name, hints[0] if hints else None)])
     root = _without(model.root, set(names))
     return evaluate(attrs.evolve(model, root=root, pathways=None), result.data)

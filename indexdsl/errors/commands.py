@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexdsl.diagnostics import Diagnostic, error
+from indexdsl.diagnostics import Diagnostic, Span, error
 
 
 def starter_files_exist(shown: str, count: int) -> Diagnostic:
@@ -13,4 +13,90 @@ def starter_files_exist(shown: str, count: int) -> Diagnostic:
         None,
         help="choose another name, or another folder with `--dir`; "
         "`indexdsl new` never overwrites a file",
+    )
+
+
+def index_file_unreadable(shown: str, why: str) -> Diagnostic:
+    """E010: the index file does not exist, is a folder, or cannot be read."""
+    if why == "missing":
+        return error(
+            "E010",
+            f"index file `{shown}` does not exist",
+            None,
+            help="check the path; index files end in `.idx`",
+        )
+    if why == "folder":
+        return error("E010", f"`{shown}` is a folder, not an index file", None)
+    return error("E010", f"cannot read `{shown}`: {why}", None)
+
+
+def index_file_not_utf8(shown: str, byte: int) -> Diagnostic:
+    """E011: the index file is not UTF-8 text."""
+    return error(
+        "E011",
+        f"index file `{shown}` is not UTF-8 text (byte {byte})",
+        None,
+        help="save the file as UTF-8",
+    )
+
+
+def data_not_loaded(span: Span) -> Diagnostic:
+    """E300: the data could not be loaded, and no more precise diagnostic says why."""
+    return error("E300", "the data could not be loaded", span)
+
+
+def no_uncertain_inputs(file: str) -> Diagnostic:
+    """E600: `uncertainty` or `sensitivity` on an index without uncertain inputs."""
+    return error(
+        "E600",
+        f"`{file}` declares no uncertain inputs",
+        None,
+        help="add an `uncertainty { … }` block, e.g. `weights vary 25%` or "
+        "`aggregate arithmetic or geometric`",
+    )
+
+
+def too_few_inputs_for_sensitivity(span: Span | None) -> Diagnostic:
+    """E606: a sensitivity analysis with fewer than two uncertain inputs."""
+    return error(
+        "E606",
+        "a sensitivity analysis needs two uncertain inputs or more",
+        span,
+        help="declare more inputs in the `uncertainty` block, or run `indexdsl "
+        "uncertainty` for rank intervals",
+    )
+
+
+def unknown_unit(
+    text: str, span: Span | None, *, matches: int = 0, label: str = "", help: str = ""
+) -> Diagnostic:
+    """E701: `explain` names no unit, or a label that several units share (``matches``)."""
+    if matches > 1:
+        return error(
+            "E701",
+            f"`{text}` names {matches} units",
+            span,
+            label="units are identified by this column",
+            help=f"give the unit's key instead: {help}",
+        )
+    return error("E701", f"unknown unit `{text}`", span, label=label, help=help)
+
+
+def unknown_node(name: str, hint: str | None) -> Diagnostic:
+    """E710: `whatif --drop` names no node of the framework."""
+    return error(
+        "E710",
+        f"`{name}` is not a node of the framework",
+        None,
+        help=f"did you mean `{hint}`?" if hint else None,
+    )
+
+
+def node_left_empty(name: str, span: Span | None) -> Diagnostic:
+    """E711: `whatif --drop` leaves a node without children."""
+    return error(
+        "E711",
+        f"leaving out every child of `{name}` leaves it empty",
+        span,
+        help=f"leave out `{name}` itself instead",
     )

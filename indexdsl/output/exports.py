@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from indexdsl.diagnostics import Diagnostic, IndexdslError, UsageError, error
+from indexdsl.diagnostics import Diagnostic, IndexdslError, UsageError
+from indexdsl.errors import output as errors
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexdsl.components import Exporter
@@ -54,15 +55,7 @@ class OutputError(IndexdslError, OSError):
         self.reason = reason
 
     def diagnostic(self) -> Diagnostic:
-        notes = (f"the operating system said: {self.reason}",) if self.reason else ()
-        return error(
-            "E801",
-            self.message,
-            None,
-            notes=notes,
-            help="choose another folder with `--out`, or free the path; the results of "
-            "earlier runs there were left as they were",
-        )
+        return errors.results_not_written(self.message, self.reason)
 
 
 # ---- the --format option ----------------------------------------------------------------
