@@ -7,6 +7,7 @@ from indexdsl.check.common import (
 )
 from indexdsl.components import Component, ComponentValueError
 from indexdsl.diagnostics import suggest
+from indexdsl.errors import check as errors
 from indexdsl.model import (
     Treatment,
 )
@@ -253,11 +254,6 @@ class ComponentsPass:
             found = self.treatment(setting.component)
             return found if found is not None else NO_TREATMENT
         if not 0 < setting.percent <= 100:
-            self.err(
-                "E237",
-                "`screen` needs a share between 0% and 100%",
-                setting.span,
-                help="e.g. `screen 90%` leaves out units with less than 90% of their data",
-            )
+            self.diagnostics.append(errors.screen_out_of_range(setting.span))
             return None
         return setting.percent / 100

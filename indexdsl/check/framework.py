@@ -206,12 +206,7 @@ class FrameworkPass:
                     if value is not None:
                         settings[option.kind] = (value, option.span)
             if screen is not None:
-                self.err(
-                    "E237",
-                    "`screen` applies to a dimension or the index, not to one indicator",
-                    screen[1],
-                    help="to require an indicator, screen its parent at 100%",
-                )
+                self.diagnostics.append(errors.screen_on_an_indicator(screen[1]))
             treatment = settings["treat"][0]
             history = ()
             imputer, imputer_span = settings["impute"]

@@ -20,3 +20,23 @@ def no_default_component(
         span,
         help=fix,
     )
+
+
+def screen_out_of_range(span: Span | None) -> Diagnostic:
+    """E237: the share after `screen` is not above 0% and at most 100%."""
+    return error(
+        "E237",
+        "`screen` needs a share between 0% and 100%",
+        span,
+        help="e.g. `screen 90%` leaves out units with less than 90% of their data",
+    )
+
+
+def screen_on_an_indicator(span: Span | None) -> Diagnostic:
+    """E257: `screen` written on one indicator (it applies to a dimension or the index)."""
+    return error(
+        "E257",
+        "`screen` applies to a dimension or the index, not to one indicator",
+        span,
+        help="to require an indicator, screen its parent at 100%",
+    )
