@@ -179,7 +179,11 @@ class Transform(Component):
     def apply_with_state(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         """``apply``, and what it did: used when the transform treats outliers
         (``treat NAME``), so that the run can log, per indicator, what was treated.
-        Transforms with something to report (how many points were winsorised) override it."""
+        Transforms with something to report override it and return these keys, all
+        optional, which the treatment log and reports read (and no others): ``method``
+        (what was done to this indicator, ``"none"`` when nothing), ``points`` (how many
+        values were changed), ``units`` (their positions), ``skewness`` and ``kurtosis``
+        (each ``[before, after]``)."""
         return self.apply(*args, **kwargs), {}
 
 

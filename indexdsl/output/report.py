@@ -132,7 +132,7 @@ def print_preparation(result: Result, console: Console) -> None:
         table.add_row(
             e["indicator"],
             e["treated"],
-            str(e["points"]) if e["treated"] == "winsorised" else "",
+            str(e["points"]) if e["points"] else "",
             f"{e['skewness_before']:.2f} → {e['skewness_after']:.2f}",
             f"{e['kurtosis_before']:.2f} → {e['kurtosis_after']:.2f}",
         )
