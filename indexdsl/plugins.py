@@ -67,7 +67,7 @@ ROLE_HOOKS = {
 
 
 def _plugin_failure(plugin: str, what: str, exc: BaseException) -> PluginError:
-    return PluginError(errors.plugin_failed_while(plugin, what, exc))
+    return PluginError(errors.plugin_raised(None, plugin, exc, workaround=what))
 
 
 def normalise_name(name: str) -> str:

@@ -291,4 +291,3 @@ class TestPanelImputation:
         error = only(diagnostics, "E239")
         assert "earlier editions" in error.message
         assert error.span.line == line_col_of(text, "impute latest")[0]
-

@@ -6,15 +6,25 @@ from indexdsl.diagnostics import Diagnostic, Span, error, warning
 
 
 def plugin_raised(
-    what: str,
+    what: str | None,
     plugin: str,
-    exc: BaseException,
-    span: Span | None,
+    exc: BaseException | str,
+    span: Span | None = None,
     *,
     name_in_help: bool = True,
     workaround: str | None = None,
 ) -> Diagnostic:
-    """E901: a plugin's component raised an unexpected exception (a bug in the plugin)."""
+    """E901: a plugin raised an unexpected exception (a bug in the plugin): one of its
+    components (``what``: "loader `csv`") on the data, or, with ``what`` None, the plugin
+    as a whole while loading or registering (``workaround`` then says what it was doing)."""
+    if what is None:
+        return error(
+            "E901",
+            f"plugin `{plugin}` failed while {workaround}: {_reason(exc)}",
+            span,
+            help=f"this is a bug in the plugin `{plugin}`; report it to its authors, "
+            "or uninstall it",
+        )
     help_text = (
         f"this is a bug in the plugin `{plugin}`; report it to its authors"
         if name_in_help
@@ -22,20 +32,9 @@ def plugin_raised(
     )
     return error(
         "E901",
-        f"{what} (plugin `{plugin}`) failed: {type(exc).__name__}: {exc}",
+        f"{what} (plugin `{plugin}`) failed: {_reason(exc)}",
         span,
         help=help_text + (f", or {workaround}" if workaround else ""),
-    )
-
-
-def plugin_failed_while(plugin: str, doing: str, exc: BaseException | str) -> Diagnostic:
-    """E901 as well, where the plugin as a whole failed (while loading, registering or
-    creating a component), not one of its components on the data: same problem, same
-    code; see :func:`plugin_raised`."""
-    return error(
-        "E901",
-        f"plugin `{plugin}` failed while {doing}: {_reason(exc)}",
-        help=f"this is a bug in the plugin `{plugin}`; report it to its authors, or uninstall it",
     )
 
 
