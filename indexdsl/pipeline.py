@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attrs
 
-from indexdsl.check import check, parameter_values
+from indexdsl.check import check
 from indexdsl.compile import compile_model
 from indexdsl.data import Dataset, load_data
 from indexdsl.diagnostics import (
@@ -25,6 +25,7 @@ from indexdsl.errors import commands as errors
 from indexdsl.evaluate import Evaluator, Result, evaluate
 from indexdsl.front.extends import resolve_or_raise
 from indexdsl.front.metadata import expand_framework_table
+from indexdsl.front.parameters import parameter_values
 from indexdsl.model import IndexModel
 from indexdsl.plugins import Registry, load_registry
 from indexdsl.syntax import ast, parse

@@ -16,7 +16,6 @@ from __future__ import annotations
 from indexdsl.check import lowering
 from indexdsl.check.common import PARTNER_AGGREGATIONS as PARTNER_AGGREGATIONS
 from indexdsl.check.common import pair_tables_read as pair_tables_read
-from indexdsl.check.common import parameter_values as parameter_values
 from indexdsl.check.components import ComponentsPass
 from indexdsl.check.framework import FrameworkPass
 from indexdsl.check.indicators import IndicatorsPass
@@ -28,6 +27,7 @@ from indexdsl.check.uncertainty import UncertaintyPass
 from indexdsl.check.weights import WeightsPass
 from indexdsl.components import Component
 from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
+from indexdsl.front.parameters import parameter_values as parameter_values
 from indexdsl.model import (
     DataTableSpec,
     IndexModel,

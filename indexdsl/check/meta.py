@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-import attrs
-
 from indexdsl.check.common import (
     META_KEYS,
     MISSING_POLICIES,
-    _shown_value,
 )
 from indexdsl.diagnostics import Label, Span, suggest
+from indexdsl.front.templates import fill_templates
 from indexdsl.model import (
     IndexMeta,
 )
@@ -137,37 +133,6 @@ class MetaPass:
 
     # ---- parameters ----------------------------------------------------------------
     def fill_templates(self, node):
-        """Replace ``{name}`` in column names by the parameter's value, everywhere."""
-        if isinstance(node, ast.ColumnRef) and "{" in node.column.text:
-            text = node.column.text
-
-            def value(match) -> str:
-                name = match.group(1)
-                if name in self.parameters:
-                    return _shown_value(self.parameters[name])
-                hints = suggest(name, self.parameters)
-                self.err(
-                    "E151",
-                    f"`{{{name}}}` in column `{text}` names no parameter",
-                    node.column.span,
-                    help=f"did you mean `{{{hints[0]}}}`?"
-                    if hints
-                    else f"declare it: `parameter {name} = …`",
-                )
-                return match.group(0)
-
-            filled = re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", value, text)
-            return attrs.evolve(node, column=attrs.evolve(node.column, text=filled))
-        if isinstance(node, tuple):
-            return tuple(self.fill_templates(item) for item in node)
-        if attrs.has(type(node)) and not isinstance(node, ast.Name | Span):
-            changes = {}
-            for field in attrs.fields(type(node)):
-                if field.name == "span":
-                    continue
-                old = getattr(node, field.name)
-                new = self.fill_templates(old)
-                if new is not old:
-                    changes[field.name] = new
-            return attrs.evolve(node, **changes) if changes else node
-        return node
+        """Column templates filled with this check's parameters (see
+        :func:`indexdsl.front.templates.fill_templates`)."""
+        return fill_templates(node, self.parameters, self.diagnostics.append)

@@ -171,3 +171,15 @@ def denominators_missing(path: str, wanted: str, span: Span | None) -> Diagnosti
 def metadata_loader_arguments(detail: str, span: Span | None) -> Diagnostic:
     """E513: the metadata table's loader does not accept the arguments written."""
     return error("E513", f"cannot read the metadata table: {detail}", span)
+
+
+def unknown_template_parameter(
+    name: str, column: str, hints: list[str], span: Span | None
+) -> Diagnostic:
+    """E151: ``{name}`` in a column template names no parameter."""
+    return error(
+        "E151",
+        f"`{{{name}}}` in column `{column}` names no parameter",
+        span,
+        help=f"did you mean `{{{hints[0]}}}`?" if hints else f"declare it: `parameter {name} = …`",
+    )
