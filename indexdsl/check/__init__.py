@@ -26,7 +26,8 @@ from indexdsl.check.tables import TablesPass
 from indexdsl.check.uncertainty import UncertaintyPass
 from indexdsl.check.weights import WeightsPass
 from indexdsl.components import Component
-from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
+from indexdsl.diagnostics import Diagnostic, Span, error, warning
+from indexdsl.errors import check as errors
 from indexdsl.front.parameters import parameter_values as parameter_values
 from indexdsl.model import (
     DataTableSpec,
@@ -74,11 +75,8 @@ class Checker(
             if isinstance(decl, ast.ParameterDecl):
                 self.declare(decl.name, "parameter")
                 if decl.value.kind == "call":
-                    self.err(
-                        "E152",
-                        f"the value of parameter `{decl.name.text}` must be a number or text",
-                        decl.value.span,
-                        help="write the number itself; expressions are not parameter values",
+                    self.diagnostics.append(
+                        errors.parameter_not_a_value(decl.name.text, decl.value.span)
                     )
             else:
                 by_kind.setdefault(type(decl), []).append(decl)
@@ -110,21 +108,10 @@ class Checker(
         frameworks = by_kind.get(ast.FrameworkDecl, [])
         root = pathways = pathways_span = None
         if not frameworks:
-            self.err(
-                "E120",
-                "this index has no `framework` block",
-                Span.point(self.tree.path, 1, 1),
-                help="add `framework { … }` listing the dimensions and indicators with their "
-                "weights",
-            )
+            self.diagnostics.append(errors.no_framework(Span.point(self.tree.path, 1, 1)))
         else:
             for extra in frameworks[1:]:
-                self.err(
-                    "E121",
-                    "an index has one `framework` block",
-                    extra.span,
-                    secondary=(Label(frameworks[0].span, "first one here"),),
-                )
+                self.diagnostics.append(errors.framework_twice(extra.span, frameworks[0].span))
             root, pathways, pathways_span = self.check_framework(
                 frameworks[0], meta, defaults, indicators, units, pairs
             )

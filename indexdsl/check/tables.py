@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from indexdsl.components import Component
-from indexdsl.diagnostics import Label, Span
+from indexdsl.diagnostics import Span
+from indexdsl.errors import check as errors
 from indexdsl.model import (
     DataTableSpec,
     PairsSpec,
@@ -28,41 +29,20 @@ class TablesPass:
 
     def _loader(self, decl, what: str) -> Component | None:
         if decl.source is None:
-            self.err(
-                "E130",
-                f"`{decl.name.text}` does not say where its data come from",
-                decl.name.span,
-                help=f'add `from csv("data/{decl.name.text}.csv")` inside the {what} block',
+            self.diagnostics.append(
+                errors.table_without_source(decl.name.text, what, decl.name.span)
             )
             return None
         return self.component("loader", decl.source)
 
     def check_units(self, decls: list[ast.UnitsDecl]) -> UnitsSpec | None:
         if not decls:
-            self.err(
-                "E131",
-                "this index has no `units` block",
-                Span.point(self.tree.path, 1, 1),
-                help='declare what is ranked: `units city "Cities" { from csv("cities.csv") '
-                "key city_id }`",
-            )
+            self.diagnostics.append(errors.no_units(Span.point(self.tree.path, 1, 1)))
             return None
         for extra in decls[1:]:
-            self.err(
-                "E132",
-                "an index ranks one set of units",
-                extra.span,
-                secondary=(Label(decls[0].span, "units declared here"),),
-                help="put all units in one table, and use `groups` to tell them apart",
-            )
+            self.diagnostics.append(errors.units_twice(extra.span, decls[0].span))
         decl = decls[0]
-        common = self._keyed_table(
-            decl,
-            "units set",
-            "units",
-            f"units `{decl.name.text}` need a key column",
-            "add `key COLUMN`, naming the column that identifies each unit",
-        )
+        common = self._keyed_table(decl, "units set", "units")
         if common is None:
             return None
         return UnitsSpec(
@@ -74,23 +54,17 @@ class TablesPass:
         )
 
     def check_table(self, decl: ast.TableDecl) -> DataTableSpec | None:
-        common = self._keyed_table(
-            decl,
-            "data table",
-            "table",
-            f"table `{decl.name.text}` needs a key column",
-            "add `key COLUMN`, naming the column that holds the units' keys",
-        )
+        common = self._keyed_table(decl, "data table", "table")
         return None if common is None else DataTableSpec(**common)
 
-    def _keyed_table(self, decl, kind: str, block: str, no_key: str, key_help: str):
+    def _keyed_table(self, decl, kind: str, block: str):
         """What a `units` block and a `table` block share: a name, a loader, a key
         column and illustrative columns.  None when something is missing (reported)."""
         self.declare(decl.name, kind)
         self.repeats(decl)
         loader = self._loader(decl, block)
         if decl.key is None:
-            self.err("E133", no_key, decl.name.span, help=key_help)
+            self.diagnostics.append(errors.no_key(block, decl.name.text, decl.name.span))
         reasons, spans = self._illustrative(decl.illustrative)
         if loader is None or decl.key is None:
             return None
@@ -110,12 +84,7 @@ class TablesPass:
         self.repeats(decl)
         loader = self._loader(decl, "pairs")
         if decl.between is None:
-            self.err(
-                "E134",
-                f"pairs `{decl.name.text}` must say which columns hold the two units",
-                decl.name.span,
-                help="add `between COLUMN_A and COLUMN_B`",
-            )
+            self.diagnostics.append(errors.pairs_without_between(decl.name.text, decl.name.span))
         reasons, spans = self._illustrative(decl.illustrative)
         if loader is None or decl.between is None:
             return None
