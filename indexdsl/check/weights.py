@@ -9,7 +9,8 @@ from indexdsl.check.common import (
     _fmt_percent,
 )
 from indexdsl.components import ComponentValueError
-from indexdsl.diagnostics import Label
+from indexdsl.errors import check as errors
+from indexdsl.errors import plugins as plugin_errors
 from indexdsl.syntax import ast
 
 
@@ -28,18 +29,13 @@ class WeightsPass:
             # scores are not read by such a scheme: placeholders stand in for them
             scheme.weights(np.full((1, len(children)), np.nan), Context(children=children))
         except ComponentValueError as exc:
-            self.err(
-                "E255",
-                f"`weights {scheme.name}` of `{decl.name.text}`: {exc.message}",
-                span,
-                help=exc.help,
+            self.diagnostics.append(
+                errors.weighting_refused(scheme.name, decl.name.text, exc.message, exc.help, span)
             )
         except Exception as exc:
-            self.err(
-                "E901",
-                f"weighting scheme `{scheme.name}` failed: {type(exc).__name__}: {exc}",
-                span,
-                help="this is a bug in the plugin that provides it",
+            plugin = self.registry.provider_of(type(scheme).__module__)
+            self.diagnostics.append(
+                plugin_errors.plugin_raised(f"weighting scheme `{scheme.name}`", plugin, exc, span)
             )
 
     def _weights(self, decl: ast.NodeDecl, equal_weights) -> list[tuple[Fraction, str]]:
@@ -50,25 +46,18 @@ class WeightsPass:
         if equal_weights is not None:
             for c in children:
                 if c.weight is not None:
-                    self.err(
-                        "E250",
-                        f"`{c.name.text}` has a weight, but `{decl.name.text}` says "
-                        "`weights equal`",
-                        c.weight.span,
-                        secondary=(Label(equal_weights.span, "equal weights requested here"),),
-                        help="remove either the weight or `weights equal`",
+                    self.diagnostics.append(
+                        errors.weight_under_equal_weights(
+                            c.name.text, decl.name.text, c.weight.span, equal_weights.span
+                        )
                     )
             return equal
         if all(w is None for w in given):
             return equal
         missing = [c for c in children if c.weight is None]
         if missing:
-            self.err(
-                "E251",
-                f"some children of `{decl.name.text}` have weights and some do not",
-                missing[0].name.span,
-                label="no weight",
-                help="give every child a weight (e.g. `25%`), or none of them for equal weights",
+            self.diagnostics.append(
+                errors.some_weights_missing(decl.name.text, missing[0].name.span)
             )
             return equal
         total = sum(w.value for w in given)
@@ -77,33 +66,26 @@ class WeightsPass:
         if total == 1:
             return [(w.value, w.text) for w in given]
         if total == 0:
-            self.err("E252", f"the weights of `{decl.name.text}` are all zero", decl.name.span)
+            self.diagnostics.append(errors.weights_all_zero(decl.name.text, decl.name.span))
             return equal
         if abs(total - 1) <= tolerance:
-            self.warn(
-                "W253",
-                f"weights of `{decl.name.text}` sum to {_fmt_percent(total)}, not 100%; "
-                "renormalised",
-                decl.name.span,
-                notes=(
-                    f"{texts} = {_fmt_percent(total)}; the difference is within the "
-                    f"rounding of the written weights (±{_fmt_percent(tolerance)}), so each "
-                    "weight was divided by the sum",
-                ),
-                help="write exact weights (fractions such as `1/6`, or `weights equal`) to "
-                "silence this",
+            self.diagnostics.append(
+                errors.weights_renormalised(
+                    decl.name.text,
+                    _fmt_percent(total),
+                    texts,
+                    _fmt_percent(tolerance),
+                    decl.name.span,
+                )
             )
             return [(w.value / total, w.text) for w in given]
-        self.err(
-            "E253",
-            f"weights of `{decl.name.text}` sum to {_fmt_percent(total)}, not 100%",
-            given[0].span,
-            label="first weight",
-            secondary=tuple(Label(w.span, "") for w in given[1:]),
-            notes=(
-                f"{texts} = {_fmt_percent(total)}; rounding of the written weights "
-                f"explains at most ±{_fmt_percent(tolerance)}",
-            ),
-            help="make the children's weights sum to 100%, or write `weights equal`",
+        self.diagnostics.append(
+            errors.weights_do_not_sum(
+                decl.name.text,
+                _fmt_percent(total),
+                texts,
+                _fmt_percent(tolerance),
+                [w.span for w in given],
+            )
         )
         return equal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexdsl.diagnostics import Diagnostic, Label, Span, error
+from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
 
 
 def no_default_component(
@@ -156,4 +156,128 @@ def parameter_not_a_value(name: str, span) -> Diagnostic:
         f"the value of parameter `{name}` must be a number or text",
         span,
         help="write the number itself; expressions are not parameter values",
+    )
+
+
+# ---- weights -------------------------------------------------------------------------------
+
+
+def weight_under_equal_weights(child: str, parent: str, span, equal_span) -> Diagnostic:
+    """E250: a child has a weight, but its parent says `weights equal`."""
+    return error(
+        "E250",
+        f"`{child}` has a weight, but `{parent}` says `weights equal`",
+        span,
+        secondary=(Label(equal_span, "equal weights requested here"),),
+        help="remove either the weight or `weights equal`",
+    )
+
+
+def some_weights_missing(parent: str, span) -> Diagnostic:
+    """E251: some children have weights and some do not."""
+    return error(
+        "E251",
+        f"some children of `{parent}` have weights and some do not",
+        span,
+        label="no weight",
+        help="give every child a weight (e.g. `25%`), or none of them for equal weights",
+    )
+
+
+def weights_all_zero(parent: str, span) -> Diagnostic:
+    """E252: every child's weight is zero."""
+    return error("E252", f"the weights of `{parent}` are all zero", span)
+
+
+def weights_renormalised(parent: str, total: str, texts: str, tolerance: str, span):
+    """W253: written weights sum to 100% only up to their rounding, and are rescaled."""
+    return warning(
+        "W253",
+        f"weights of `{parent}` sum to {total}, not 100%; renormalised",
+        span,
+        notes=(
+            f"{texts} = {total}; the difference is within the "
+            f"rounding of the written weights (±{tolerance}), so each "
+            "weight was divided by the sum",
+        ),
+        help="write exact weights (fractions such as `1/6`, or `weights equal`) to silence this",
+    )
+
+
+def weights_do_not_sum(parent: str, total: str, texts: str, tolerance: str, spans: list):
+    """E253: written weights do not sum to 100%, beyond what rounding explains."""
+    return error(
+        "E253",
+        f"weights of `{parent}` sum to {total}, not 100%",
+        spans[0],
+        label="first weight",
+        secondary=tuple(Label(s, "") for s in spans[1:]),
+        notes=(
+            f"{texts} = {total}; rounding of the written weights explains at most ±{tolerance}",
+        ),
+        help="make the children's weights sum to 100%, or write `weights equal`",
+    )
+
+
+def weighting_refused(scheme: str, node: str, message: str, help: str | None, span):
+    """E255: a weighting scheme with fixed weights rejects the node it is given."""
+    return error("E255", f"`weights {scheme}` of `{node}`: {message}", span, help=help)
+
+
+# ---- the uncertainty block -----------------------------------------------------------------
+
+
+def uncertainty_twice(span) -> Diagnostic:
+    """E601: a second `uncertainty` block."""
+    return error("E601", "an index has one `uncertainty` block", span)
+
+
+def no_weights_at_depth(unused: list[int], inner: list[int], max_depth: int, span):
+    """E602: `weights vary … at depth N` where no node at depth N has two children."""
+    return error(
+        "E602",
+        f"no weights vary at depth {', '.join(map(str, unused))}: no node there "
+        "has two children or more",
+        span,
+        help=f"depths with weights to vary: "
+        f"{', '.join(map(str, inner)) or 'none'} (the index is "
+        f"depth 0, its leaves are at most depth {max_depth})",
+    )
+
+
+def weight_noise_out_of_range(span) -> Diagnostic:
+    """E603: weight noise not between 0% and 100%."""
+    return error("E603", "weight noise must be between 0% and 100%", span)
+
+
+def too_few_indicators_to_leave_out(span) -> Diagnostic:
+    """E605: `exclude one indicator` with fewer than two indicators."""
+    return error("E605", "leaving out one indicator needs two indicators or more", span)
+
+
+def alternatives_without_nominal(what: str, span) -> Diagnostic:
+    """E607: alternative imputations or treatments where the index has none."""
+    if what == "impute":
+        return error(
+            "E607",
+            "alternative imputations, but the index imputes nothing",
+            span,
+            help="choose the nominal imputation with `impute NAME` in `defaults` first",
+        )
+    return error(
+        "E607",
+        "alternative outlier treatments, but the index treats no indicator",
+        span,
+        help="choose the nominal treatment with `treat NAME` in `defaults` first",
+    )
+
+
+def nominal_not_among_alternatives(role: str, used: str, span) -> Diagnostic:
+    """W604: none of the alternative methods is the nominal index's."""
+    return warning(
+        "W604",
+        f"none of the alternative {role}s is the one the nominal index uses ({used})",
+        span,
+        help="list the nominal method first among the alternatives, so the "
+        "analysis varies around the published index",
     )
