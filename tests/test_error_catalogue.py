@@ -12,9 +12,9 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parents[1] / "indexdsl"
 CODE = re.compile(r"^[EW]\d{3}$")
 STAGES = ("syntax", "front", "check", "data", "evaluate", "plugins", "output", "commands")
-#: rooms whose diagnostics are still worded where they are found; the checker's passes
-#: are the last (about 75 calls of ``self.err``), to be moved into errors/check.py
-NOT_YET = ("check",)
+#: modules whose diagnostics are still worded where they are found: three of the
+#: checker's passes (38 calls of ``self.err``), to be moved into errors/check.py
+NOT_YET = ("check/components.py", "check/framework.py", "check/indicators.py")
 
 
 def constructors():
@@ -41,7 +41,8 @@ def test_no_diagnostic_is_worded_outside_the_catalogue():
     ``self.err("E201", …)``) anywhere but indexdsl/errors/ is wording out of place."""
     found = []
     for path in sorted(CORE.rglob("*.py")):
-        if path.relative_to(CORE).parts[0] in ("errors", *NOT_YET):
+        relative = path.relative_to(CORE)
+        if relative.parts[0] == "errors" or relative.as_posix() in NOT_YET:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

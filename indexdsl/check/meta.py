@@ -6,7 +6,9 @@ from indexdsl.check.common import (
     META_KEYS,
     MISSING_POLICIES,
 )
-from indexdsl.diagnostics import Label, Span, suggest
+from indexdsl.diagnostics import Span, suggest
+from indexdsl.errors import check as errors
+from indexdsl.errors import plugins as plugin_errors
 from indexdsl.front.templates import fill_templates
 from indexdsl.model import (
     IndexMeta,
@@ -21,20 +23,10 @@ class MetaPass:
     # ---- metadata and defaults -----------------------------------------------------------
     def check_meta(self, decls: list[ast.IndexDecl]) -> IndexMeta | None:
         if not decls:
-            self.err(
-                "E110",
-                "this file has no `index` block",
-                Span.point(self.tree.path, 1, 1),
-                help='start the file with `index short_name "Full title" { edition 2024 }`',
-            )
+            self.diagnostics.append(errors.no_index_block(Span.point(self.tree.path, 1, 1)))
             return None
         for extra in decls[1:]:
-            self.err(
-                "E111",
-                "a file defines one index",
-                extra.span,
-                secondary=(Label(decls[0].span, "the index is declared here"),),
-            )
+            self.diagnostics.append(errors.index_twice(extra.span, decls[0].span))
         decl = decls[0]
         self.declare(decl.name, "index")
         fields: dict[str, str] = {}
@@ -44,13 +36,10 @@ class MetaPass:
             key = item.key.text
             if key not in META_KEYS:
                 hint = suggest(key, META_KEYS)
-                self.warn(
-                    "W112",
-                    f"unknown metadata `{key}` is kept but not used",
-                    item.key.span,
-                    help=f"did you mean `{hint[0]}`?"
-                    if hint
-                    else f"known metadata: {', '.join(META_KEYS)}",
+                self.diagnostics.append(
+                    errors.unknown_metadata(
+                        key, hint[0] if hint else None, META_KEYS, item.key.span
+                    )
                 )
             value = item.value.value
             text = (
@@ -76,36 +65,26 @@ class MetaPass:
     def requirement(self, text: str, span: Span | None) -> None:
         """``requires "indexdsl-example >= 0.2"``: the plugin distribution must be here."""
         if parse_requirement(text) is None:
-            self.err(
-                "E218",
-                f"`{text}` is not a distribution name with optional versions",
-                span,
-                help='write e.g. `requires "indexdsl-example >= 0.2"`',
-            )
+            self.diagnostics.append(errors.bad_requirement(text, span))
             return
         unmet = unmet_requirement(text, self.registry)
         if unmet is not None:
-            self.err("E903", unmet[0], span, help=unmet[1])
+            self.diagnostics.append(plugin_errors.requirement_unmet(unmet[0], unmet[1], span))
 
     def missing_policy(self, setting: ast.Setting) -> str | None:
         policy = setting.target.text
         if policy in MISSING_POLICIES:
             return policy
         hints = suggest(policy, MISSING_POLICIES)
-        self.err(
-            "E234",
-            f"unknown missing-value policy `{policy}`",
-            setting.target.span,
-            help=(f"did you mean `{hints[0]}`? " if hints else "")
-            + "`missing skip` rescales the weights of the children that have a score; "
-            "`missing propagate` leaves the node without a score",
+        self.diagnostics.append(
+            errors.unknown_missing_policy(policy, hints[0] if hints else None, setting.target.span)
         )
         return None
 
     def check_defaults(self, decls: list[ast.DefaultsDecl]) -> dict[str, tuple]:
         out: dict[str, tuple] = {}
         for extra in decls[1:]:
-            self.err("E113", "a file has one `defaults` block", extra.span)
+            self.diagnostics.append(errors.defaults_twice(extra.span))
         for setting in decls[0].settings if decls else ():
             if setting.kind in ("aggregate", "normalise", "rescale"):
                 role = "aggregator" if setting.kind == "aggregate" else "normaliser"
@@ -123,12 +102,7 @@ class MetaPass:
                 if value is not None:
                     out[setting.kind] = (value, setting.span)
             else:
-                self.err(
-                    "E114",
-                    f"`{setting.kind}` cannot be a default",
-                    setting.span,
-                    help="put it in the `framework` block",
-                )
+                self.diagnostics.append(errors.not_a_default(setting.kind, setting.span))
         return out
 
     # ---- parameters ----------------------------------------------------------------

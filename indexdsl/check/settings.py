@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import attrs
 
+from indexdsl.errors import check as errors
 from indexdsl.syntax import ast
 
 
@@ -78,23 +79,11 @@ class NodeSettingsPass:
             chosen.screen = (value, setting.span)
 
     def _setting_denominate(self, setting, chosen, units) -> None:
-        self.err(
-            "E238",
-            "`denominate` divides the indicators of a metadata table by their "
-            "denominators, but this framework is written out",
-            setting.span,
-            help="divide in the indicator itself, e.g. "
-            "`indicator flights_pc = country.flights / country.population`",
-        )
+        self.diagnostics.append(errors.denominate_written_out(setting.span))
 
     def _setting_top(self, setting, chosen, units) -> None:
         if not 0 < setting.percent <= 100:
-            self.err(
-                "E236",
-                "`top` needs a share between 0% and 100%",
-                setting.span,
-                help="e.g. `top 10%` marks the best tenth of the units",
-            )
+            self.diagnostics.append(errors.top_out_of_range(setting.span))
         else:
             chosen.top = setting.percent / 100
 
@@ -103,11 +92,10 @@ class NodeSettingsPass:
         what = "scores" if setting.kind == "reference_scores" else "ranks"
         unit_tables = {units.name if units else "", *self.tables}
         if column.table.text not in unit_tables:
-            self.err(
-                "E232",
-                f"reference {what} must be a column of the units table or of a data table",
-                column.table.span,
-                help=f"write `{units.name if units else 'units'}.COLUMN`",
+            self.diagnostics.append(
+                errors.reference_not_per_unit(
+                    what, units.name if units else "units", column.table.span
+                )
             )
             return None
         return column
@@ -133,12 +121,7 @@ class NodeSettingsPass:
             chosen.settings["missing"] = (policy, setting.span)
 
     def _setting_pathways(self, setting, chosen, units) -> None:
-        self.err("E233", "`pathways` belongs at the top of the `framework` block", setting.span)
+        self.diagnostics.append(errors.pathways_misplaced(setting.span))
 
     def _setting_misplaced(self, setting, chosen, units) -> None:
-        self.err(
-            "E235",
-            "`from` and `columns` belong at the top of the `framework` block",
-            setting.span,
-            help="a framework read from a metadata table is given as a whole",
-        )
+        self.diagnostics.append(errors.table_settings_misplaced(setting.span))

@@ -281,3 +281,120 @@ def nominal_not_among_alternatives(role: str, used: str, span) -> Diagnostic:
         help="list the nominal method first among the alternatives, so the "
         "analysis varies around the published index",
     )
+
+
+# ---- the index block, defaults and node settings -------------------------------------------
+
+
+def no_index_block(span) -> Diagnostic:
+    """E110: the file has no `index` block."""
+    return error(
+        "E110",
+        "this file has no `index` block",
+        span,
+        help='start the file with `index short_name "Full title" { edition 2024 }`',
+    )
+
+
+def index_twice(span, first) -> Diagnostic:
+    """E111: a second `index` block."""
+    return error(
+        "E111",
+        "a file defines one index",
+        span,
+        secondary=(Label(first, "the index is declared here"),),
+    )
+
+
+def unknown_metadata(key: str, hint: str | None, known, span) -> Diagnostic:
+    """W112: a metadata key of the `index` block that indexdsl does not use."""
+    return warning(
+        "W112",
+        f"unknown metadata `{key}` is kept but not used",
+        span,
+        help=f"did you mean `{hint}`?" if hint else f"known metadata: {', '.join(known)}",
+    )
+
+
+def defaults_twice(span) -> Diagnostic:
+    """E113: a second `defaults` block."""
+    return error("E113", "a file has one `defaults` block", span)
+
+
+def not_a_default(kind: str, span) -> Diagnostic:
+    """E114: a setting that only a framework node can have, in `defaults`."""
+    return error(
+        "E114",
+        f"`{kind}` cannot be a default",
+        span,
+        help="put it in the `framework` block",
+    )
+
+
+def bad_requirement(text: str, span) -> Diagnostic:
+    """E218: `requires` text that is no distribution name with versions."""
+    return error(
+        "E218",
+        f"`{text}` is not a distribution name with optional versions",
+        span,
+        help='write e.g. `requires "indexdsl-example >= 0.2"`',
+    )
+
+
+def reference_not_per_unit(what: str, units: str, span) -> Diagnostic:
+    """E232: reference ranks or scores, or previous ranks, not from a per-unit table."""
+    return error(
+        "E232",
+        f"reference {what} must be a column of the units table or of a data table",
+        span,
+        help=f"write `{units}.COLUMN`",
+    )
+
+
+def pathways_misplaced(span) -> Diagnostic:
+    """E233: `pathways` inside a node."""
+    return error("E233", "`pathways` belongs at the top of the `framework` block", span)
+
+
+def unknown_missing_policy(policy: str, hint: str | None, span) -> Diagnostic:
+    """E234: `missing` names no policy."""
+    return error(
+        "E234",
+        f"unknown missing-value policy `{policy}`",
+        span,
+        help=(f"did you mean `{hint}`? " if hint else "")
+        + "`missing skip` rescales the weights of the children that have a score; "
+        "`missing propagate` leaves the node without a score",
+    )
+
+
+def table_settings_misplaced(span) -> Diagnostic:
+    """E235: `from` or `columns` inside a node."""
+    return error(
+        "E235",
+        "`from` and `columns` belong at the top of the `framework` block",
+        span,
+        help="a framework read from a metadata table is given as a whole",
+    )
+
+
+def top_out_of_range(span) -> Diagnostic:
+    """E236: `top` with a share not above 0% and at most 100%."""
+    return error(
+        "E236",
+        "`top` needs a share between 0% and 100%",
+        span,
+        help="e.g. `top 10%` marks the best tenth of the units",
+    )
+
+
+def denominate_written_out(span) -> Diagnostic:
+    """E238: `denominate` in a framework that is written out, not read from a table."""
+    return error(
+        "E238",
+        "`denominate` divides the indicators of a metadata table by their "
+        "denominators, but this framework is written out",
+        span,
+        help="divide in the indicator itself, e.g. "
+        "`indicator flights_pc = country.flights / country.population`",
+    )

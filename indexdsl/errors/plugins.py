@@ -74,3 +74,8 @@ def no_plugin_to_disable(name: str, hint: str | None) -> Diagnostic:
         if hint
         else "`indexdsl plugins` lists the installed plugins",
     )
+
+
+def requirement_unmet(message: str, help: str, span: Span | None) -> Diagnostic:
+    """E903: a plugin distribution the index `requires` is missing or too old."""
+    return error("E903", message, span, help=help)
