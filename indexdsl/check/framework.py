@@ -34,13 +34,10 @@ class FrameworkPass:
             if setting.kind == "pathways":
                 if setting.target.text not in pairs:
                     hints = suggest(setting.target.text, pairs)
-                    self.err(
-                        "E230",
-                        f"`pathways` names `{setting.target.text}`, which is not a pairs table",
-                        setting.target.span,
-                        help=f"did you mean `{hints[0]}`?"
-                        if hints
-                        else "declare the pairs with `pairs NAME { … }` first",
+                    self.diagnostics.append(
+                        errors.pathways_not_pairs(
+                            setting.target.text, hints[0] if hints else None, setting.target.span
+                        )
                     )
                 else:
                     pathways, pathways_span = setting.target.text, setting.span
@@ -86,12 +83,7 @@ class FrameworkPass:
         for ind_name, indicator in indicators.items():
             referenced = any(ind_name in other.depends for other in indicators.values())
             if ind_name not in used and not referenced:
-                self.warn(
-                    "W240",
-                    f"indicator `{ind_name}` is declared but never used",
-                    indicator.span,
-                    help="add it to the framework, or remove it",
-                )
+                self.diagnostics.append(errors.indicator_never_used(ind_name, indicator.span))
         if pathways and root is not None:
             for node in root.walk():
                 if node.is_leaf:
@@ -99,14 +91,8 @@ class FrameworkPass:
                     if not ind.has_pair_form or (
                         ind.pair_tables and set(ind.pair_tables) != {pathways}
                     ):
-                        self.err(
-                            "E231",
-                            f"pathway scores need a value per pair for every indicator, but "
-                            f"`{ind.name}` has none",
-                            ind.span,
-                            secondary=(Label(pathways_span, "pathways requested here"),),
-                            help=f"compute it from `{pathways}` columns with `sum(...)` or "
-                            "`mean(...)` over partners, or remove `pathways`",
+                        self.diagnostics.append(
+                            errors.no_value_per_pair(ind.name, pathways, ind.span, pathways_span)
                         )
         return root, pathways, pathways_span
 
@@ -153,48 +139,31 @@ class FrameworkPass:
                 secondary = tuple(
                     Label(indicators[h].span, "similar name declared here") for h in hints[:1]
                 )
-                self.err(
-                    "E201",
-                    f"unknown indicator `{name}`",
-                    decl.name.span,
-                    label="not declared in this index",
-                    secondary=secondary,
-                    help=f"did you mean `{hints[0]}`?"
-                    if hints
-                    else f"declare it with `indicator {name} = …`, or give this node children in "
-                    "`{ … }`",
+                self.diagnostics.append(
+                    errors.unknown_indicator(
+                        name,
+                        decl.name.span,
+                        secondary,
+                        f"did you mean `{hints[0]}`?"
+                        if hints
+                        else f"declare it with `indicator {name} = …`, or give this node "
+                        "children in `{ … }`",
+                    )
                 )
                 return None
             if name in used:
-                self.err(
-                    "E241",
-                    f"indicator `{name}` appears twice in the framework",
-                    decl.name.span,
-                    secondary=(Label(used[name], "first used here"),) if used[name] else (),
-                    help="each indicator can have one place in the hierarchy; declare a second "
-                    "indicator with the same expression if you need it twice",
+                self.diagnostics.append(
+                    errors.indicator_used_twice(name, decl.name.span, used[name])
                 )
                 return None
             used[name] = decl.name.span
             indicator = indicators[name]
             if indicator.level != "unit":
-                what = "a value per pair" if indicator.level == "pair" else "a constant"
-                self.err(
-                    "E242",
-                    f"indicator `{name}` is {what}, but the framework ranks units",
-                    decl.name.span,
-                    secondary=(Label(indicator.span, "declared here"),),
-                    help="aggregate pair values over each unit's partners, e.g. "
-                    "`sum(routes.flights)`"
-                    if indicator.level == "pair"
-                    else None,
+                self.diagnostics.append(
+                    errors.leaf_not_per_unit(name, indicator.level, decl.name.span, indicator.span)
                 )
             if decl.title:
-                self.warn(
-                    "W243",
-                    f"leaf `{name}` takes its title from the indicator declaration",
-                    decl.span,
-                )
+                self.diagnostics.append(errors.leaf_title_ignored(name, decl.span))
             own = self._decls[name].normalise
             normaliser = settings["normalise"]
             if own is not None:
@@ -238,26 +207,17 @@ class FrameworkPass:
         if not is_root:
             self.declare(decl.name, "framework node")
         if not decl.children:
-            self.err(
-                "E244",
-                f"`{name}` has no indicators or sub-dimensions",
-                decl.name.span,
-                help="list its children inside `{ … }`, or remove the braces to make it an "
-                "indicator",
-            )
+            self.diagnostics.append(errors.dimension_without_children(name, decl.name.span))
             return None
         weighting = settings["weighting"]
         if own_weighting is not None:
             written = [c.weight for c in decl.children if c.weight is not None]
             if written or equal_weights is not None:
                 clash = written[0].span if written else equal_weights.span
-                self.err(
-                    "E254",
-                    f"`{name}` chooses its weights with `{weighting[0].name}`, but they are "
-                    "also written out",
-                    clash,
-                    secondary=(Label(own_weighting.span, "weighting scheme chosen here"),),
-                    help="remove the written weights, or the `weights` scheme",
+                self.diagnostics.append(
+                    errors.weights_chosen_and_written(
+                        name, weighting[0].name, clash, own_weighting.span
+                    )
                 )
         elif any(c.weight is not None for c in decl.children) or equal_weights is not None:
             weighting = (None, None)  # weights written here win over an inherited scheme
@@ -313,13 +273,10 @@ class FrameworkPass:
                 else "its columns are not written with one numeric parameter, such as "
                 "`country.le_{year}`"
             )
-            self.err(
-                "E239",
-                f"`{imputer.name}` fills `{name}` from earlier editions, but {why}",
-                span,
-                secondary=(Label(decl.name.span, "the indicator"),) if decl else (),
-                help="declare `parameter year = 2022` and read `TABLE.COLUMN_{year}`; "
-                "or choose another imputer",
+            self.diagnostics.append(
+                errors.panel_without_template(
+                    imputer.name, name, why, span, decl.name.span if decl else None
+                )
             )
             return ()
         parameter = numeric[0]

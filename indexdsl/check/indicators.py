@@ -9,6 +9,7 @@ from indexdsl.check.common import (
     pair_tables_read,
 )
 from indexdsl.diagnostics import Label, suggest
+from indexdsl.errors import check as errors
 from indexdsl.model import (
     Indicator,
 )
@@ -96,13 +97,8 @@ class IndicatorsPass:
                             "column as `table.column`"
                             + (f" (e.g. `{tables[0]}.{name}`)" if tables else "")
                         )
-                    self.err(
-                        "E201",
-                        f"unknown indicator `{name}`",
-                        node.name.span,
-                        label="not declared in this index",
-                        secondary=secondary,
-                        help=help_text,
+                    self.diagnostics.append(
+                        errors.unknown_indicator(name, node.name.span, secondary, help_text)
                     )
             elif isinstance(node, ast.ColumnRef):
                 table = node.table.text

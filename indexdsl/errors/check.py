@@ -398,3 +398,117 @@ def denominate_written_out(span) -> Diagnostic:
         help="divide in the indicator itself, e.g. "
         "`indicator flights_pc = country.flights / country.population`",
     )
+
+
+# ---- the framework -------------------------------------------------------------------------
+
+
+def unknown_indicator(name: str, span, secondary: tuple, help: str) -> Diagnostic:
+    """E201: a name used as an indicator (in an expression or as a leaf of the framework)
+    is not declared."""
+    return error(
+        "E201",
+        f"unknown indicator `{name}`",
+        span,
+        label="not declared in this index",
+        secondary=secondary,
+        help=help,
+    )
+
+
+def pathways_not_pairs(name: str, hint: str | None, span) -> Diagnostic:
+    """E230: `pathways` names something other than a pairs table."""
+    return error(
+        "E230",
+        f"`pathways` names `{name}`, which is not a pairs table",
+        span,
+        help=f"did you mean `{hint}`?"
+        if hint
+        else "declare the pairs with `pairs NAME { … }` first",
+    )
+
+
+def no_value_per_pair(indicator: str, pathways: str, span, pathways_span) -> Diagnostic:
+    """E231: pathway scores asked for, but an indicator has no value per pair."""
+    return error(
+        "E231",
+        f"pathway scores need a value per pair for every indicator, but `{indicator}` has none",
+        span,
+        secondary=(Label(pathways_span, "pathways requested here"),),
+        help=f"compute it from `{pathways}` columns with `sum(...)` or "
+        "`mean(...)` over partners, or remove `pathways`",
+    )
+
+
+def panel_without_template(imputer: str, name: str, why: str, span, declared) -> Diagnostic:
+    """E239: panel imputation for an indicator that has no earlier editions to read."""
+    return error(
+        "E239",
+        f"`{imputer}` fills `{name}` from earlier editions, but {why}",
+        span,
+        secondary=(Label(declared, "the indicator"),) if declared else (),
+        help="declare `parameter year = 2022` and read `TABLE.COLUMN_{year}`; "
+        "or choose another imputer",
+    )
+
+
+def indicator_never_used(name: str, span) -> Diagnostic:
+    """W240: an indicator that neither the framework nor another indicator uses."""
+    return warning(
+        "W240",
+        f"indicator `{name}` is declared but never used",
+        span,
+        help="add it to the framework, or remove it",
+    )
+
+
+def indicator_used_twice(name: str, span, first) -> Diagnostic:
+    """E241: one indicator at two places of the framework."""
+    return error(
+        "E241",
+        f"indicator `{name}` appears twice in the framework",
+        span,
+        secondary=(Label(first, "first used here"),) if first else (),
+        help="each indicator can have one place in the hierarchy; declare a second "
+        "indicator with the same expression if you need it twice",
+    )
+
+
+def leaf_not_per_unit(name: str, level: str, span, declared) -> Diagnostic:
+    """E242: a leaf of the framework that is not a value per unit."""
+    what = "a value per pair" if level == "pair" else "a constant"
+    return error(
+        "E242",
+        f"indicator `{name}` is {what}, but the framework ranks units",
+        span,
+        secondary=(Label(declared, "declared here"),),
+        help="aggregate pair values over each unit's partners, e.g. `sum(routes.flights)`"
+        if level == "pair"
+        else None,
+    )
+
+
+def leaf_title_ignored(name: str, span) -> Diagnostic:
+    """W243: a title written on a leaf (it comes from the indicator)."""
+    return warning("W243", f"leaf `{name}` takes its title from the indicator declaration", span)
+
+
+def dimension_without_children(name: str, span) -> Diagnostic:
+    """E244: `name { }` with nothing inside."""
+    return error(
+        "E244",
+        f"`{name}` has no indicators or sub-dimensions",
+        span,
+        help="list its children inside `{ … }`, or remove the braces to make it an indicator",
+    )
+
+
+def weights_chosen_and_written(name: str, scheme: str, span, chosen_span) -> Diagnostic:
+    """E254: a node with a weighting scheme and written weights."""
+    return error(
+        "E254",
+        f"`{name}` chooses its weights with `{scheme}`, but they are also written out",
+        span,
+        secondary=(Label(chosen_span, "weighting scheme chosen here"),),
+        help="remove the written weights, or the `weights` scheme",
+    )
