@@ -8,6 +8,7 @@ from indexdsl.check.common import (
 from indexdsl.components import Component, ComponentValueError
 from indexdsl.diagnostics import suggest
 from indexdsl.errors import check as errors
+from indexdsl.errors import plugins as plugin_errors
 from indexdsl.model import (
     Treatment,
 )
@@ -30,19 +31,15 @@ class ComponentsPass:
         if provided is None:
             hints = self.registry.suggestions(role, comp.name.text)
             available = ", ".join(f"`{n}`" for n in self.registry.names(role))
-            self.err(
-                "E210",
-                f"unknown {role} `{comp.name.text}`",
-                comp.name.span,
-                label=f"no installed plugin provides this {role}",
-                help=f"did you mean {' or '.join(hints)}?" if hints else None,
-                notes=(f"available {role}s: {available}",)
-                + tuple(
-                    f"plugin `{i.name}` (distribution `{i.distribution}`) is "
-                    + ("disabled" if i.status == "disabled" else "left out: it failed to load")
-                    + "; it may provide it"
-                    for i in self.registry.unavailable()
-                ),
+            self.diagnostics.append(
+                errors.unknown_component(
+                    role,
+                    comp.name.text,
+                    comp.name.span,
+                    hints,
+                    available,
+                    [(i.name, i.distribution, i.status) for i in self.registry.unavailable()],
+                )
             )
             return None
         cls = provided.cls
@@ -54,20 +51,21 @@ class ComponentsPass:
             instance.validate()
             return instance
         except ComponentValueError as exc:  # the component's own parameter validation
-            self.err(
-                "E217",
-                f"`{cls.name}`: {exc.message}",
-                comp.span,
-                label=f"rejected by `{cls.name}` (plugin `{provided.plugin}`)",
-                help=exc.help or self._signature_help(cls),
+            self.diagnostics.append(
+                errors.component_rejects_parameters(
+                    cls.name,
+                    provided.plugin,
+                    exc.message,
+                    comp.span,
+                    exc.help or self._signature_help(cls),
+                )
             )
             return None
         except Exception as exc:
-            self.err(
-                "E901",
-                f"plugin `{provided.plugin}` failed to create `{cls.name}`: {exc}",
-                comp.span,
-                help=f"this is a bug in the plugin `{provided.plugin}`",
+            self.diagnostics.append(
+                plugin_errors.plugin_raised(
+                    None, provided.plugin, exc, comp.span, workaround=f"creating `{cls.name}`"
+                )
             )
             return None
 
@@ -95,13 +93,14 @@ class ComponentsPass:
         values, ok = {}, True
         if len(comp.args) > len(params):
             extra = comp.args[len(params)]
-            self.err(
-                "E211",
-                f"`{cls.name}` takes at most {len(params)} parameter"
-                f"{'s' if len(params) != 1 else ''}, {len(comp.args)} given",
-                extra.span,
-                label="one too many",
-                help=self._signature_help(cls, params),
+            self.diagnostics.append(
+                errors.too_many_arguments(
+                    cls.name,
+                    len(params),
+                    len(comp.args),
+                    extra.span,
+                    self._signature_help(cls, params),
+                )
             )
             return None
         for param, literal in zip(params, comp.args, strict=False):
@@ -111,29 +110,31 @@ class ComponentsPass:
             param = known.get(key.text)
             if param is None:
                 hint = suggest(key.text, known)
-                self.err(
-                    "E212",
-                    f"`{cls.name}` has no parameter `{key.text}`",
-                    key.span,
-                    label="unknown parameter",
-                    help=f"did you mean `{hint[0]}`?"
-                    if hint
-                    else self._signature_help(cls, params),
+                self.diagnostics.append(
+                    errors.unknown_parameter(
+                        cls.name,
+                        key.text,
+                        key.span,
+                        f"did you mean `{hint[0]}`?" if hint else self._signature_help(cls, params),
+                    )
                 )
                 ok = False
                 continue
             if param.name in values:
-                self.err("E213", f"parameter `{param.name}` is given twice", key.span)
+                self.diagnostics.append(errors.parameter_given_twice(param.name, key.span))
                 ok = False
                 continue
             ok &= self._bind(cls, param, literal, values)
         for param in params:
             if param.required and param.name not in values:
-                self.err(
-                    "E214",
-                    f"`{cls.name}` needs the parameter `{param.name}` ({param.doc})",
-                    comp.span,
-                    help=self._signature_help(cls, params),
+                self.diagnostics.append(
+                    errors.missing_parameter(
+                        cls.name,
+                        param.name,
+                        param.doc,
+                        comp.span,
+                        self._signature_help(cls, params),
+                    )
                 )
                 ok = False
         return values if ok else None
@@ -190,27 +191,24 @@ class ComponentsPass:
         if literal.kind == "call":
             number = self.constant(value)
             if number is None:
-                self.err(
-                    "E216",
-                    f"parameter `{param.name}` of `{cls.name}` must be a constant",
-                    literal.span,
-                    label="cannot be computed before the data are read",
-                    help="write a number, or a function of numbers such as `log(100)`",
+                self.diagnostics.append(
+                    errors.parameter_not_constant(param.name, cls.name, literal.span)
                 )
                 return False
             literal = ast.Literal(number, "number", span=literal.span)
             value = number
         if param.kind in (float, int):
             if literal.kind not in ("number", "percent"):
-                self.err(
-                    "E215",
-                    f"parameter `{param.name}` of `{cls.name}` must be a number",
-                    literal.span,
-                    label=f"a {literal.kind}",
+                self.diagnostics.append(
+                    errors.parameter_wrong_type(
+                        "number", param.name, cls.name, literal.span, literal.kind
+                    )
                 )
                 return False
             if param.kind is int and float(value) != int(value):
-                self.err("E215", f"parameter `{param.name}` must be a whole number", literal.span)
+                self.diagnostics.append(
+                    errors.parameter_wrong_type("whole", param.name, cls.name, literal.span)
+                )
                 return False
             values[param.name] = param.kind(value)
             return True
@@ -219,23 +217,18 @@ class ComponentsPass:
             if literal.kind in ("number", "percent"):
                 word = {0.0: "false", 1.0: "true"}.get(float(value), word)
             if word not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
-                self.err(
-                    "E215",
-                    f"parameter `{param.name}` of `{cls.name}` is a switch: true or false",
-                    literal.span,
-                    help=f"write `{param.name} = true` or `{param.name} = false`",
+                self.diagnostics.append(
+                    errors.parameter_wrong_type("switch", param.name, cls.name, literal.span)
                 )
                 return False
             values[param.name] = word in ("true", "yes", "on", "1")
             return True
         if param.kind is str:
             if literal.kind not in ("string", "symbol"):
-                self.err(
-                    "E215",
-                    f"parameter `{param.name}` of `{cls.name}` must be text",
-                    literal.span,
-                    label=f"a {literal.kind}",
-                    help=f'put it in double quotes: "{value}"',
+                self.diagnostics.append(
+                    errors.parameter_wrong_type(
+                        "text", param.name, cls.name, literal.span, literal.kind, value
+                    )
                 )
                 return False
             values[param.name] = str(value)

@@ -183,7 +183,7 @@ class IndicatorsPass:
             names = {p.name for p in params}
             for key, _ in node.kwargs:
                 if key.text not in names:
-                    self.err("E212", f"`{name}` has no parameter `{key.text}`", key.span)
+                    self.diagnostics.append(errors.unknown_parameter(name, key.text, key.span))
             for arg in list(node.args) + [v for _, v in node.kwargs]:
                 visit(arg, inside_partner)
             return

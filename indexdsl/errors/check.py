@@ -512,3 +512,115 @@ def weights_chosen_and_written(name: str, scheme: str, span, chosen_span) -> Dia
         secondary=(Label(chosen_span, "weighting scheme chosen here"),),
         help="remove the written weights, or the `weights` scheme",
     )
+
+
+# ---- components: methods named in the file -------------------------------------------------
+
+
+def unknown_component(role: str, name: str, span, hints: list[str], available: str, unavailable):
+    """E210: no installed plugin provides a component of this role and name
+    (``unavailable``: the plugins left out, (name, distribution, status))."""
+    return error(
+        "E210",
+        f"unknown {role} `{name}`",
+        span,
+        label=f"no installed plugin provides this {role}",
+        help=f"did you mean {' or '.join(hints)}?" if hints else None,
+        notes=(f"available {role}s: {available}",)
+        + tuple(
+            f"plugin `{plugin}` (distribution `{distribution}`) is "
+            + ("disabled" if status == "disabled" else "left out: it failed to load")
+            + "; it may provide it"
+            for plugin, distribution, status in unavailable
+        ),
+    )
+
+
+def too_many_arguments(name: str, most: int, given: int, span, signature: str) -> Diagnostic:
+    """E211: more positional arguments than the component has parameters."""
+    return error(
+        "E211",
+        f"`{name}` takes at most {most} parameter{'s' if most != 1 else ''}, {given} given",
+        span,
+        label="one too many",
+        help=signature,
+    )
+
+
+def unknown_parameter(name: str, key: str, span, help: str | None = None) -> Diagnostic:
+    """E212: a keyword argument that the component or function does not have."""
+    if help is None:
+        return error("E212", f"`{name}` has no parameter `{key}`", span)
+    return error(
+        "E212",
+        f"`{name}` has no parameter `{key}`",
+        span,
+        label="unknown parameter",
+        help=help,
+    )
+
+
+def parameter_given_twice(name: str, span) -> Diagnostic:
+    """E213: a parameter given by position and by name, or twice by name."""
+    return error("E213", f"parameter `{name}` is given twice", span)
+
+
+def missing_parameter(component: str, name: str, doc: str, span, signature: str) -> Diagnostic:
+    """E214: a required parameter is not given."""
+    return error(
+        "E214",
+        f"`{component}` needs the parameter `{name}` ({doc})",
+        span,
+        help=signature,
+    )
+
+
+def parameter_wrong_type(
+    expected: str, name: str, component: str, span, kind: str = "", value: object = None
+) -> Diagnostic:
+    """E215: a parameter's literal is not of the parameter's type (``expected``: number,
+    whole, switch or text)."""
+    if expected == "whole":
+        return error("E215", f"parameter `{name}` must be a whole number", span)
+    if expected == "switch":
+        return error(
+            "E215",
+            f"parameter `{name}` of `{component}` is a switch: true or false",
+            span,
+            help=f"write `{name} = true` or `{name} = false`",
+        )
+    if expected == "text":
+        return error(
+            "E215",
+            f"parameter `{name}` of `{component}` must be text",
+            span,
+            label=f"a {kind}",
+            help=f'put it in double quotes: "{value}"',
+        )
+    return error(
+        "E215", f"parameter `{name}` of `{component}` must be a number", span, label=f"a {kind}"
+    )
+
+
+def parameter_not_constant(name: str, component: str, span) -> Diagnostic:
+    """E216: a parameter computed from data, where a constant is needed."""
+    return error(
+        "E216",
+        f"parameter `{name}` of `{component}` must be a constant",
+        span,
+        label="cannot be computed before the data are read",
+        help="write a number, or a function of numbers such as `log(100)`",
+    )
+
+
+def component_rejects_parameters(
+    name: str, plugin: str, message: str, span, help: str | None
+) -> Diagnostic:
+    """E217: the component's own validation rejects the parameters given."""
+    return error(
+        "E217",
+        f"`{name}`: {message}",
+        span,
+        label=f"rejected by `{name}` (plugin `{plugin}`)",
+        help=help,
+    )
