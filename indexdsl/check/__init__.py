@@ -26,7 +26,7 @@ from indexdsl.check.tables import TablesPass
 from indexdsl.check.uncertainty import UncertaintyPass
 from indexdsl.check.weights import WeightsPass
 from indexdsl.components import Component
-from indexdsl.diagnostics import Diagnostic, Span, error, warning
+from indexdsl.diagnostics import Diagnostic, Span
 from indexdsl.errors import check as errors
 from indexdsl.front.parameters import parameter_values as parameter_values
 from indexdsl.model import (
@@ -61,12 +61,6 @@ class Checker(
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
         self._components: dict[int, Component | None] = {}
         self.tables: dict[str, DataTableSpec] = {}
-
-    def err(self, code: str, message: str, span: Span | None, **kw) -> None:
-        self.diagnostics.append(error(code, message, span, **kw))
-
-    def warn(self, code: str, message: str, span: Span | None, **kw) -> None:
-        self.diagnostics.append(warning(code, message, span, **kw))
 
     # ---- the whole file ------------------------------------------------------------
     def run(self) -> IndexModel | None:

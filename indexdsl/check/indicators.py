@@ -105,14 +105,10 @@ class IndicatorsPass:
                 if table not in tables:
                     hints = suggest(table, tables)
                     listed = ", ".join(f"`{t}`" for t in tables) or "none"
-                    self.err(
-                        "E202",
-                        f"unknown table `{table}`",
-                        node.table.span,
-                        label="no units set or pairs table has this name",
-                        help=f"did you mean `{hints[0]}`?"
-                        if hints
-                        else f"tables in this index: {listed}",
+                    self.diagnostics.append(
+                        errors.unknown_table(
+                            table, hints[0] if hints else None, listed, node.table.span
+                        )
                     )
                 else:
                     found["columns"].append(node)
@@ -134,38 +130,21 @@ class IndicatorsPass:
         nargs = len(node.args)
         if name in PARTNER_AGGREGATIONS and (nargs == 1 or name in ("sum", "mean", "count")):
             if nargs != 1:
-                self.err(
-                    "E220",
-                    f"`{name}` takes one value per pair, {nargs} given",
-                    node.span,
-                    help=f"write `{name}(pairs.column)`",
-                )
+                self.diagnostics.append(errors.partner_arguments(name, nargs, node.span))
                 return
             for key, value in node.kwargs:
                 if key.text != "flow":
-                    self.err(
-                        "E221",
-                        f"`{name}` has no parameter `{key.text}`",
-                        key.span,
-                        help="the only parameter is `flow = out`, `in` or `both`",
-                    )
+                    self.diagnostics.append(errors.bad_flow(name, key.text, key.span))
                 elif not (isinstance(value, ast.NameRef) and value.name.text in FLOWS):
-                    self.err("E221", "`flow` must be `out`, `in` or `both`", value.span)
+                    self.diagnostics.append(errors.bad_flow(name, None, value.span))
             tables = pair_tables_read(node.args[0], self._decls, self._pairs)
             if len(tables) > 1:
                 listed = ", ".join(f"`{t}`" for t in sorted(tables))
-                self.err(
-                    "E228",
-                    f"`{name}` over partners reads {len(tables)} pairs tables ({listed}); "
-                    "it can read only one",
-                    node.args[0].span,
-                    help="aggregate each pairs table separately and combine the results, e.g. "
-                    "`sum(a.x) + sum(b.y)`",
+                self.diagnostics.append(
+                    errors.partner_reads_two_tables(name, len(tables), listed, node.args[0].span)
                 )
             if inside_partner:
-                self.err(
-                    "E222", f"`{name}` over partners cannot be nested in another one", node.span
-                )
+                self.diagnostics.append(errors.nested_partner_aggregation(name, node.span))
             visit(node.args[0], True)
             return
         transform = self.registry.get("transform", name)
@@ -174,11 +153,10 @@ class IndicatorsPass:
             params = transform.cls.params
             required = sum(p.required for p in params)
             if not required <= nargs + len(node.kwargs) <= len(params):
-                self.err(
-                    "E223",
-                    f"`{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}"
-                    f" ({', '.join(p.name for p in params)}), {nargs + len(node.kwargs)} given",
-                    node.span,
+                self.diagnostics.append(
+                    errors.function_arguments(
+                        name, node.span, [p.name for p in params], nargs + len(node.kwargs)
+                    )
                 )
             names = {p.name for p in params}
             for key, _ in node.kwargs:
@@ -189,23 +167,22 @@ class IndicatorsPass:
             return
         if normaliser is not None:
             if nargs < 1:
-                self.err(
-                    "E223",
-                    f"`{name}` needs the values to normalise",
-                    node.span,
-                    help=f"write `{name}(indicator)`",
-                )
+                self.diagnostics.append(errors.function_arguments(name, node.span))
                 return
             literals = []
             for arg in node.args[1:]:
                 if not isinstance(arg, ast.Number):
-                    self.err("E224", f"parameters of `{name}` must be numbers", arg.span)
+                    self.diagnostics.append(
+                        errors.normaliser_parameters_not_numbers(name, arg.span)
+                    )
                 else:
                     literals.append(ast.Literal(arg.value, "number", span=arg.span))
             kwargs = []
             for key, value in node.kwargs:
                 if not isinstance(value, ast.Number):
-                    self.err("E224", f"parameters of `{name}` must be numbers", value.span)
+                    self.diagnostics.append(
+                        errors.normaliser_parameters_not_numbers(name, value.span)
+                    )
                 else:
                     kwargs.append((key, ast.Literal(value.value, "number", span=value.span)))
             self.component(
@@ -220,14 +197,8 @@ class IndicatorsPass:
             + self.registry.names("normaliser")
         )
         hints = suggest(name, candidates)
-        self.err(
-            "E225",
-            f"unknown function `{name}`",
-            node.func.span,
-            label="not a partner aggregation, transform or normaliser",
-            help=f"did you mean `{hints[0]}`?"
-            if hints
-            else "run `indexdsl plugins` to list the functions installed",
+        self.diagnostics.append(
+            errors.unknown_function(name, hints[0] if hints else None, node.func.span)
         )
 
     def _order(self, decls, info) -> list[str]:
@@ -242,15 +213,10 @@ class IndicatorsPass:
             if state.get(name) == 1:
                 cycle = stack[stack.index(name) :] + [name]
                 decl = decls[name]
-                self.err(
-                    "E203",
-                    f"indicators depend on each other in a cycle: {' → '.join(cycle)}",
-                    decl.name.span,
-                    secondary=tuple(
-                        Label(decls[c].name.span, f"`{c}` is part of the cycle")
-                        for c in cycle[1:-1]
-                    ),
-                    help="an indicator cannot be computed from itself; break the cycle",
+                self.diagnostics.append(
+                    errors.indicator_cycle(
+                        cycle, decl.name.span, [(c, decls[c].name.span) for c in cycle[1:-1]]
+                    )
                 )
                 return
             state[name] = 1
@@ -288,13 +254,8 @@ class IndicatorsPass:
         ):
             inner, inner_pair = self._level(expr.args[0], levels, pair_form, pairs)
             if inner != "pair":
-                self.err(
-                    "E226",
-                    f"`{expr.func.text}` aggregates over partners, but its argument is not a "
-                    "value per pair",
-                    expr.args[0].span,
-                    label="one value per unit" if inner == "unit" else "a constant",
-                    help="give it a column of a pairs table, e.g. `sum(routes.flights)`",
+                self.diagnostics.append(
+                    errors.partner_argument_not_per_pair(expr.func.text, inner, expr.args[0].span)
                 )
             return "unit", inner_pair
         parts = (
@@ -305,12 +266,6 @@ class IndicatorsPass:
         found = [self._level(p, levels, pair_form, pairs) for p in parts]
         kinds = {lvl for lvl, _ in found if lvl is not None}
         if len(kinds) > 1:
-            self.err(
-                "E227",
-                "this expression mixes values per unit with values per pair",
-                expr.span,
-                help="aggregate the pair values over partners first, e.g. "
-                "`sum(routes.flights) / city.population`",
-            )
+            self.diagnostics.append(errors.mixed_levels(expr.span))
         level = "pair" if "pair" in kinds else ("unit" if kinds else None)
         return level, all(p for _, p in found)
