@@ -58,6 +58,8 @@ class Checker(
         self.registry = registry
         self.parameters = dict(parameters or {})
         self.diagnostics: list[Diagnostic] = []
+        #: normalisers called in expressions, by the id of their call: built once
+        self._bound_calls: dict[int, Component | None] = {}
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
         self._components: dict[int, Component | None] = {}
         self.tables: dict[str, DataTableSpec] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from indexdsl.binding import build
 from indexdsl.check.common import (
     NO_TREATMENT,
 )
@@ -47,9 +48,7 @@ class ComponentsPass:
         if values is None:
             return None
         try:
-            instance = cls(**values)
-            instance.validate()
-            return instance
+            return build(cls, kwargs=values)
         except ComponentValueError as exc:  # the component's own parameter validation
             self.diagnostics.append(
                 errors.component_rejects_parameters(

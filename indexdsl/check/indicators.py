@@ -64,7 +64,9 @@ class IndicatorsPass:
             tables = pair_tables_read(expr, self._decls, self._pairs)
             return next(iter(tables)) if len(tables) == 1 else None
 
-        return lowering.Lowering(self._decls, self.parameters, self.registry, pair_table)
+        return lowering.Lowering(
+            self._decls, self.parameters, self.registry, pair_table, self._bound_calls
+        )
 
     def _scan_expr(self, expr, decls, units, pairs) -> dict:
         """Resolve names in an expression; collect dependencies and columns."""
@@ -185,7 +187,8 @@ class IndicatorsPass:
                     )
                 else:
                     kwargs.append((key, ast.Literal(value.value, "number", span=value.span)))
-            self.component(
+            # bound once, here; the lowered expression uses this instance
+            self._bound_calls[id(node)] = self.component(
                 "normaliser",
                 ast.Component(node.func, tuple(literals), tuple(kwargs), True, span=node.span),
             )

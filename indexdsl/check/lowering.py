@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from indexdsl import model
+from indexdsl.binding import build
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -38,11 +39,14 @@ class Lowering:
         parameters: dict,
         registry: Registry,
         pair_table: Callable[[ast.Expr], str | None],
+        bound: dict | None = None,
     ):
         self.indicators = set(indicators)
         self.parameters = parameters
         self.registry = registry
         self.pair_table = pair_table
+        #: the normalisers the checker built for calls in expressions, by call
+        self.bound = bound or {}
 
     def lower(self, expr: ast.Expr) -> model.Expression:
         if isinstance(expr, ast.Number):
@@ -76,7 +80,7 @@ class Lowering:
         provided = self.registry.get("transform", name)
         if provided is not None:
             return model.TransformCall(
-                provided.cls(),
+                build(provided.cls),
                 tuple(self.lower(a) for a in node.args),
                 tuple((k.text, self.lower(v)) for k, v in node.kwargs),
                 provided.plugin,
@@ -85,16 +89,18 @@ class Lowering:
         provided = self.registry.get("normaliser", name)
         if provided is None or not node.args:
             return _REJECTED
-        # the checker has made sure the parameters are literals of the right types
-        params = [getattr(a, "value", None) for a in node.args[1:]]
-        names = [p.name for p in provided.cls.params]
-        try:
-            normaliser = provided.cls(
-                **dict(zip(names, params, strict=False)),
-                **{k.text: getattr(v, "value", None) for k, v in node.kwargs},
-            )
-        except Exception:  # reported by the checker (E215 …)
-            return _REJECTED
+        normaliser = self.bound.get(id(node))
+        if normaliser is None:
+            # a call the checker did not see (panel history fills templates anew): built
+            # the same way, from the literals the checker accepted there
+            try:
+                normaliser = build(
+                    provided.cls,
+                    [getattr(a, "value", None) for a in node.args[1:]],
+                    {k.text: getattr(v, "value", None) for k, v in node.kwargs},
+                )
+            except Exception:  # reported by the checker (E215 …)
+                return _REJECTED
         return model.NormaliserCall(
             normaliser, self.lower(node.args[0]), provided.plugin, node.span
         )

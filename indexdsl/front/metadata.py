@@ -23,6 +23,7 @@ from pathlib import Path
 
 import attrs
 
+from indexdsl.binding import build
 from indexdsl.components import DataError, Table, cell_span
 from indexdsl.diagnostics import Diagnostic, PluginError, SourceMap, Span, suggest
 from indexdsl.errors import data as data_errors
@@ -298,12 +299,10 @@ def expand_framework_table(
     if provided is None:
         return tree, []  # the checker reports the unknown loader
     try:
-        loader = provided.cls(
-            **{
-                p.name: a.value
-                for p, a in zip(provided.cls.params, framework.source.args, strict=False)
-            },
-            **{k.text: v.value for k, v in framework.source.kwargs},
+        loader = build(
+            provided.cls,
+            [a.value for a in framework.source.args],
+            {k.text: v.value for k, v in framework.source.kwargs},
         )
         table = loader.load(base)
     except DataError as exc:
