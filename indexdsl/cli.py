@@ -273,7 +273,7 @@ def cmd_run(args, session) -> int:
         from indexdsl.output.exports import exporters
         from indexdsl.plugins import load_registry
 
-        session.registry = session.registry or load_registry()
+        session.registry = session.registry or load_registry(session.disabled_plugins)
         exporters(args.format, session.registry)
     if printing:
         console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)

@@ -44,3 +44,34 @@ def test_the_default_methods_are_declared_by_their_plugins():
     assert registry.default("aggregator").cls.additive
     disabled = load_registry(["indexdsl_builtins.aggregators"])
     assert disabled.default("aggregator") is None
+
+
+def test_a_run_that_writes_honours_disabled_plugins(project, tmp_path):
+    """The registry that checks `--format` is the run's own, with the plugins left out."""
+    result = project.cli(
+        "run",
+        INDICES / "hdi.idx",
+        "-q",
+        "--out",
+        tmp_path / "o",
+        "--disable-plugin",
+        "indexdsl_builtins.aggregators",
+    )
+    assert result.code == 1 and "error[E256]" in result.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_without_the_default_exporter_a_run_asks_for_a_format(project, tmp_path):
+    result = project.cli(
+        "run",
+        INDICES / "hdi.idx",
+        "-q",
+        "--out",
+        tmp_path / "o",
+        "--disable-plugin",
+        "indexdsl_builtins.export_csv",
+    )
+    assert result.code == 2
+    assert "no installed exporter offers a default output format" in result.err
+    assert "`--format`: json, md" in result.err
+    assert not (tmp_path / "o").exists()

@@ -99,6 +99,11 @@ def exporters(
     an unknown format (with the close matches) or one whose library is missing."""
     names = _names(formats, registry)
     order = available(registry)
+    if not names and formats is None:
+        raise UsageError(
+            "no installed exporter offers a default output format (is its plugin disabled?); "
+            f"choose one with `--format`: {', '.join(order) or 'none is installed'}"
+        )
     if not names:
         raise UsageError(f"no output format given; choose from {', '.join(order)}")
     for name in names:
