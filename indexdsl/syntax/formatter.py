@@ -18,6 +18,7 @@ import attrs
 from indexdsl.diagnostics import split_lines
 from indexdsl.syntax import ast
 from indexdsl.syntax.parser import Comment, parse_with_comments
+from indexdsl.syntax.settings import setting_rules
 
 INDENT = "  "
 # binding strength of each expression form; higher binds tighter
@@ -106,35 +107,24 @@ def format_expr(expr) -> str:
 
 
 def format_setting(setting: ast.Setting) -> str:
-    if setting.kind in ("aggregate", "normalise"):
-        return f"{setting.kind} {format_component(setting.component)}"
-    if setting.kind == "weights":
-        return "weights equal"
-    if setting.kind == "weighting":
-        return f"weights {format_component(setting.component)}"
-    if setting.kind in ("impute", "treat"):
-        return f"{setting.kind} {format_component(setting.component)}"
-    if setting.kind == "screen":
-        return f"screen {_number(setting.percent)}%"
-    if setting.kind == "denominate":
-        return "denominate"
-    if setting.kind == "pathways":
-        return f"pathways {setting.target.text}"
-    if setting.kind == "missing":
-        return f"missing {setting.target.text}"
-    if setting.kind == "rescale":
-        return f"rescale {format_component(setting.component)}"
-    if setting.kind == "previous":
-        return f"previous ranks {format_expr(setting.column)}"
-    if setting.kind == "top":
-        return f"top {_number(setting.percent)}%"
-    if setting.kind in ("reference", "reference_scores"):
-        what = "ranks" if setting.kind == "reference" else "scores"
-        return f"reference {what} {format_expr(setting.column)}"
+    """A setting as written: its keywords from the grammar, then its argument."""
     if setting.kind == "misplaced":
         if setting.component is not None:
             return f"from {format_component(setting.component)}"
         return f"columns {setting.target.text} = {setting.target.text}"  # pragma: no cover
+    rule = setting_rules().get(setting.kind)
+    if rule is not None:
+        if rule.shape is None:
+            return rule.keywords
+        if rule.shape == "component":
+            argument = format_component(setting.component)
+        elif rule.shape == "percent":
+            argument = f"{_number(setting.percent)}%"
+        elif rule.shape == "target":
+            argument = setting.target.text
+        else:
+            argument = format_expr(setting.column)
+        return f"{rule.keywords} {argument}"
     raise ValueError(setting.kind)  # pragma: no cover
 
 

@@ -13,6 +13,7 @@ from lark import Token, Transformer, Tree, v_args
 
 from indexdsl.diagnostics import Span
 from indexdsl.syntax import ast
+from indexdsl.syntax.settings import setting_rules
 
 
 def _unquote(token: str) -> str:
@@ -165,38 +166,6 @@ class ToAst(Transformer):
         return ast.Negate(children[-1], span=self._span(meta))
 
     # ---- settings ---------------------------------------------------------------
-    @v_args(meta=True)
-    def aggregate(self, meta, children):
-        return ast.Setting("aggregate", component=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def normalise(self, meta, children):
-        return ast.Setting("normalise", component=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def equal_weights(self, meta, children):
-        return ast.Setting("weights", span=self._span(meta))
-
-    @v_args(meta=True)
-    def pathways(self, meta, children):
-        return ast.Setting("pathways", target=self._name(children[0]), span=self._span(meta))
-
-    @v_args(meta=True)
-    def reference_scores(self, meta, children):
-        return ast.Setting("reference_scores", column=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def rescale(self, meta, children):
-        return ast.Setting("rescale", component=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def previous(self, meta, children):
-        return ast.Setting("previous", column=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def top(self, meta, children):
-        percent = float(str(children[0])[:-1])
-        return ast.Setting("top", percent=percent, span=self._span(meta))
 
     def depth_list(self, children):
         return tuple(int(float(str(c))) for c in children)
@@ -224,27 +193,6 @@ class ToAst(Transformer):
         return ast.UncertainInput("treat", components=tuple(children), span=self._span(meta))
 
     @v_args(meta=True)
-    def weighting(self, meta, children):
-        return ast.Setting("weighting", component=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def impute(self, meta, children):
-        return ast.Setting("impute", component=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def treat(self, meta, children):
-        return ast.Setting("treat", component=children[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def screen(self, meta, children):
-        percent = float(str(children[0])[:-1])
-        return ast.Setting("screen", percent=percent, span=self._span(meta))
-
-    @v_args(meta=True)
-    def denominate(self, meta, children):
-        return ast.Setting("denominate", span=self._span(meta))
-
-    @v_args(meta=True)
     def exclude_one(self, meta, children):
         return ast.UncertainInput("exclude", span=self._span(meta))
 
@@ -257,17 +205,9 @@ class ToAst(Transformer):
         return ast.ExtendsDecl(_unquote(str(children[0])), span=self._span(meta))
 
     @v_args(meta=True)
-    def missing(self, meta, children):
-        return ast.Setting("missing", target=self._name(children[0]), span=self._span(meta))
-
-    @v_args(meta=True)
     def parameter_decl(self, meta, children):
         name, title, value = children
         return ast.ParameterDecl(self._name(name), self._title(title), value, span=self._span(meta))
-
-    @v_args(meta=True)
-    def reference(self, meta, children):
-        return ast.Setting("reference", column=children[0], span=self._span(meta))
 
     # ---- declarations -------------------------------------------------------------
     @v_args(meta=True)
@@ -487,5 +427,20 @@ class ToAst(Transformer):
     def start(self, children):
         return list(children)
 
-    def __default__(self, data, children, meta):  # pragma: no cover - grammar guard
-        return Tree(data, children, meta)
+    def __default__(self, data, children, meta):
+        rule = setting_rules().get(data)
+        if rule is not None:  # a setting: built from its rule in the grammar
+            return self._setting(rule, children, meta)
+        return Tree(data, children, meta)  # pragma: no cover - grammar guard
+
+    def _setting(self, rule, children, meta) -> ast.Setting:
+        values = {}
+        if rule.shape is not None:
+            argument = children[-1]
+            if rule.shape == "percent":
+                values["percent"] = float(str(argument)[:-1])
+            elif rule.shape == "target":
+                values["target"] = self._name(argument)
+            else:
+                values[rule.shape] = argument
+        return ast.Setting(rule.kind, **values, span=self._span(meta))
