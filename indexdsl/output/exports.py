@@ -94,7 +94,8 @@ def exporters(
     formats: str | Iterable[str | Iterable[str]] | None, registry: Registry
 ) -> list[Exporter]:
     """The exporters of the formats asked for, each once, in the order of
-    :func:`available`; ``None`` means ``csv``.  Accepts what ``--format`` collects (a list
+    :func:`available`; ``None`` means the format an exporter declares the
+    default (``role_default``).  Accepts what ``--format`` collects (a list
     of tuples) as well as plain names or ``"csv,json"``.  Raises :class:`UsageError` for
     an unknown format (with the close matches) or one whose library is missing."""
     names = _names(formats, registry)

@@ -439,17 +439,20 @@ def tables(result: Result) -> dict[str, str]:
 
 def provenance(result: Result, index_path: Path, warnings: list[Diagnostic], registry) -> dict:
     model = result.graph.model
-    used_plugins = set()
-    for node in result.graph.nodes.values():
-        for comp in (node.aggregator, node.normaliser):
-            if comp is not None:
-                used_plugins.add(type(comp).__module__.split(".")[0])
-    for spec in [model.units, *model.pairs.values()]:
-        used_plugins.add(type(spec.loader).__module__.split(".")[0])
+    used_plugins: dict[str, set[str]] = {}  # top-level package -> its modules used
+    components = [n.aggregator for n in result.graph.nodes.values()]
+    components += [n.normaliser for n in result.graph.nodes.values()]
+    components += [spec.loader for spec in [model.units, *model.pairs.values()]]
+    for comp in components:
+        if comp is not None:
+            module = type(comp).__module__
+            used_plugins.setdefault(module.split(".")[0], set()).add(module)
     versions = {"indexdsl": __version__}
-    for name in sorted(used_plugins):
-        if name == "indexdsl_builtins":
-            versions[name] = __version__
+    for name, modules in sorted(used_plugins.items()):
+        infos = [] if registry is None else [registry.distribution(m) for m in sorted(modules)]
+        shipped = [i for i in infos if i is not None and i.distribution == "indexdsl"]
+        if shipped:  # a plugin shipped with indexdsl has indexdsl's version
+            versions[name] = shipped[0].version
             continue
         try:
             from importlib.metadata import version
