@@ -400,12 +400,13 @@ class Exporter(Component):
     is rendered and staged and before any is moved into place; it writes all or nothing
     and returns the paths it wrote.  ``writes`` says what it writes (for ``indexdsl
     plugins`` and ``--help``); ``requires`` names an optional library as
-    ``(module, extra)``, checked before anything is computed.
+    ``(module, extra)``, or several as ``((module, ...), extra)``, checked before
+    anything is computed.
     """
 
     role: ClassVar[str] = "exporter"
     writes: ClassVar[str] = ""
-    requires: ClassVar[tuple[str, str] | None] = None
+    requires: ClassVar[tuple[str | tuple[str, ...], str] | None] = None
 
     def render(self, export: Export) -> dict[str, str | bytes]:
         raise NotImplementedError

@@ -689,9 +689,10 @@ def installed_formats() -> str:
     formats = ["csv", "json", "md", "sqlite"]
     registry = load_registry()
     for fmt in ("xlsx", "parquet", "html"):
-        module, _ = registry.get("exporter", fmt).cls.requires
+        modules, _ = registry.get("exporter", fmt).cls.requires
         try:
-            __import__(module)
+            for module in (modules,) if isinstance(modules, str) else modules:
+                __import__(module)
         except ImportError:
             continue
         formats.append(fmt)

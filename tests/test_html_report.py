@@ -23,7 +23,7 @@ import pytest
 
 from conftest import REPO, simple_index
 from indexdsl.output import exports
-from indexdsl_builtins.html_report import _short
+from indexdsl_builtins.html_report.charts import short as _short
 
 pytest.importorskip("matplotlib", reason="matplotlib is optional (indexdsl[html])")
 
@@ -176,7 +176,7 @@ class TestContent:
     def test_text_from_the_data_is_escaped(self, cities):
         text = report(cities)
         assert SCRIPT not in text and "<script" not in text
-        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in text
         assert "Links &amp; &lt;reach&gt;" in text
         page = Page(text)
         assert SCRIPT in page.text  # shown as written
@@ -340,11 +340,13 @@ class TestUncertainty:
         assert "nominal rank" not in text
 
 
-class TestOptionalMatplotlib:
-    def test_missing_matplotlib_is_a_usage_error_naming_the_extra(self, cities, monkeypatch):
-        monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+class TestOptionalLibraries:
+    @pytest.mark.parametrize("module", ["matplotlib", "jinja2"])
+    def test_a_missing_library_is_a_usage_error_naming_the_extra(self, cities, monkeypatch, module):
+        monkeypatch.setitem(sys.modules, module, None)  # import fails
         outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "csv,html")
         assert outcome.code == 2
+        assert f"`--format html` needs {module}" in outcome.err
         assert 'pip install "indexdsl[html]"' in outcome.err
         assert not (cities.root / "out").exists()
 
@@ -353,9 +355,9 @@ class TestOptionalMatplotlib:
             "import sys\n"
             "from indexdsl import cli\n"
             "assert cli.main(['run', 'index.idx', '-q', '--out', 'out', '--format', 'csv,md']) == 0\n"
-            "assert 'matplotlib' not in sys.modules\n"
+            "assert 'matplotlib' not in sys.modules and 'jinja2' not in sys.modules\n"
             "assert cli.main(['run', 'index.idx', '-q', '--out', 'out', '--format', 'html']) == 0\n"
-            "assert 'matplotlib' in sys.modules\n"
+            "assert 'matplotlib' in sys.modules and 'jinja2' in sys.modules\n"
         )
         subprocess.run([sys.executable, "-c", check], cwd=cities.root, check=True, timeout=120)
 

@@ -117,7 +117,9 @@ def exporters(
     chosen = [registry.get("exporter", name).cls() for name in order if name in names]
     for exporter in chosen:
         if exporter.requires:
-            require(exporter.name, *exporter.requires)
+            modules, extra = exporter.requires
+            for module in (modules,) if isinstance(modules, str) else modules:
+                require(exporter.name, module, extra)
     return chosen
 
 

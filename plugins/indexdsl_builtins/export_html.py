@@ -1,4 +1,4 @@
-"""The ``html`` format: a self-contained report with charts (see html_report.py)."""
+"""The ``html`` format: a self-contained report with charts (see the html_report package)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ class HtmlExporter(Exporter):
     name = "html"
     summary = "a self-contained HTML report with charts (no network fetches)"
     writes = "report.html"
-    requires: ClassVar[tuple[str, str] | None] = ("matplotlib", "html")
+    requires: ClassVar[tuple[tuple[str, ...], str] | None] = (("matplotlib", "jinja2"), "html")
 
     def render(self, export: Export) -> dict[str, str | bytes]:
         from indexdsl_builtins.html_report import render_html
