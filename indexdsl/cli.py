@@ -181,6 +181,9 @@ def _parser() -> argparse.ArgumentParser:
         "plugins", help="list every plugin (distribution, version, hooks) and its components"
     )
     plug.add_argument("--format", choices=("text", "json"), default="text", help="output")
+    sub.add_parser(
+        "lsp", help="the language server for editors (Language Server Protocol on stdin/stdout)"
+    )
     # a global option, accepted before or after the command
     for where in (parser, *sub.choices.values()):
         where.add_argument(
@@ -753,6 +756,24 @@ def cmd_plugins(args, session) -> int:
     return EXIT_PLUGIN if failed else EXIT_OK
 
 
+def cmd_lsp(args, session) -> int:
+    """The language server: an editor starts it and speaks to it on stdin and stdout."""
+    from indexdsl.diagnostics import UsageError
+    from indexdsl.plugins import load_registry
+
+    try:
+        import pygls  # noqa: F401  (the `lsp` extra)
+    except ImportError:
+        raise UsageError(
+            "`indexdsl lsp` needs pygls, which is not installed; install it with "
+            '`pip install "indexdsl[lsp]"`'
+        ) from None
+    from indexdsl.lsp.server import build
+
+    build(load_registry(session.disabled_plugins)).start_io()
+    return EXIT_OK
+
+
 def plugins_record(registry) -> dict:
     """What `indexdsl plugins --format json` prints: plugins, components, problems."""
     return {
@@ -818,6 +839,7 @@ def main(argv: list[str] | None = None) -> int:
         "graph": cmd_graph,
         "new": cmd_new,
         "plugins": cmd_plugins,
+        "lsp": cmd_lsp,
     }[args.command]
     from indexdsl.plugins import disabled_from_environment
 

@@ -23,7 +23,7 @@ from indexdsl.diagnostics import (
 )
 from indexdsl.errors import commands as errors
 from indexdsl.evaluate import Evaluator, Result, evaluate
-from indexdsl.front.extends import resolve_or_raise
+from indexdsl.front.extends import resolve_extends, resolve_or_raise
 from indexdsl.front.metadata import expand_framework_table
 from indexdsl.front.parameters import parameter_values
 from indexdsl.model import IndexModel
@@ -117,6 +117,53 @@ def check_file(
     if model is None or any(d.is_error for d in diagnostics):
         raise DiagnosticError([d for d in diagnostics if d.is_error])
     return model
+
+
+@attrs.frozen
+class Checked:
+    """What checking an index's text gives: its tree as written (None when it does not
+    parse), the tree the checker read (with the declarations of the file it extends and
+    of its framework table, whose spans point into those files), the checked model
+    (None when there are errors) and every diagnostic."""
+
+    tree: ast.IndexFile | None
+    expanded: ast.IndexFile | None
+    model: IndexModel | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def check_source(text: str, path: Path, session: Session) -> Checked:
+    """Parse and check an index given as text, as an editor holds it (saved or not):
+    the stages of :func:`check_file` without reading the file, collecting every
+    diagnostic instead of stopping at the first stage that fails.  ``path`` places the
+    text (its folder is where `extends` and data files are found)."""
+    shown = display_path(path)
+    session.sources.add(shown, text)
+    try:
+        tree = parse(text, shown)
+    except DiagnosticError as exc:
+        return Checked(None, None, None, exc.diagnostics)
+    if session.registry is None:
+        session.registry = load_registry(session.disabled_plugins)
+    found: list[Diagnostic] = []
+    try:
+        resolved, found = resolve_extends(tree, path, session.sources)
+        if any(d.is_error for d in found):
+            return Checked(tree, None, None, tuple(found))
+        values = parameter_values(resolved)
+        expanded, more = expand_framework_table(
+            resolved, path.parent, session.registry, session.sources
+        )
+        found += more
+        if any(d.is_error for d in found):
+            return Checked(tree, resolved, None, tuple(found))
+        model, checked = check(expanded, session.registry, values)
+    except DiagnosticError as exc:
+        return Checked(tree, None, None, tuple(found) + exc.diagnostics)
+    diagnostics = tuple(found) + tuple(checked)
+    if any(d.is_error for d in diagnostics):
+        model = None
+    return Checked(tree, expanded, model, diagnostics)
 
 
 def load(model: IndexModel, path: Path, session: Session) -> Dataset:

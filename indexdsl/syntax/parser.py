@@ -188,3 +188,15 @@ def parse_with_comments(text: str, file: str = "<string>") -> tuple[ast.IndexFil
         for token in collected
     ]
     return tree, comments
+
+
+@functools.cache
+def keywords() -> tuple[str, ...]:
+    """The words of the language (``indicator``, ``normalise``, ``weights`` …), read from
+    the grammar, for editors that complete them."""
+    words = {
+        t.pattern.value
+        for t in _parser().terminals
+        if isinstance(t.pattern, lark.lexer.PatternStr) and t.pattern.value.isalpha()
+    }
+    return tuple(sorted(words))
