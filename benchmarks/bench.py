@@ -6,7 +6,7 @@ All on indices/asem_full.idx, the ASEM index with COINr's full pipeline (denomin
 impute by group mean, screen, winsorise, min-max, arithmetic mean) and the four
 uncertain inputs of COINr's sensitivity vignette: winsorisation limit 1-5 points,
 min-max to [1, 100] vs z-score (10, 2), weights ±25% at pillar and sub-index level
-(a pool of 100 weight sets for the Sobol analysis), arithmetic vs geometric mean.
+(drawn per evaluation, as the uncertainty analysis draws them), arithmetic vs geometric mean.
 
 1. Sobol sensitivity analysis, N = 1000 base samples (rounded to 1024, a power of two:
    1024 x (4 + 2) = 6,144 index evaluations), scipy's estimators with 1,000 bootstrap

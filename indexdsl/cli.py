@@ -16,6 +16,7 @@ from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PLUGIN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_OUTPUT = 5
+EXIT_UNRELIABLE = 6  # an analysis where more evaluations failed than --max-failed allows
 BUG_REPORT = "https://github.com/indexdsl/indexdsl/issues"
 
 
@@ -95,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
         'or geometric"); replaces the file\'s input of the same kind; "none" drops the file\'s'
     )
     unc.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
+    failed_help = (
+        "largest share of replications that may fail (an alternative that cannot be "
+        "evaluated on these data) before the analysis is refused as not reliable (5%%)"
+    )
+    unc.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
     sens = sub.add_parser(
         "sensitivity", help="Sobol indices of the uncertain inputs on the mean rank shift"
     )
@@ -108,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("--seed", type=int, default=1, help="random seed (1)")
     sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
+    sens.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
     sens.add_argument(
         "--set",
         action="append",
@@ -196,6 +203,17 @@ def _parser() -> argparse.ArgumentParser:
             "also INDEXDSL_DISABLE_PLUGINS=a,b",
         )
     return parser
+
+
+def _share(text: str) -> float:
+    """``5%`` or ``0.05``: a share between 0 and 1 (for ``--max-failed``)."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a share (write 5% or 0.05)") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"`{text}` is not between 0% and 100%")
+    return value
 
 
 def _colour(stream) -> bool:
@@ -452,17 +470,29 @@ def cmd_sensitivity(args, session) -> int:
             f"{result.total_interval[0][i]:.3f} – {result.total_interval[1][i]:.3f}",
         )
     console.print(table)
-    width = float(np.max(result.total_interval[1] - result.total_interval[0]))
+    widths = [result.first_interval[1] - result.first_interval[0]]
+    widths.append(result.total_interval[1] - result.total_interval[0])
+    width = float(np.nanmax(widths)) if np.isfinite(widths).any() else 0.0
     if width > 0.1:
         console.print(
             f"warning: the confidence intervals are up to {width:.2f} wide; N = {n} is "
             f"too small for stable estimates; try -N {n * 4}"
         )
-    for reason, count in result.failures.items():
+    _print_failures(console, result.failures, {}, result.evaluations, "evaluations")
+    if result.incomplete:
         console.print(
-            f"{count} of {result.evaluations} evaluations failed and count as no "
-            f"rank shift: {reason}"
+            f"{result.incomplete} of {result.base_samples} base samples had an evaluation "
+            f"that failed and are left out: the indices above use {result.used}"
         )
+    if not result.reliable(args.max_failed):
+        print(
+            f"error: {result.incomplete} of {result.base_samples} base samples "
+            f"({result.failed_share:.0%}) could not be evaluated, more than the "
+            f"{args.max_failed:.0%} allowed: the analysis is not reliable. Replace the "
+            "alternative that fails, or accept the share with --max-failed",
+            file=sys.stderr,
+        )
+        return EXIT_UNRELIABLE
     return EXIT_OK
 
 
@@ -484,11 +514,18 @@ def cmd_uncertainty(args, session) -> int:
         )
     low, high = result.interval()
     median = result.median
+    left_out = result.left_out
     table = Table(
-        title=f"{model.meta.title}: ranks over {args.samples} replications (seed {args.seed})",
+        title=f"{model.meta.title}: ranks over {result.evaluated} replications (seed {args.seed})"
+        + (
+            f"; {result.replications - result.evaluated} more failed" if result.failed.any() else ""
+        ),
         title_justify="left",
     )
-    for heading in ("unit", "nominal rank", "median rank", "5–95% interval"):
+    headings = ["unit", "nominal rank", "median rank", "5–95% interval"]
+    if left_out.any():
+        headings.append("left out")
+    for heading in headings:
         table.add_column(heading, justify="left" if heading == "unit" else "right")
     order = sorted(
         range(len(result.nominal)), key=lambda i: (result.nominal[i] == 0, result.nominal[i])
@@ -498,15 +535,26 @@ def cmd_uncertainty(args, session) -> int:
         row = [
             data.labels[i],
             str(result.nominal[i] or "–"),
-            f"{median[i]:g}",
-            f"{low[i]:g}–{high[i]:g}",
+            _rank_statistic(median[i]),
+            f"{_rank_statistic(low[i])}–{_rank_statistic(high[i])}",
         ]
+        if left_out.any():
+            row.append(f"{left_out[i]:.0%}" if left_out[i] else "")
         table.add_row(*row)
-        rows.append([data.keys[i], *row])
+        rows.append([data.keys[i], *row[:2]])
     console.print("Uncertain inputs: " + "; ".join(result.inputs))
     console.print(table)
-    for reason, count in result.failures.items():
-        console.print(f"{count} of {args.samples} replications could not be evaluated: {reason}")
+    _print_failures(console, result.failures, result.levels, result.replications, "replications")
+    if not result.reliable(args.max_failed):
+        print(
+            f"error: {result.replications - result.evaluated} of {result.replications} "
+            f"replications ({result.failed_share:.0%}) could not be evaluated, more than the "
+            f"{args.max_failed:.0%} allowed: the analysis is not reliable, and nothing was "
+            "written. The figures above leave the failed replications out. Replace the "
+            "alternative that fails, or accept the share with --max-failed",
+            file=sys.stderr,
+        )
+        return EXIT_UNRELIABLE
     if args.out is not None:
         import csv
         import hashlib
@@ -516,20 +564,29 @@ def cmd_uncertainty(args, session) -> int:
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["unit", "label", "nominal_rank", "median_rank", "p05_rank", "p95_rank"])
+        writer.writerow(
+            ["unit", "label", "nominal_rank", "median_rank", "p05_rank", "p95_rank", "left_out"]
+        )
         writer.writerows(
             [
-                [safe_text(r[0]), safe_text(r[1]), *r[2:4], low[i], high[i]]
-                for r, i in zip(rows, order, strict=True)
+                [safe_text(r[0]), safe_text(r[1]), r[2], *map(_rank_statistic, row), share]
+                for r, row, share in zip(
+                    rows,
+                    zip(median[order], low[order], high[order], strict=True),
+                    (f"{v:.4g}" for v in left_out[order]),
+                    strict=True,
+                )
             ]
         )
         # the settings, beside the intervals: the HTML report names them and checks that
         # the intervals belong to the index file it reports on
         settings = {
             "samples": args.samples,
+            "evaluated": result.evaluated,
             "seed": args.seed,
             "inputs": list(result.inputs),
             "failures": dict(result.failures),
+            "levels": {k: {"failed": f, "drawn": d} for k, (f, d) in result.levels.items()},
             "index": {
                 "file": str(args.file),
                 "sha256": hashlib.sha256(args.file.read_bytes()).hexdigest(),
@@ -545,6 +602,21 @@ def cmd_uncertainty(args, session) -> int:
             temporary.write_text(text, encoding="utf-8")
             temporary.replace(target)
     return EXIT_OK
+
+
+def _rank_statistic(value: float) -> str:
+    """A median or percentile of ranks: two decimals at most (``23.05``, not
+    ``23.049999999999997``); a dash for a unit with no rank in any replication."""
+    return "–" if value != value else f"{round(float(value), 2):g}"
+
+
+def _print_failures(console, failures: dict, levels: dict, total: int, what: str) -> None:
+    """Why evaluations failed, and how often each alternative failed when drawn."""
+    for reason, count in failures.items():
+        console.print(f"{count} of {total} {what} could not be evaluated (left out): {reason}")
+    for level, (failed, drawn) in levels.items():
+        if failed:
+            console.print(f"  {level}: {failed} of the {drawn} {what} that drew it failed")
 
 
 def _run_one_edition(args, session):

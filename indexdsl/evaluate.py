@@ -607,17 +607,27 @@ class Evaluator:
         a geometric mean) leaves its replications without scores, counted by reason."""
         out = np.full(stacked.shape[:-1], np.nan)
         for index, aggregator in enumerate(variation.aggregators):
-            chosen = variation.aggregator_choice == index
-            if not chosen.any():
-                continue
-            w = weights[chosen] if np.ndim(weights) == 2 else weights
-            try:
-                out[chosen] = aggregator.aggregate(stacked[chosen], w)
-            except ComponentValueError as exc:
-                reason = f"`{aggregator.describe()}`: {exc.message}"
-                rows = np.nonzero(chosen)[0] + variation.offset
-                variation.failures.setdefault(reason, set()).update(rows.tolist())
+            chosen = np.nonzero(variation.aggregator_choice == index)[0]
+            if chosen.size:
+                self._aggregate_rows(aggregator, stacked, weights, chosen, out, variation)
         return out
+
+    def _aggregate_rows(self, aggregator, stacked, weights, rows, out, variation) -> None:
+        """Aggregate the replications ``rows`` in one call; when the aggregator refuses
+        them (one of them has a zero under a geometric mean), halve and try again, so
+        that only the replications that fail on their own are left without scores and
+        counted (a few more calls, and only when something fails)."""
+        w = weights[rows] if np.ndim(weights) == 2 else weights
+        try:
+            out[rows] = aggregator.aggregate(stacked[rows], w)
+        except ComponentValueError as exc:
+            if rows.size == 1:
+                reason = f"`{aggregator.describe()}`: {exc.message}"
+                variation.failures.setdefault(reason, set()).add(int(rows[0]) + variation.offset)
+                return
+            half = rows.size // 2
+            self._aggregate_rows(aggregator, stacked, weights, rows[:half], out, variation)
+            self._aggregate_rows(aggregator, stacked, weights, rows[half:], out, variation)
 
     def _pathway_data(self) -> PairData:
         return self.data.pairs[self.model.pathways]

@@ -84,16 +84,109 @@ framework {
 """
 
 
-def test_failing_alternatives_are_counted_not_dropped(tmp_path, capsys):
+def test_failing_alternatives_are_counted_left_out_and_refused_above_the_limit(tmp_path, capsys):
     # min-max to [0, 100] gives zeros, which a geometric mean cannot take
     path = write(tmp_path, INDEX + "uncertainty { aggregate arithmetic or geometric }\n")
-    assert main(["uncertainty", str(path), "-N", "200", "--seed", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "replications could not be evaluated: `geometric" in out
+    assert main(["uncertainty", str(path), "-N", "200", "--seed", "1", "-o", "o"]) == 6
+    captured = capsys.readouterr()
+    assert "replications could not be evaluated (left out): `geometric" in captured.out
+    assert "the analysis is not reliable, and nothing was written" in captured.err
+    assert not (tmp_path / "o").exists()
     evaluator, model = evaluator_for(path)
     result = run_uncertainty(evaluator, model.uncertainty, 200, seed=1)
     variation = sample(model, model.uncertainty, 200, np.random.default_rng(1))
-    assert sum(result.failures.values()) == int((variation.aggregator_choice == 1).sum())
+    geometric = variation.aggregator_choice == 1
+    assert sum(result.failures.values()) == int(geometric.sum())
+    assert (result.failed == geometric).all()
+    # the statistics are those of the replications that were evaluated: every unit's
+    # median rank is a rank it had, not the worst rank given to the failures
+    arithmetic = result.ranks[~geometric]
+    np.testing.assert_array_equal(result.median, np.median(arithmetic, axis=0))
+    assert result.levels["aggregator: geometric(nonpositive='error')"] == (
+        int(geometric.sum()),
+        int(geometric.sum()),
+    )
+    # accepted with a higher limit
+    assert main(["uncertainty", str(path), "-N", "200", "--max-failed", "60%"]) == 0
+
+
+def test_only_the_replications_with_a_zero_fail(tmp_path):
+    """A zero reaches the geometric mean only where min-max to [0, 100] was drawn too:
+    exactly those replications fail, not every one that drew the geometric mean."""
+    path = write(
+        tmp_path,
+        INDEX
+        + "uncertainty {\n  normalise minmax(1, 100) or minmax(0, 100)\n"
+        + "  aggregate arithmetic or geometric\n}\n",
+    )
+    path.write_text(
+        path.read_text().replace("framework {", "framework {\n  normalise minmax(1, 100)")
+    )
+    evaluator, model = evaluator_for(path)
+    result = run_uncertainty(evaluator, model.uncertainty, 500, seed=5)
+    variation = sample(model, model.uncertainty, 500, np.random.default_rng(5))
+    zero = (variation.normaliser_choice == 1) & (variation.aggregator_choice == 1)
+    assert 0 < zero.sum() < (variation.aggregator_choice == 1).sum()
+    assert sum(result.failures.values()) == int(zero.sum())
+    assert (result.failed == zero).all()
+
+
+def test_the_iec_intervals_leave_failed_replications_out():
+    """IEC's uncertainty block draws a geometric mean that fails where the percentile
+    normaliser gives a zero: those replications are left out, and London, first in the
+    report and in the index, has a median rank among the first three."""
+    evaluator, model = evaluator_for(ROOT / "indices" / "iec.idx")
+    result = run_uncertainty(evaluator, model.uncertainty, 300, seed=1)
+    london = evaluator.data.labels.index("London")
+    assert 0 < result.failed.sum() < 300
+    assert 1 <= result.median[london] <= 3
+    low, high = result.interval()
+    assert high[london] <= 3
+
+
+def test_asem_full_varies_the_weights_coinrs_vignette_varies():
+    """COINr's vignette perturbs the weights of levels 2 and 3 (pillars and
+    sub-indices): `of nodes at depth 1, 2` here, and nothing else moves."""
+    evaluator, model = evaluator_for(ROOT / "indices" / "asem_full.idx")
+    variation = sample(model, model.uncertainty, 20, np.random.default_rng(1))
+    nodes = {n.name: n for n in model.root.walk()}
+    moved = {c.name for parent in variation.weights for c in nodes[parent].children}
+    assert moved == {
+        "Conn", "Sust",  # the sub-indices
+        "Physical", "ConEcFin", "Political", "Instit", "P2P",  # the pillars of Conn
+        "Environ", "Social", "SusEcFin",  # the pillars of Sust
+    }  # fmt: skip
+    assert {nodes[name].depth for name in moved} == {1, 2}
+    for parent, weights in variation.weights.items():
+        nominal = np.array([c.weight for c in nodes[parent].children])
+        np.testing.assert_allclose(weights.sum(axis=1), 1)
+        assert (np.abs(weights / nominal - 1) < 0.67).all()  # ±25 %, then rescaled
+        assert not np.allclose(weights, nominal)
+
+
+def test_at_depth_names_the_parents_and_says_so(tmp_path):
+    """The old spelling keeps its meaning, with a warning that gives the new one."""
+    old = write(tmp_path, INDEX + "uncertainty { weights vary 20% at depth 1 }\n")
+    session = Session()
+    model = check_file(old, session)
+    (w608,) = [d for d in session.warnings if d.code == "W608"]
+    assert "write `of nodes at depth 2`" in w608.help
+    new = write(tmp_path, INDEX + "uncertainty { weights vary 20% of nodes at depth 2 }\n")
+    again = Session()
+    assert check_file(new, again).uncertainty.weight_depths == model.uncertainty.weight_depths
+    assert not [d for d in again.warnings if d.code == "W608"]
+
+
+def test_w604_compares_full_method_specifications(tmp_path):
+    index = INDEX.replace("framework {", "framework {\n  normalise minmax(0, 100)")
+    path = write(tmp_path, index + "uncertainty { normalise minmax(1, 100) or zscore }\n")
+    session = Session()
+    check_file(path, session)
+    assert [d.code for d in session.warnings] == ["W604"]
+    path = write(tmp_path, index + "uncertainty { normalise minmax(0, 100) or zscore }\n")
+    session = Session()
+    check_file(path, session)
+    assert [d.code for d in session.warnings] == []
 
 
 def test_weights_at_a_depth_without_weights_is_an_error(tmp_path):
@@ -122,7 +215,7 @@ def test_writes_the_rank_intervals(tmp_path):
     path = write(tmp_path, INDEX + "uncertainty { weights vary 50% exclude one indicator }\n")
     assert main(["uncertainty", str(path), "-N", "50", "-o", str(tmp_path / "o")]) == 0
     lines = (tmp_path / "o" / "uncertainty.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "unit,label,nominal_rank,median_rank,p05_rank,p95_rank"
+    assert lines[0] == "unit,label,nominal_rank,median_rank,p05_rank,p95_rank,left_out"
     assert len(lines) == 4
 
 
@@ -224,6 +317,51 @@ def test_an_imputation_alternative_that_fails_is_counted_not_dropped(asem_full):
     ((reason, count),) = result.failures.items()
     assert "no imputation is chosen" in reason
     assert 60 < count < 140  # about half of the 200 replications
+
+
+def test_sensitivity_leaves_failed_evaluations_out(asem, monkeypatch):
+    """An evaluation that fails is no "zero rank shift": the base samples with one are
+    left out of the estimators, and counted."""
+    from indexdsl.analyses import sensitivity
+    from indexdsl_builtins.normalisers import MinMaxNormaliser
+
+    evaluator, model = asem
+    spec = attrs.evolve(
+        model.uncertainty,
+        normalisers=(
+            model.uncertainty.normalisers[0],
+            MinMaxNormaliser(low=0.0, high=100.0),
+        ),
+    )
+    seen = {}
+    estimate = sensitivity.estimate
+
+    def spy(f_a, f_b, f_ab):
+        seen.setdefault("sizes", (f_a.size, f_b.size, f_ab.shape))
+        seen.setdefault("finite", bool(np.isfinite(f_a).all() and np.isfinite(f_ab).all()))
+        return estimate(f_a, f_b, f_ab)
+
+    monkeypatch.setattr(sensitivity, "estimate", spy)
+    result = sensitivity.run_sensitivity(evaluator, spec, 128, seed=3, bootstrap=20)
+    assert sum(result.failures.values()) > 0 and 0 < result.incomplete < 128
+    assert seen["sizes"] == (result.used, result.used, (3, result.used))
+    assert seen["finite"]
+    assert not result.reliable(0.05) and result.reliable(1.0)
+
+
+def test_sensitivity_intervals_include_the_weights_randomness(asem):
+    """Weights are drawn per evaluation (no fixed pool): two seeds give estimates whose
+    intervals overlap for every input."""
+    from indexdsl.analyses.sensitivity import run_sensitivity
+
+    evaluator, model = asem
+    one = run_sensitivity(evaluator, model.uncertainty, 1024, seed=1, bootstrap=200)
+    two = run_sensitivity(evaluator, model.uncertainty, 1024, seed=2, bootstrap=200)
+    for a, b in (
+        (one.first_interval, two.first_interval),
+        (one.total_interval, two.total_interval),
+    ):
+        assert (np.maximum(a[0], b[0]) <= np.minimum(a[1], b[1])).all()
 
 
 def test_sensitivity_reports_its_progress(asem_full):

@@ -22,12 +22,17 @@ class UncertaintyPass:
         max_depth = max(n.depth for n in root.walk())
         for item in decls[0].inputs:
             if item.kind == "weights":
+                # the depths of the parents whose children's weights vary
                 depths = item.depths or tuple(sorted(inner_depths))
+                if item.weighted:
+                    depths = tuple(d - 1 for d in item.depths)
+                elif item.depths:
+                    self.diagnostics.append(errors.weights_at_parent_depth(item.depths, item.span))
                 unused = [d for d in depths if d not in inner_depths]
                 if unused:
                     self.diagnostics.append(
                         errors.no_weights_at_depth(
-                            unused, sorted(inner_depths), max_depth, item.span
+                            unused, sorted(inner_depths), max_depth, item.span, item.weighted
                         )
                     )
                 if not 0 < item.percent < 100:
@@ -39,12 +44,13 @@ class UncertaintyPass:
                 found = tuple(self.component(role, c) for c in item.components)
                 if None not in found:
                     spec["normalisers" if role == "normaliser" else "aggregators"] = found
+                    # full specifications: minmax(0, 100) is not minmax(1, 100)
                     used = {
-                        (n.normaliser if role == "normaliser" else n.aggregator).name
+                        (n.normaliser if role == "normaliser" else n.aggregator).describe()
                         for n in root.walk()
                         if (n.is_leaf if role == "normaliser" else not n.is_leaf)
                     }
-                    if not used & {c.name for c in found}:
+                    if not used & {c.describe() for c in found}:
                         self.diagnostics.append(
                             errors.nominal_not_among_alternatives(
                                 role, ", ".join(sorted(used)), item.span

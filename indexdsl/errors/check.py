@@ -232,8 +232,21 @@ def uncertainty_twice(span) -> Diagnostic:
     return error("E601", "an index has one `uncertainty` block", span)
 
 
-def no_weights_at_depth(unused: list[int], inner: list[int], max_depth: int, span):
-    """E602: `weights vary … at depth N` where no node at depth N has two children."""
+def no_weights_at_depth(
+    unused: list[int], inner: list[int], max_depth: int, span, weighted: bool = False
+):
+    """E602: `weights vary … at depth N` where no node at depth N has two children (or,
+    with `of nodes at depth N`, no node at depth N has a sibling)."""
+    if weighted:
+        return error(
+            "E602",
+            f"no weights vary at depth {', '.join(str(d + 1) for d in unused)}: no node "
+            "there has a sibling whose weight it shares",
+            span,
+            help=f"depths of nodes with weights to vary: "
+            f"{', '.join(str(d + 1) for d in inner) or 'none'} (the index is depth 0, "
+            f"its children depth 1; the leaves are at most depth {max_depth})",
+        )
     return error(
         "E602",
         f"no weights vary at depth {', '.join(map(str, unused))}: no node there "
@@ -242,6 +255,20 @@ def no_weights_at_depth(unused: list[int], inner: list[int], max_depth: int, spa
         help=f"depths with weights to vary: "
         f"{', '.join(map(str, inner)) or 'none'} (the index is "
         f"depth 0, its leaves are at most depth {max_depth})",
+    )
+
+
+def weights_at_parent_depth(depths: tuple[int, ...], span) -> Diagnostic:
+    """W608: `weights vary … at depth N`, the old spelling that names the parents."""
+    parents = ", ".join(map(str, depths))
+    weighted = ", ".join(str(d + 1) for d in depths)
+    return warning(
+        "W608",
+        f"`at depth {parents}` varies the weights of the children of the nodes at depth "
+        f"{parents}, that is of the nodes at depth {weighted}",
+        span,
+        help=f"write `of nodes at depth {weighted}`, which names the nodes whose weights "
+        "vary (the same analysis); COINr's levels also name the weighted nodes",
     )
 
 

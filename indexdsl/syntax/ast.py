@@ -261,6 +261,9 @@ class UncertainInput:
     kind: str  # "weights" | "normalise" | "aggregate" | "exclude"
     percent: float | None = None
     depths: tuple[int, ...] = ()
+    #: `of nodes at depth N`: the depths of the nodes whose weights vary; without it
+    #: (`at depth N`, kept for old files) the depths of their parents
+    weighted: bool = False
     components: tuple[Component, ...] = ()
     span: Span | None = _span
 

@@ -130,7 +130,8 @@ def format_setting(setting: ast.Setting) -> str:
 
 def format_uncertain(item: ast.UncertainInput) -> str:
     if item.kind == "weights":
-        depths = f" at depth {', '.join(str(d) for d in item.depths)}" if item.depths else ""
+        where = " of nodes at depth " if item.weighted else " at depth "
+        depths = f"{where}{', '.join(str(d) for d in item.depths)}" if item.depths else ""
         return f"weights vary {_number(item.percent)}%{depths}"
     if item.kind == "exclude":
         return "exclude one indicator"

@@ -177,6 +177,13 @@ class ToAst(Transformer):
         return ast.UncertainInput("weights", percent=percent, depths=depths, span=self._span(meta))
 
     @v_args(meta=True)
+    def vary_node_weights(self, meta, children):
+        percent = float(str(children[0])[:-1])
+        return ast.UncertainInput(
+            "weights", percent=percent, depths=children[-1], weighted=True, span=self._span(meta)
+        )
+
+    @v_args(meta=True)
     def alternative_normalisers(self, meta, children):
         return ast.UncertainInput("normalise", components=tuple(children), span=self._span(meta))
 
