@@ -762,15 +762,24 @@ def cmd_compare(args, session) -> int:
     other, _ = run_file(args.other, other_session)
     _print_diagnostics(session.warnings + other_session.warnings, session.sources)
     c = compare(result, other)
+    if not c.keys:
+        from indexdsl.diagnostics import DiagnosticError
+        from indexdsl.errors import commands as errors
+
+        raise DiagnosticError(
+            [
+                errors.no_common_units(
+                    str(args.file), str(args.other), result.graph.model.units.span,
+                    other.graph.model.units.span, list(c.only_here), list(c.only_there),
+                )
+            ]
+        )  # fmt: skip
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     console.print(f"{len(c.keys)} units ranked by both {args.file} and {args.other}")
+    spearman = f"Spearman ρ {c.spearman:.3f}" if len(c.keys) > 1 else "Spearman ρ: –"
     console.print(
-        f"Spearman ρ {c.spearman:.3f}"
-        + (
-            f", Kendall τ {c.kendall:.3f}"
-            if c.kendall is not None
-            else ' (Kendall\'s τ needs scipy: pip install "indexdsl[stats]")'
-        )
+        spearman
+        + (f", Kendall τ {c.kendall:.3f}" if c.kendall is not None else f" ({c.kendall_missing})")
     )
     for label, moved in c.movers(args.top):
         console.print(

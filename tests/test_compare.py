@@ -40,3 +40,23 @@ def test_ranks_among_common_units_and_correlations(tmp_path, capsys):
     assert c.only_there == ("t",)
     assert main(["compare", str(a), str(b)]) == 0
     assert "Spearman ρ 0.600" in capsys.readouterr().out
+
+
+def test_rankings_with_no_unit_in_common_are_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = index(tmp_path, "a", "v", "id,v\np,4\nq,3\n")
+    b = index(tmp_path, "b", "v", "id,v\nP,9\nQ,8\n")
+    assert main(["compare", str(a), str(b)]) == 1
+    err = capsys.readouterr().err
+    assert "error[E712]" in err and "rank no unit in common" in err
+    assert "a.idx:2:" in err and "b.idx:2:" in err  # both units declarations shown
+    assert "`p`, `q`" in err and "`P`, `Q`" in err
+    assert "nan" not in err
+
+
+def test_kendall_hint_says_what_is_missing(tmp_path, capsys):
+    a = index(tmp_path, "a", "v", "id,v\np,4\nq,3\n")
+    b = index(tmp_path, "b", "v", "id,v\np,9\nr,8\n")  # one unit in common
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "fewer than two units in common" in out and "needs scipy" not in out

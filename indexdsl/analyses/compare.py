@@ -18,9 +18,10 @@ class Comparison:
     ranks: np.ndarray  # in this index, among the units both rank
     other: np.ndarray  # in the other ranking, among the same units
     spearman: float
-    kendall: float | None  # None without scipy
+    kendall: float | None  # None without scipy, or with fewer than two units in common
     only_here: tuple[str, ...]
     only_there: tuple[str, ...]
+    kendall_missing: str = ""  # why there is no Kendall's tau, in words
 
     def movers(self, count: int = 5) -> list[tuple[str, int]]:
         """Units whose rank differs most, largest first (positive: better here)."""
@@ -38,12 +39,16 @@ def compare(result: Result, other: Result) -> Comparison:
     # ranks among the units both rank, so that the two are comparable
     ranks = competition_ranks(-np.array([here[k] for k in common], dtype=float)).astype(float)
     others = competition_ranks(-np.array([there[k] for k in common], dtype=float)).astype(float)
-    try:
-        from scipy.stats import kendalltau
-
-        kendall = float(kendalltau(ranks, others).statistic) if len(common) > 1 else None
-    except ImportError:  # scipy is optional
-        kendall = None
+    kendall, missing = None, ""
+    if len(common) < 2:
+        missing = "fewer than two units in common"
+    else:
+        try:
+            from scipy.stats import kendalltau
+        except ImportError:  # scipy is optional
+            missing = 'Kendall\'s τ needs scipy: pip install "indexdsl[stats]"'
+        else:
+            kendall = float(kendalltau(ranks, others).statistic)
     return Comparison(
         keys=common,
         labels=tuple(labels[k] for k in common),
@@ -51,6 +56,7 @@ def compare(result: Result, other: Result) -> Comparison:
         other=others,
         spearman=spearman(ranks, others),
         kendall=kendall,
+        kendall_missing=missing,
         only_here=tuple(k for k in here if k not in there),
         only_there=tuple(k for k in there if k not in here),
     )

@@ -100,3 +100,24 @@ def node_left_empty(name: str, span: Span | None) -> Diagnostic:
         span,
         help=f"leave out `{name}` itself instead",
     )
+
+
+def no_common_units(
+    file: str, other: str, span: Span | None, other_span: Span | None, here: list, there: list
+) -> Diagnostic:
+    """E712: `compare` of two rankings that share no ranked unit."""
+    from indexdsl.diagnostics import Label
+
+    def sample(keys: list) -> str:
+        shown = ", ".join(f"`{k}`" for k in keys[:3])
+        return shown + (", …" if len(keys) > 3 else "") if keys else "none"
+
+    return error(
+        "E712",
+        f"`{file}` and `{other}` rank no unit in common, so their rankings cannot be compared",
+        span,
+        label=f"units keyed {sample(here)}",
+        secondary=(Label(other_span, f"units keyed {sample(there)}"),) if other_span else (),
+        help="units are matched by their key column: compare indices of the same units, "
+        "keyed alike (the same codes, in the same case)",
+    )
