@@ -184,6 +184,19 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("file", type=Path)
     cmp_.add_argument("other", type=Path, help="another index file ranking the same units")
     cmp_.add_argument("--top", type=int, default=10, help="movers to list (10)")
+    for command, stem in (
+        (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
+        (what, "whatif"), (cmp_, "compare"),
+    ):  # fmt: skip
+        if stem is not None:
+            command.add_argument(
+                "-o", "--out", type=Path, default=None,
+                help=f"also write the results as CSV ({stem}…) and JSON into this folder",
+            )  # fmt: skip
+        command.add_argument(
+            "--format", choices=("text", "json"), default="text",
+            help="text tables (the default), or JSON on standard output, for scripts",
+        )  # fmt: skip
     plug = sub.add_parser(
         "plugins", help="list every plugin (distribution, version, hooks) and its components"
     )
@@ -443,7 +456,8 @@ def cmd_sensitivity(args, session) -> int:
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     if n != args.samples:
         # Sobol' sequences keep their balance properties at powers of two only
-        console.print(f"note: N = {args.samples} rounded up to {n}, a power of two")
+        note = f"note: N = {args.samples} rounded up to {n}, a power of two"
+        print(note, file=sys.stderr) if args.format == "json" else console.print(note)
     from rich.progress import Progress
 
     evaluations = n * (len(factors(model.uncertainty)) + 2)
@@ -454,6 +468,26 @@ def cmd_sensitivity(args, session) -> int:
         result = run_sensitivity(
             evaluator, model.uncertainty, n, args.seed, progress=lambda k: bar.advance(task, k)
         )
+    from indexdsl.output.analysis_files import AnalysisTable
+
+    columns = ("input", "first", "first_low", "first_high", "total", "total_low", "total_high")
+    rows = [
+        (
+            name, result.first[i], result.first_interval[0][i], result.first_interval[1][i],
+            result.total[i], result.total_interval[0][i], result.total_interval[1][i],
+        )
+        for i, name in enumerate(result.factors)
+    ]  # fmt: skip
+    settings = {
+        "samples": n, "seed": args.seed, "evaluations": result.evaluations,
+        "base_samples_used": result.used, "base_samples_left_out": result.incomplete,
+        "failures": dict(result.failures), "reliable": result.reliable(args.max_failed),
+        "inputs": list(result.factors),
+    }  # fmt: skip
+    if _analysis_results(
+        args, "sensitivity", settings, [AnalysisTable("sensitivity", columns, rows)]
+    ):
+        return EXIT_OK if result.reliable(args.max_failed) else EXIT_UNRELIABLE
     table = Table(
         title=f"{model.meta.title}: Sobol indices on the mean absolute rank shift "
         f"({result.evaluations} evaluations, seed {args.seed})",
@@ -515,6 +549,41 @@ def cmd_uncertainty(args, session) -> int:
     low, high = result.interval()
     median = result.median
     left_out = result.left_out
+    if args.format == "json":  # the JSON instead of the terminal tables
+        import io
+
+        from indexdsl.output.analysis_files import AnalysisTable
+
+        order = sorted(
+            range(len(result.nominal)), key=lambda i: (not result.nominal[i], result.nominal[i])
+        )
+        columns = (
+            "unit",
+            "label",
+            "nominal_rank",
+            "median_rank",
+            "p05_rank",
+            "p95_rank",
+            "left_out",
+        )
+        rows = [
+            (
+                data.keys[i], data.labels[i], int(result.nominal[i]) or None,
+                round(float(median[i]), 2), round(float(low[i]), 2), round(float(high[i]), 2),
+                float(left_out[i]),
+            )
+            for i in order
+        ]  # fmt: skip
+        settings = {
+            "samples": args.samples, "evaluated": result.evaluated, "seed": args.seed,
+            "inputs": list(result.inputs), "failures": dict(result.failures),
+            "levels": {k: {"failed": f, "drawn": d} for k, (f, d) in result.levels.items()},
+            "reliable": result.reliable(args.max_failed),
+        }  # fmt: skip
+        _analysis_results(
+            args, "uncertainty", settings, [AnalysisTable("uncertainty", columns, rows)]
+        )
+        console = Console(file=io.StringIO())  # the tables below are not shown
     table = Table(
         title=f"{model.meta.title}: ranks over {result.evaluated} replications (seed {args.seed})"
         + (
@@ -604,6 +673,20 @@ def cmd_uncertainty(args, session) -> int:
     return EXIT_OK
 
 
+def _analysis_results(args, command: str, settings: dict, tables: list) -> bool:
+    """Write an analysis's results with ``-o`` and print them as JSON with ``--format
+    json``; True when JSON was printed (the terminal tables are then left out)."""
+    from indexdsl.output import analysis_files
+
+    data = analysis_files.record(command, args.file, settings, tables)
+    if getattr(args, "out", None) is not None and command != "uncertainty":
+        analysis_files.write(args.out, command, data, tables)
+    if args.format == "json":
+        sys.stdout.write(analysis_files.to_json(data))
+        return True
+    return False
+
+
 def _rank_statistic(value: float) -> str:
     """A median or percentile of ranks: two decimals at most (``23.05``, not
     ``23.049999999999997``); a dash for a unit with no rank in any replication."""
@@ -636,9 +719,40 @@ def cmd_audit(args, session) -> int:
     from rich.table import Table
 
     from indexdsl.analyses.audit import KURTOSIS_LIMIT, SKEW_LIMIT, audit
+    from indexdsl.output.analysis_files import AnalysisTable
 
     result = _run_one_edition(args, session)
     nodes, indicators = audit(result)
+    tables = [
+        AnalysisTable(
+            "audit_nodes",
+            ("node", "children", "cronbach_alpha", "first_component_share", "negative_pairs"),
+            [
+                (
+                    n.node, len(n.children), n.cronbach_alpha, n.first_component_share,
+                    "; ".join(f"{a}–{b} ({r:.2f})" for a, b, r in n.negative_pairs),
+                )
+                for n in nodes
+            ],
+        ),
+        AnalysisTable(
+            "audit_children",
+            ("node", "child", "r_with_parent", "r_with_index"),
+            [
+                (n.node, child, rp, ri)
+                for n in nodes
+                for child, rp, ri in zip(n.children, n.with_parent, n.with_index, strict=True)
+            ],
+        ),
+        AnalysisTable(
+            "audit_indicators",
+            ("indicator", "skewness", "kurtosis", "flagged"),
+            [(i.indicator, i.skewness, i.kurtosis, i.flagged) for i in indicators],
+        ),
+    ]  # fmt: skip
+    settings = {"skewness_limit": SKEW_LIMIT, "kurtosis_limit": KURTOSIS_LIMIT}
+    if _analysis_results(args, "audit", settings, tables):
+        return EXIT_OK
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     table = Table(title="Consistency of each node's children", title_justify="left")
     for heading in ("node", "children", "Cronbach's α", "1st PC share", "negative pairs"):
@@ -685,17 +799,29 @@ def cmd_whatif(args, session) -> int:
     changed = drop_nodes(result, args.drop, evaluate_model)
     root = result.graph.root
     before, after = result.units.ranks[root], changed.units.ranks[root]
+    from indexdsl.output.analysis_files import AnalysisTable
     from indexdsl.stats import spearman
 
+    rho = spearman(before.astype(float), after.astype(float))
+    order = sorted(range(len(before)), key=lambda i: (before[i] == 0, before[i]))
+    rows = [
+        (
+            result.data.keys[i], result.data.labels[i], int(before[i]) or None,
+            int(after[i]) or None,
+            int(before[i]) - int(after[i]) if before[i] and after[i] else None,
+        )
+        for i in order
+    ]  # fmt: skip
+    tables = [AnalysisTable("whatif", ("unit", "label", "rank", "rank_without", "change"), rows)]
+    if _analysis_results(args, "whatif", {"dropped": list(args.drop), "spearman": rho}, tables):
+        return EXIT_OK
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     table = Table(
-        title=f"Without {', '.join(args.drop)}: rank changes "
-        f"(Spearman ρ {spearman(before.astype(float), after.astype(float)):.3f})",
+        title=f"Without {', '.join(args.drop)}: rank changes (Spearman ρ {rho:.3f})",
         title_justify="left",
     )
     for heading in ("unit", "rank", "rank without", "change"):
         table.add_column(heading, justify="left" if heading == "unit" else "right")
-    order = sorted(range(len(before)), key=lambda i: (before[i] == 0, before[i]))
     for i in order:
         moved = int(before[i]) - int(after[i])
         table.add_row(
@@ -774,6 +900,24 @@ def cmd_compare(args, session) -> int:
                 )
             ]
         )  # fmt: skip
+    from indexdsl.output.analysis_files import AnalysisTable
+
+    rows = [
+        (key, label, int(here), int(there), int(there) - int(here))
+        for key, label, here, there in zip(c.keys, c.labels, c.ranks, c.other, strict=True)
+    ]
+    tables = [AnalysisTable("compare", ("unit", "label", "rank", "rank_other", "change"), rows)]
+    settings = {
+        "other": {"file": str(args.other)},
+        "common_units": len(c.keys),
+        "spearman": c.spearman if len(c.keys) > 1 else None,
+        "kendall": c.kendall,
+        "kendall_missing": c.kendall_missing or None,
+        "only_here": list(c.only_here),
+        "only_there": list(c.only_there),
+    }
+    if _analysis_results(args, "compare", settings, tables):
+        return EXIT_OK
     console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     console.print(f"{len(c.keys)} units ranked by both {args.file} and {args.other}")
     spearman = f"Spearman ρ {c.spearman:.3f}" if len(c.keys) > 1 else "Spearman ρ: –"
