@@ -204,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "lsp", help="the language server for editors (Language Server Protocol on stdin/stdout)"
     )
+    serve = sub.add_parser(
+        "serve", help="explore an index in the browser: move weights and choices, re-rank, save"
+    )
+    serve.add_argument("file", type=Path)
+    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (8765; 0: any)")
+    serve.add_argument("--no-open", action="store_true", help="do not open a browser")
     # a global option, accepted before or after the command
     for where in (parser, *sub.choices.values()):
         where.add_argument(
@@ -999,6 +1005,33 @@ def cmd_lsp(args, session) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args, session) -> int:
+    """The explorer: a local web server on 127.0.0.1 until Ctrl-C."""
+    from indexdsl.diagnostics import UsageError
+    from indexdsl.serve.server import make_server
+    from indexdsl.serve.session import Explorer
+
+    explorer = Explorer.open(args.file)
+    _print_diagnostics(explorer.session.warnings, explorer.session.sources)
+    try:
+        server = make_server(explorer, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"exploring {args.file} at {url} (Ctrl-C to stop)", flush=True)
+    if not args.no_open:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def plugins_record(registry) -> dict:
     """What `indexdsl plugins --format json` prints: plugins, components, problems."""
     return {
@@ -1065,6 +1098,7 @@ def main(argv: list[str] | None = None) -> int:
         "new": cmd_new,
         "plugins": cmd_plugins,
         "lsp": cmd_lsp,
+        "serve": cmd_serve,
     }[args.command]
     from indexdsl.plugins import disabled_from_environment
 
