@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -17,7 +18,8 @@ from pathlib import Path
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PLUGIN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_OUTPUT = 5
 EXIT_UNRELIABLE = 6  # an analysis where more evaluations failed than --max-failed allows
-BUG_REPORT = "https://github.com/indexdsl/indexdsl/issues"
+#: where the message of an internal error sends users (a section of the README)
+BUG_REPORT = "the section 'Reporting a problem' of indexdsl's README"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         help="change a `parameter` of the index (repeatable); NAME=1990..2022 or "
         "NAME=a,b,c runs one edition per value",
     )
-    run.add_argument("--top", type=int, default=10, help="pathways to print (default 10)")
+    run.add_argument("--top", type=_count, default=10, help="pathways to print (default 10)")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     run.add_argument(
         "--json",
@@ -80,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     unc.add_argument("file", type=Path)
     unc.add_argument("-N", "--samples", type=int, default=1000, help="replications (1000)")
-    unc.add_argument("--seed", type=int, default=1, help="random seed (1): same seed, same result")
+    unc.add_argument(
+        "--seed", type=_seed, default=1, help="random seed (1): same seed, same result"
+    )
     unc.add_argument(
         "--set",
         action="append",
@@ -112,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         default=1024,
         help="base samples (1024; rounded up to a power of two): N·(inputs + 2) evaluations",
     )
-    sens.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    sens.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
     sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
     sens.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
     sens.add_argument(
@@ -183,7 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser("compare", help="compare the ranking with another index file's")
     cmp_.add_argument("file", type=Path)
     cmp_.add_argument("other", type=Path, help="another index file ranking the same units")
-    cmp_.add_argument("--top", type=int, default=10, help="movers to list (10)")
+    cmp_.add_argument("--top", type=_count, default=10, help="movers to list (10)")
     for command, stem in (
         (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
         (what, "whatif"), (cmp_, "compare"),
@@ -222,6 +226,30 @@ def _parser() -> argparse.ArgumentParser:
             "also INDEXDSL_DISABLE_PLUGINS=a,b",
         )
     return parser
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (``--top``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"`{text}` is negative; give 0 or more")
+    return value
+
+
+def _seed(text: str) -> int:
+    """A random seed: a whole number from 0 to 2**63 - 1."""
+    value = _count(text)
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"`{text}` is too large for a seed (below 2**63)")
+    return value
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+#: editions one `--set NAME=A..B` may ask for
+MAX_EDITIONS = 1000
 
 
 def _share(text: str) -> float:
@@ -267,9 +295,13 @@ def parse_settings(items: list[str]) -> list[dict[str, str]]:
         if not sep or not name or not text:
             raise UsageError(f"`--set {item}`: write `--set NAME=VALUE`")
         values = [v.strip() for v in text.split(",")]
+        if len(values) > MAX_EDITIONS:
+            raise UsageError(f"`--set {name}=…`: one run computes at most {MAX_EDITIONS} editions")
         if len(values) == 1 and ".." in text:
             low, _, high = text.partition("..")
             try:
+                if not (_WHOLE.fullmatch(low.strip()) and _WHOLE.fullmatch(high.strip())):
+                    raise ValueError
                 first, last = int(low), int(high)
             except ValueError:
                 raise UsageError(
@@ -277,6 +309,11 @@ def parse_settings(items: list[str]) -> list[dict[str, str]]:
                 ) from None
             if last < first:
                 raise UsageError(f"`--set {item}`: the range is empty")
+            if last - first + 1 > MAX_EDITIONS:
+                raise UsageError(
+                    f"`--set {item}`: {last - first + 1} editions; one run computes at most "
+                    f"{MAX_EDITIONS}"
+                )
             values = [str(v) for v in range(first, last + 1)]
         if len(values) > 1:
             if varying is not None:
@@ -309,7 +346,7 @@ def cmd_run(args, session) -> int:
 
     editions = parse_settings(args.set)
     several = len(editions) > 1
-    if not args.no_write:  # an unknown format or a missing library: before computing
+    if not args.no_write or args.format is not None:  # an unknown format: before computing
         from indexdsl.output.exports import exporters
         from indexdsl.plugins import load_registry
 
@@ -1137,7 +1174,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc(file=report)
         print(
             "internal error: indexdsl failed unexpectedly. This is a bug in indexdsl, not a "
-            f"mistake in your index file. Please report it at {BUG_REPORT} and attach "
+            f"mistake in your index file. Please report it as {BUG_REPORT} says, and attach "
             f"{report.name} (the details of the failure).",
             file=sys.stderr,
         )

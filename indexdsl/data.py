@@ -22,6 +22,8 @@ from indexdsl.diagnostics import (
     SourceMap,
     Span,
     display_path,
+    read_number,
+    special_file,
     suggest,
 )
 from indexdsl.errors import data as data_errors
@@ -116,6 +118,11 @@ class DataChecker:
 
     def load(self, spec: TableSpec) -> Table | None:
         loader = spec.loader
+        for name in loader.files():
+            special = special_file(self.base / name) if isinstance(name, str) else None
+            if special is not None:
+                self.err(data_errors.data_file_special(name, special, spec.span))
+                return None
         try:
             table = loader.load(self.base)
         except DataError as exc:
@@ -173,14 +180,12 @@ class DataChecker:
             if cell.lower() in MISSING:
                 values[r] = math.nan
                 continue
-            try:
-                values[r] = float(cell)
-            except ValueError:
+            number = read_number(cell)  # `1_000`, `0x10`, `١٢` and `inf` are not numbers
+            if number is None:
                 bad.append(r)
                 values[r] = math.nan
             else:
-                if not math.isfinite(values[r]):
-                    bad.append(r)
+                values[r] = number
         for r in bad[:MAX_CELL_ERRORS]:
             self.err(
                 data_errors.not_a_number(

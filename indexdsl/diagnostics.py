@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import json
+import math
+import re
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -119,6 +121,48 @@ class PluginError(IndexdslError):
         super().__init__(diagnostic.message)
 
 
+#: a number as index files, parameters and data cells write it: ASCII digits, an
+#: optional sign, decimal point and exponent (not `1_000`, `0x10`, `١٢`, `inf`)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def read_number(text: str) -> float | None:
+    """``text`` as a finite number, or None when it is not one in the forms above."""
+    text = text.strip()
+    if not NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def special_file(path) -> str | None:
+    """What a path is when it is not a regular file that can be read without blocking:
+    "a named pipe (FIFO)", "a device", "a socket", "a folder", "a symbolic-link loop";
+    None for a regular file or a path that does not exist.  Asked with ``stat`` before
+    the file is opened: opening a FIFO blocks, and a device such as ``/dev/zero`` never
+    ends."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        import errno
+
+        return "a symbolic-link loop" if exc.errno == errno.ELOOP else None
+    except ValueError:  # a NUL byte in the path
+        return "a path with a NUL byte"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
 def display_path(path) -> str:
     """A file's path as diagnostics show it: relative to the working folder when the
     file is below it (``indices/bri.idx``), absolute otherwise."""
@@ -127,7 +171,7 @@ def display_path(path) -> str:
     path = Path(path)
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a symbolic-link loop
         return str(path)
 
 
@@ -168,6 +212,22 @@ def _gutter_width(diag: Diagnostic) -> int:
     lines = [diag.span.line] if diag.span else []
     lines += [s.span.line for s in diag.secondary]
     return len(str(max(lines))) if lines else 1
+
+
+#: characters of a source line shown; a longer line is shown around the mark
+SHOWN_WIDTH = 120
+
+
+def _window(text: str, col: int) -> tuple[str, int]:
+    """A long line cut to :data:`SHOWN_WIDTH` characters around column ``col``, with
+    `…` where it was cut; and how many columns the cut moved the marks left."""
+    if len(text) <= SHOWN_WIDTH:
+        return text, 0
+    start = max(0, min(col - 1 - SHOWN_WIDTH // 3, len(text) - SHOWN_WIDTH))
+    shown = text[start : start + SHOWN_WIDTH]
+    prefix = "…" if start else ""
+    suffix = "…" if start + SHOWN_WIDTH < len(text) else ""
+    return prefix + shown + suffix, start - len(prefix)
 
 
 def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> str:
@@ -211,11 +271,14 @@ def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> s
                 continue
             text = text.replace("\t", " ")
             if not same_line:  # several marks on one line share one copy of the line
+                shown, shift = _window(text, span.col)
                 number = paint(str(span.line).rjust(width), "blue")
-                out.append(f"{number} {paint('|', 'blue')} {text}")
+                out.append(f"{number} {paint('|', 'blue')} {shown}")
             end = span.end_col if span.end_line == span.line else len(text) + 1
-            length = max(1, min(end, len(text) + 1) - span.col)
-            marks = " " * (span.col - 1) + mark * length
+            col = max(1, span.col - shift)
+            end = max(col + 1, min(end - shift, len(shown) + 1))
+            length = max(1, end - col)
+            marks = " " * (col - 1) + mark * length
             style = sev_style if mark == "^" else "blue"
             suffix = f" {message}" if message else ""
             out.append(f"{pad} {paint('|', 'blue')} {paint(marks + suffix, style)}")

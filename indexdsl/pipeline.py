@@ -20,6 +20,7 @@ from indexdsl.diagnostics import (
     SourceMap,
     Span,
     display_path,
+    special_file,
 )
 from indexdsl.errors import commands as errors
 from indexdsl.evaluate import Evaluator, Result, evaluate
@@ -29,6 +30,10 @@ from indexdsl.front.parameters import parameter_values
 from indexdsl.model import IndexModel
 from indexdsl.plugins import Registry, load_registry
 from indexdsl.syntax import ast, parse
+
+#: bytes of an index file read (the largest example is 20 kB; a framework of thousands
+#: of indicators written out stays far below)
+MAX_INDEX_BYTES = 10 * 1024 * 1024
 
 
 @attrs.define
@@ -50,6 +55,17 @@ def read_index(path: Path, session: Session) -> tuple[ast.IndexFile, str]:
 def read_text(path: Path, session: Session) -> tuple[str, str]:
     """An index file's text and the path to show, or a diagnostic saying why not."""
     shown = display_path(path)
+    special = special_file(path)
+    if special == "a folder":
+        raise DiagnosticError([errors.index_file_unreadable(shown, "folder")])
+    if special is not None:
+        raise DiagnosticError([errors.index_file_special(shown, special)])
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_INDEX_BYTES:
+        raise DiagnosticError([errors.index_file_too_large(shown, size, MAX_INDEX_BYTES)])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -30,6 +30,28 @@ def index_file_unreadable(shown: str, why: str) -> Diagnostic:
     return error("E010", f"cannot read `{shown}`: {why}", None)
 
 
+def index_file_special(shown: str, what: str) -> Diagnostic:
+    """E012: the index file is a pipe, a device, a socket or a link loop."""
+    return error(
+        "E012",
+        f"`{shown}` is {what}, not an index file",
+        None,
+        help="give the path of an index file (a regular file, `.idx`); indexdsl does not "
+        "read pipes or devices, which may never end",
+    )
+
+
+def index_file_too_large(shown: str, size: int, limit: int) -> Diagnostic:
+    """E013: the index file is larger than indexdsl reads."""
+    return error(
+        "E013",
+        f"index file `{shown}` is {size / 2**20:.1f} MiB, more than the "
+        f"{limit / 2**20:.0f} MiB an index file may have",
+        None,
+        help="an index file holds the method; data belong in the tables it reads (`from csv(...)`)",
+    )
+
+
 def index_file_not_utf8(shown: str, byte: int) -> Diagnostic:
     """E011: the index file is not UTF-8 text."""
     return error(

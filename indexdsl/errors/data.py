@@ -128,3 +128,15 @@ def duplicate_pair(
         secondary=(Label(first, "first row"),),
         help="merge the rows" + ("" if directed else ", or declare the pairs `directed`"),
     )
+
+
+def data_file_special(name: str, what: str, span) -> Diagnostic:
+    """E309: a data file is a pipe, a device, a folder or a link loop."""
+    return error(
+        "E309",
+        f"data file `{name}` is {what}, not a file of data",
+        span,
+        label="the table is loaded from it",
+        help="give the path of a regular file; indexdsl does not read pipes or devices, "
+        "which may never end",
+    )

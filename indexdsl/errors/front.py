@@ -37,6 +37,17 @@ def extended_file_unreadable(path: str, reason: str, span: Span | None) -> Diagn
     )
 
 
+def extends_too_deep(limit: int, span: Span | None) -> Diagnostic:
+    """E163: a chain of `extends` longer than indexdsl follows."""
+    return error(
+        "E163",
+        f"more than {limit} files extend one another in a chain",
+        span,
+        help=f"indexdsl follows at most {limit} `extends` in a chain; let the files extend "
+        "a common base instead of each other",
+    )
+
+
 # ---- framework tables read from metadata files (E5xx) -------------------------------------
 
 
@@ -165,6 +176,18 @@ def denominators_missing(path: str, wanted: str, span: Span | None) -> Diagnosti
         f"but `{path}` has no column `{wanted}`",
         span,
         help="name it with `columns denominator = COLUMN`",
+    )
+
+
+def metadata_too_deep(limit: int, span: Span) -> Diagnostic:
+    """E514: a framework table deeper than the levels indexdsl reads."""
+    return error(
+        "E514",
+        f"the framework table nests more than {limit} levels",
+        span,
+        label=f"level {limit + 1}",
+        help="a framework is at most a few levels deep; check the `parent` column for a "
+        "chain that should not be there",
     )
 
 

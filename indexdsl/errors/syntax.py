@@ -50,3 +50,26 @@ def unexpected_token(shown: str, span: Span, expected: str | None, hint: str | N
         label=f"expected {expected} here" if expected else "",
         help=hint,
     )
+
+
+def nested_too_deep(depth: int, limit: int, span: Span) -> Diagnostic:
+    """E004: the text nests blocks, parentheses or operators deeper than the limit."""
+    return error(
+        "E004",
+        f"nested too deep: more than {limit} levels of blocks, parentheses or operators",
+        span,
+        label=f"level {limit + 1} starts here",
+        help=f"indexdsl reads at most {limit} levels (frameworks of this index are at most "
+        "a few levels deep); split the expression into indicators, or flatten the hierarchy",
+    )
+
+
+def number_out_of_range(text: str, limit: int, span: Span) -> Diagnostic:
+    """E005: a number too long to read, or too large for a floating-point number."""
+    shown = text if len(text) <= 24 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
+    return error(
+        "E005",
+        f"the number `{shown}` is out of range",
+        span,
+        help=f"numbers have at most {limit} characters and must be finite (below about 1.8e308)",
+    )

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import attrs
 
-from indexdsl.diagnostics import Diagnostic, DiagnosticError, SourceMap, display_path
+from indexdsl.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    SourceMap,
+    display_path,
+    special_file,
+)
 from indexdsl.errors import front as errors
 from indexdsl.syntax import ast, parse
 
@@ -58,6 +64,10 @@ def _rebase(decl, base: Path, here: Path):
     return decl
 
 
+#: files in one chain of `extends` (each file extends the next): read recursively
+MAX_EXTENDS = 20
+
+
 def resolve_extends(
     tree: ast.IndexFile, path: Path, sources: SourceMap, _seen: frozenset = frozenset()
 ) -> tuple[ast.IndexFile, list[Diagnostic]]:
@@ -71,6 +81,11 @@ def resolve_extends(
     base_path = (path.parent / decl.path).resolve()
     if base_path in _seen or base_path == path.resolve():
         return tree, [errors.extends_cycle(decl.path, decl.span)]
+    if len(_seen) >= MAX_EXTENDS:
+        return tree, [errors.extends_too_deep(MAX_EXTENDS, decl.span)]
+    special = special_file(base_path)
+    if special is not None:
+        return tree, [errors.extended_file_unreadable(decl.path, f"is {special}", decl.span)]
     try:
         text = base_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -48,6 +48,11 @@ NODE_TYPES = {"aggregate"}
 MISSING = {"", "na", "n/a", "null", "none"}
 
 
+#: levels of a framework read from a table (the index included); as deep as a
+#: framework written in an index file may be (see MAX_DEPTH of the parser)
+MAX_LEVELS = 45
+
+
 class _Expander:
     def __init__(
         self,
@@ -163,6 +168,20 @@ class _Expander:
                 )
             )
             return (), []
+        # the hierarchy is built recursively: its depth is measured first, without
+        depth = {roots[0]: 1}
+        waiting = [roots[0]]
+        while waiting:
+            code = waiting.pop()
+            for kid in children.get(code, []):
+                if kid in depth:
+                    continue  # a cycle, or a code twice: reported while building
+                depth[kid] = depth[code] + 1
+                if depth[kid] > MAX_LEVELS:
+                    span = self.span(rows[kid], cols["parent"])
+                    self.err(errors.metadata_too_deep(MAX_LEVELS, span))
+                    return (), []
+                waiting.append(kid)
         indicators: list[ast.IndicatorDecl] = []
         on_path: set[str] = set()
 

@@ -6,7 +6,7 @@ A parameter is fixed before anything is checked, so that column templates
 
 from __future__ import annotations
 
-from indexdsl.diagnostics import UsageError, suggest
+from indexdsl.diagnostics import UsageError, read_number, suggest
 from indexdsl.syntax import ast
 
 
@@ -32,10 +32,13 @@ def parameter_values(
                 + (f"; did you mean `{hints[0]}`?" if hints else f" (parameters: {known})")
             )
         if isinstance(values[name], float):
-            try:
-                values[name] = float(text)
-            except ValueError:
-                raise UsageError(f"`--set {name}={text}`: `{name}` takes a number") from None
+            number = read_number(text)
+            if number is None:
+                raise UsageError(
+                    f"`--set {name}={text}`: `{name}` takes a finite number, written with "
+                    "ASCII digits (`2015`, `0.5`, `1e-3`)"
+                )
+            values[name] = number
         else:
             values[name] = text
     return values

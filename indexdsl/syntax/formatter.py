@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from indexdsl.diagnostics import split_lines
+from indexdsl.diagnostics import DiagnosticError, split_lines
+from indexdsl.errors import check as check_errors
 from indexdsl.syntax import ast
 from indexdsl.syntax.parser import Comment, parse_with_comments
 from indexdsl.syntax.settings import setting_rules
@@ -352,6 +353,18 @@ def format_tree(
 
 
 def format_text(text: str, file: str = "<string>") -> str:
-    """Canonical formatting of index-file text; raises DiagnosticError if it does not parse."""
+    """Canonical formatting of index-file text; raises DiagnosticError if it does not
+    parse, or if formatting would change what it says: an item given twice in one block
+    (`E102`; the checker uses the first, and the formatted text would keep only one,
+    hiding the mistake)."""
     tree, comments = parse_with_comments(text, file)
+    repeats = [
+        check_errors.given_twice(
+            "direction" if what == "direction" else f"`{what}`", decl.name.text, span
+        )
+        for decl in tree.declarations
+        for what, span in getattr(decl, "repeated", ())
+    ]
+    if repeats:
+        raise DiagnosticError(repeats)
     return format_tree(tree, comments, text)

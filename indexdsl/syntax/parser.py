@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import math
 from importlib import resources
 
 import attrs
@@ -159,14 +160,52 @@ def parse(text: str, file: str = "<string>") -> ast.IndexFile:
     Raises :class:`~indexdsl.diagnostics.DiagnosticError` (and nothing else) when the
     text is not a well-formed index file.
     """
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise DiagnosticError([_translate(exc, file, text)]) from None
     except lark.exceptions.LarkError as exc:  # pragma: no cover - defensive
         raise DiagnosticError([errors.unparsable(str(exc), Span.point(file, 1, 1))]) from None
+    _check_limits(tree, file)
     declarations = ToAst(file).transform(tree)
     return ast.IndexFile(tuple(declarations), path=file)
+
+
+#: levels of the parse tree read (blocks, parentheses, operators): every later stage
+#: walks the tree recursively, so the limit is checked before any of them runs
+MAX_DEPTH = 100
+#: characters of one number
+MAX_NUMBER = 50
+
+
+def _check_limits(tree: lark.Tree, file: str) -> None:
+    """Refuse a tree nested deeper than :data:`MAX_DEPTH`, or with a number that is
+    too long or not finite, before anything recursive reads it (one iterative pass)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            span = _first_span(node, file)
+            raise DiagnosticError([errors.nested_too_deep(depth, MAX_DEPTH, span)])
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                stack.append((child, depth + 1))
+            elif isinstance(child, lark.Token) and child.type in ("NUMBER", "PERCENT"):
+                digits = str(child).rstrip("%")
+                if len(digits) > MAX_NUMBER or not math.isfinite(float(digits)):
+                    span = Span.point(file, child.line, child.column, len(child))
+                    raise DiagnosticError([errors.number_out_of_range(digits, MAX_NUMBER, span)])
+
+
+def _first_span(node: lark.Tree, file: str) -> Span:
+    """Where a subtree starts: its first token (found without recursion)."""
+    while isinstance(node, lark.Tree):
+        tokens = [c for c in node.children if c is not None]
+        if not tokens:
+            return Span.point(file, 1, 1)
+        node = tokens[0]
+    return Span.point(file, node.line, node.column, len(node))
 
 
 def parse_with_comments(text: str, file: str = "<string>") -> tuple[ast.IndexFile, list[Comment]]:

@@ -25,6 +25,15 @@ class MinMaxNormaliser(Normaliser):
         Param("high", float, 100.0, "score of the best unit"),
     )
 
+    def validate(self) -> None:
+        low, high = float(self.low), float(self.high)
+        if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+            raise ComponentValueError(
+                f"`high` ({high:g}) must be above `low` ({low:g})",
+                help="the best unit gets `high`: to rank lowest first, write `lower is "
+                "better` on the indicator instead of reversing the range",
+            )
+
     def normalise(self, x, context=None):
         if _all_missing(x):
             raise ComponentValueError("every value is missing")
@@ -47,6 +56,14 @@ class ZScoreNormaliser(Normaliser):
         Param("mean", float, 0.0, "mean of the scores"),
         Param("sd", float, 1.0, "standard deviation of the scores"),
     )
+
+    def validate(self) -> None:
+        if not (np.isfinite(float(self.mean)) and np.isfinite(float(self.sd))) or self.sd <= 0:
+            raise ComponentValueError(
+                f"`sd` ({float(self.sd):g}) must be above 0",
+                help="the scores' standard deviation: `zscore(100, 10)` gives a mean of 100 "
+                "and a standard deviation of 10",
+            )
 
     def normalise(self, x, context=None):
         if _all_missing(x):
