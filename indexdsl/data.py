@@ -143,6 +143,14 @@ class DataChecker:
             ) from None
         self.sources.add(table.path, table.text or table.text_loader or "")
         self.files.update(source_files(loader, self.base, table.path))
+        seen: dict[str, int] = {}
+        for position, name in enumerate(table.columns):  # which of two would be read?
+            if name.strip() in seen:
+                first = table.columns[seen[name.strip()]]
+                where = Span.point(table.path, 1, 1)
+                self.err(data_errors.column_twice(first, name, where, spec.span))
+                return None
+            seen[name.strip()] = position
         return table
 
     def exclude(self, table: Table, rules) -> Table:

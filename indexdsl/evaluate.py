@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 import numpy as np
 
+from indexdsl import model as m
 from indexdsl.compile import (
     AggregateNode,
     ComputeIndicator,
@@ -26,7 +27,7 @@ from indexdsl.compile import (
 )
 from indexdsl.components import ComponentValueError, Context, Normaliser
 from indexdsl.data import Dataset, PairData
-from indexdsl.diagnostics import DiagnosticError, Label, PluginError, Span
+from indexdsl.diagnostics import Diagnostic, DiagnosticError, Label, PluginError, Span
 from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.errors import plugins as plugin_errors
 from indexdsl.model import columns_read
@@ -131,6 +132,7 @@ class Result:
 
 class Evaluator:
     def __init__(self, graph: Graph, data: Dataset, registry: object = None):
+        self._lost: dict[str, Diagnostic] = {}  # indicator -> W403
         # ``registry`` is accepted and ignored: the graph carries its bound components
         self.graph = graph
         self.data = data
@@ -284,6 +286,8 @@ class Evaluator:
                 if level == "pair" and not indicator.has_pair_form:
                     continue
                 value = np.asarray(step.compute(self, level, raw), dtype=float)
+                if variation is None and level == "unit" and indicator.level == "unit":
+                    self._lost_values(indicator, value, raw)
                 if indicator.level == "pair" and level == "unit":
                     # a value per pair, used inside partner aggregations of other indicators
                     raw[step.name] = value
@@ -637,12 +641,36 @@ class Evaluator:
         return PairNames(self.data.keys, pairs.a, pairs.b, pairs.spec.directed)
 
     def run(self) -> Result:
-        units = self.level("unit")
+        try:
+            units = self.level("unit")
+        except DiagnosticError as exc:  # the values lost on the way explain it best
+            raise DiagnosticError((*self._lost.values(), *exc.diagnostics)) from None
         pairs = pair_data = None
         if self.model.pathways:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
-        return Result(self.graph, self.data, units, pairs, pair_data, self.capped(units))
+        notes = self.capped(units) + tuple(self._lost.values())
+        return Result(self.graph, self.data, units, pairs, pair_data, notes)
+
+    def _lost_values(self, indicator, value: np.ndarray, raw: dict) -> None:
+        """Note the units whose data are all present but whose value the arithmetic
+        lost (a division by zero, an overflow such as `x ^ 1000`, a power of a negative
+        number such as `x ^ 0.5`): the value is missing, and a warning names them."""
+        if indicator.pair_tables or any(
+            isinstance(e, m.TransformCall | m.NormaliserCall) for e in m.walk(indicator.expression)
+        ):
+            return  # functions say what they refuse themselves
+        present = np.ones(self.data.n_units, dtype=bool)
+        for column in indicator.columns:
+            present &= ~np.isnan(self.column(column.table, column.column))
+        for other in indicator.depends:
+            present &= ~np.isnan(raw[other])
+        lost = present & np.isnan(np.broadcast_to(value, present.shape))
+        if lost.any():
+            units = [self.data.keys[i] for i in np.nonzero(lost)[0]]
+            self._lost[indicator.name] = evaluate_errors.arithmetic_lost_values(
+                indicator.name, units, indicator.span
+            )
 
     def capped(self, units: LevelResult) -> tuple:
         """A warning for each indicator whose fixed goalposts exclude observed values,

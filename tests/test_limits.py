@@ -233,3 +233,33 @@ def test_fmt_refuses_to_hide_an_item_given_twice(folder, capsys):
     err = capsys.readouterr().err
     assert err.count("error[E102]") == 2
     assert (folder / "t.idx").read_text() == text  # the file is left as it was
+
+
+def test_arithmetic_that_loses_values_is_reported_per_unit(folder, capsys):
+    (folder / "u.csv").write_text("id,x,y\na,-1,2\nb,4,1\nc,9,3\n")
+    text = HEAD + "indicator x = c.x ^ 0.5\nindicator y = c.y\nframework { x y }\n"
+    assert run(folder, text, "run", "--no-write", "-q") == 0
+    err = capsys.readouterr().err
+    assert "warning[W403]" in err and "`a`" in err and "`b`" not in err
+
+
+@pytest.mark.parametrize("weights, code", [("x 1/0 y 0/0", "E006"), ("x 1/2 y 1/2", None)])
+def test_a_weight_dividing_by_zero(folder, capsys, weights, code):
+    text = HEAD + f"indicator x = c.x\nindicator y = c.y\nframework {{ {weights} }}\n"
+    assert run(folder, text) == (1 if code else 0)
+    if code:
+        assert f"error[{code}]" in capsys.readouterr().err
+
+
+def test_a_depth_is_a_whole_number(folder, capsys):
+    text = HEAD + "indicator x = c.x\nindicator y = c.y\nframework { p { x y } }\n"
+    text += "uncertainty { weights vary 10% of nodes at depth 1.5 }\n"
+    assert run(folder, text) == 1
+    assert "error[E007]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("header", ["id,x,y,x", "id,x,y, x", "id,x,y,id"])
+def test_two_columns_of_one_name_are_refused(folder, capsys, header):
+    (folder / "u.csv").write_text(f"{header}\na,1,2,3\nb,2,1,4\nc,3,3,5\n")
+    assert run(folder, HEAD + "indicator x = c.x\nframework { x }\n") == 1
+    assert "error[E310]" in capsys.readouterr().err

@@ -306,9 +306,11 @@ class TestWeights:
     def test_no_weight(self):
         assert weights_of("a\nb") == [None, None]
 
-    def test_division_by_zero_is_not_a_crash(self):
-        (weight,) = weights_of("a 1/0")
-        assert weight.value == 0
+    def test_division_by_zero_is_refused_not_read_as_zero(self):
+        with pytest.raises(DiagnosticError) as info:
+            weights_of("a 1/0")
+        (d,) = info.value.diagnostics
+        assert d.code == "E006" and "`1/0` divides by zero" in d.message
 
 
 class TestSyntaxErrors:

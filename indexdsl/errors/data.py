@@ -140,3 +140,21 @@ def data_file_special(name: str, what: str, span) -> Diagnostic:
         help="give the path of a regular file; indexdsl does not read pipes or devices, "
         "which may never end",
     )
+
+
+def column_twice(first: str, again: str, span: Span, declared: Span | None) -> Diagnostic:
+    """E310: two columns of a data file have the same name (or names that differ only
+    in spaces around them)."""
+    same = (
+        "the same name"
+        if first == again
+        else f"names that differ only in spaces (`{first}` and `{again}`)"
+    )
+    return error(
+        "E310",
+        f"two columns of `{span.file}` have {same}: `{first.strip()}`",
+        span,
+        label="the header",
+        secondary=(Label(declared, "the table is loaded from it"),) if declared else (),
+        help="rename one of them: indexdsl would not know which one an index means",
+    )

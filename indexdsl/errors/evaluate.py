@@ -75,3 +75,20 @@ def plugin_returned_bad_values(
         help=f"this is a bug in the plugin `{plugin}`; report it to its authors, "
         f"or block it with `--disable-plugin {plugin}`",
     )
+
+
+def arithmetic_lost_values(indicator: str, units: list[str], span) -> Diagnostic:
+    """W403: an indicator's arithmetic gives no value for units whose data are present."""
+    shown = ", ".join(f"`{u}`" for u in units[:5]) + (
+        f" and {len(units) - 5} more" if len(units) > 5 else ""
+    )
+    return warning(
+        "W403",
+        f"indicator `{indicator}` has no value for {len(units)} unit"
+        f"{'s' if len(units) != 1 else ''} whose data are all present: {shown}",
+        span,
+        label="its expression divides by zero, overflows or takes a power of a negative number",
+        help="these units are left without a value (a missing value); check the expression "
+        "and the data, e.g. `x ^ 0.5` of a negative `x`, `x ^ 1000` beyond 1.8e308, `x / y` "
+        "with `y` = 0",
+    )

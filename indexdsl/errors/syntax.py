@@ -73,3 +73,24 @@ def number_out_of_range(text: str, limit: int, span: Span) -> Diagnostic:
         span,
         help=f"numbers have at most {limit} characters and must be finite (below about 1.8e308)",
     )
+
+
+def weight_divides_by_zero(text: str, span: Span) -> Diagnostic:
+    """E006: a weight written as a fraction with a zero denominator."""
+    return error(
+        "E006",
+        f"the weight `{text}` divides by zero",
+        span,
+        help="write the weight as a fraction of a whole (`1/3`), a percentage or a number; "
+        "a weight of 0 is written `0`",
+    )
+
+
+def depth_not_whole(text: str, span: Span) -> Diagnostic:
+    """E007: a depth that is not a whole number."""
+    return error(
+        "E007",
+        f"a depth is a whole number, 0 or more, not `{text}`",
+        span,
+        help="the index is depth 0, its children depth 1, and so on",
+    )

@@ -317,6 +317,20 @@ def expand_framework_table(
     provided = registry.get("loader", framework.source.name.text)
     if provided is None:
         return tree, []  # the checker reports the unknown loader
+    given = len(framework.source.args) + len(framework.source.kwargs)
+    named = {k.text for k, _ in framework.source.kwargs}
+    missing = [
+        p.name
+        for p in provided.cls.params[len(framework.source.args) :]
+        if p.required and p.name not in named
+    ]
+    if missing or given > len(provided.cls.params):
+        detail = (
+            f"`{provided.cls.name}` needs {', '.join(f'`{m}`' for m in missing)}"
+            if missing
+            else f"`{provided.cls.name}` takes {len(provided.cls.params)} arguments, not {given}"
+        )
+        return tree, [errors.metadata_loader_arguments(detail, framework.source.span)]
     try:
         loader = build(
             provided.cls,

@@ -188,6 +188,14 @@ def _check_limits(tree: lark.Tree, file: str) -> None:
         if depth > MAX_DEPTH:
             span = _first_span(node, file)
             raise DiagnosticError([errors.nested_too_deep(depth, MAX_DEPTH, span)])
+        if node.data == "fraction_weight" and float(node.children[-1]) == 0:
+            span = _first_span(node, file)
+            raise DiagnosticError([errors.weight_divides_by_zero(_text(node), span)])
+        if node.data == "depth_list":
+            for token in node.children:
+                if not float(token).is_integer() or float(token) < 0:
+                    span = Span.point(file, token.line, token.column, len(token))
+                    raise DiagnosticError([errors.depth_not_whole(str(token), span)])
         for child in node.children:
             if isinstance(child, lark.Tree):
                 stack.append((child, depth + 1))
@@ -196,6 +204,10 @@ def _check_limits(tree: lark.Tree, file: str) -> None:
                 if len(digits) > MAX_NUMBER or not math.isfinite(float(digits)):
                     span = Span.point(file, child.line, child.column, len(child))
                     raise DiagnosticError([errors.number_out_of_range(digits, MAX_NUMBER, span)])
+
+
+def _text(node: lark.Tree) -> str:
+    return "".join(str(c) for c in node.children if isinstance(c, lark.Token))
 
 
 def _first_span(node: lark.Tree, file: str) -> Span:
