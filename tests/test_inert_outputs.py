@@ -256,3 +256,33 @@ def test_csv_headers_and_tab_and_carriage_return_prefixes():
         assert inert.spreadsheet(prefix + "1") == "'" + prefix + "1"
         assert inert.spreadsheet(inert.spreadsheet(prefix + "1")) == "'" + prefix + "1"
     assert inert.spreadsheet("plain") == "plain"
+
+
+def test_an_exporter_cannot_name_a_file_outside_the_folder(hostile):
+    from indexdsl.components import Exporter
+    from indexdsl.hookspecs import hookimpl
+    from indexdsl.output import exports, writing
+    from indexdsl.plugins import Registry, get_plugin_manager
+
+    class Escaping(Exporter):
+        name = "escaping"
+        summary = "writes above the output folder"
+        writes = "../escaped.txt"
+
+        def render(self, export):
+            return {"../escaped.txt": "x"}
+
+    class Plugin:
+        @hookimpl
+        def indexdsl_register_exporters(self):
+            return [Escaping]
+
+    pm = get_plugin_manager()
+    pm.register(Plugin(), name="escaping_plugin")
+    result, _ = hostile.run()
+    with pytest.raises(exports.OutputError, match="a single name inside the output folder"):
+        writing.write_outputs(
+            result, hostile.root / "out", hostile.root / "index.idx", [], Registry(pm), ["escaping"]
+        )
+    assert not (hostile.root / "escaped.txt").exists()
+    assert not (hostile.root / "out").exists()
