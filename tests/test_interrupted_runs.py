@@ -148,8 +148,37 @@ def test_kill_9_keeps_the_earlier_results_and_the_next_run_cleans_up(folder):
     complete(folder / "out", "next")
 
 
-def test_eight_concurrent_runs_into_one_folder_keep_eight_runs(folder):
-    processes = [start(folder, "--set", f"tag=t{i}") for i in range(8)]
+#: the odd runs pause 0.3 s between reading the database's schema version and its
+#: tables: unserialised, an even run's commit falls in between
+SLOW_READS = """
+import os, sqlite3, sys, time
+connect = sqlite3.connect
+class Slow:
+    def __init__(self, connection):
+        self.connection = connection
+    def execute(self, sql, *args):
+        cursor = self.connection.execute(sql, *args)
+        if sql == "PRAGMA user_version" and int(os.environ["RUN"]) % 2:
+            rows = cursor.fetchall()
+            time.sleep(0.3)
+            return Rows(rows)
+        return cursor
+    def __getattr__(self, name):
+        return getattr(self.connection, name)
+class Rows(list):
+    def fetchone(self):
+        return self[0]
+    def fetchall(self):
+        return list(self)
+sqlite3.connect = lambda *a, **k: Slow(connect(*a, **k))
+from indexdsl.cli import main
+sys.exit(main())
+"""
+
+
+def test_eight_concurrent_runs_into_one_folder_keep_eight_runs(folder, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "COMMAND", [sys.executable, "-c", SLOW_READS])
+    processes = [start(folder, "--set", f"tag=t{i}", RUN=str(i)) for i in range(8)]
     outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in processes]
     for process in processes:
         process.stdout.close()
