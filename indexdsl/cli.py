@@ -339,8 +339,7 @@ def cmd_run(args, session) -> int:
     # what only printing or writing needs is imported when it is needed (cold start)
     printing = not args.quiet and not args.json
     if printing:
-        from rich.console import Console
-
+        from indexdsl.output.inert import console as inert_console
         from indexdsl.output.report import print_report
         from indexdsl.output.results import score_agreement
 
@@ -352,8 +351,8 @@ def cmd_run(args, session) -> int:
 
         session.registry = session.registry or load_registry(session.disabled_plugins)
         exporters(args.format, session.registry)
-    if printing:
-        console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    if printing:  # labels and titles reach the terminal with their control characters escaped
+        console = inert_console()
     records = []
     for parameters in editions:
         if several:
@@ -362,9 +361,14 @@ def cmd_run(args, session) -> int:
         _print_diagnostics(session.warnings, session.sources)
         model = result.graph.model
         written = []
-        out = args.out or Path("indexdsl-out") / model.meta.name
-        if several:
-            out = out / "_".join(f"{k}={v}" for k, v in sorted(parameters.items()))
+        from indexdsl.output.inert import file_name, inside
+
+        base = args.out or Path("indexdsl-out") / file_name(model.meta.name)
+        out = base
+        if several:  # a folder per edition, named after its values: never outside `base`
+            out = inside(
+                base, "_".join(file_name(f"{k}={v}") for k, v in sorted(parameters.items()))
+            )
         if not args.no_write:
             from indexdsl.output.writing import write_outputs
 
@@ -376,7 +380,7 @@ def cmd_run(args, session) -> int:
                 session.registry,
                 formats=args.format,
                 # one database for every edition of a run, beside their folders
-                database=(args.out or Path("indexdsl-out") / model.meta.name) / "results.sqlite",
+                database=base / "results.sqlite",
             )
         if args.json:
             from indexdsl.output.results import run_record
@@ -1112,7 +1116,28 @@ def _output_error() -> type[Exception]:
     return exports.OutputError if exports is not None else _NeverRaised
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that writing cleans up as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -1151,7 +1176,9 @@ def main(argv: list[str] | None = None) -> int:
         _print_diagnostics(shown, session.sources, getattr(args, "format", "text") == "json")
         return EXIT_INVALID
     except UsageError as exc:
-        print(f"indexdsl: error: {exc}", file=sys.stderr)
+        from indexdsl.diagnostics import printable
+
+        print(f"indexdsl: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except _output_error() as exc:  # the run's warnings were printed before writing
         _print_diagnostics([exc.diagnostic()], session.sources)
@@ -1160,9 +1187,10 @@ def main(argv: list[str] | None = None) -> int:
         as_json = getattr(args, "format", "text") == "json"
         _print_diagnostics([exc.diagnostic], session.sources, as_json)
         return EXIT_PLUGIN
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: writing has cleaned up behind it
+        terminated = isinstance(exc, _Terminated)
+        print("terminated" if terminated else "interrupted", file=sys.stderr)
+        return 128 + (15 if terminated else 2)
     except BrokenPipeError:
         return EXIT_OK
     except Exception:

@@ -208,6 +208,40 @@ class SourceMap:
         return lines[number - 1]
 
 
+#: what a terminal would act on rather than show: C0 controls but tab and newline, DEL,
+#: C1 controls (``\x9b`` starts an escape sequence too) and the bidirectional overrides
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal may show it: every control character (an ANSI or OSC escape
+    sequence's ``ESC``, ``BEL``, a carriage return, a C1 control, a bidirectional
+    override) written out as ``\\x1b``, ``\\u202e``; tabs and newlines are kept.  The
+    one place that makes text from an index file, its data or a parameter inert for a
+    terminal: diagnostics and every report printed by the command line use it."""
+    return UNPRINTABLE.sub(_escape, text)
+
+
+def _printable_line(text: str) -> tuple[str, list[int]]:
+    """A source line made printable, and where each of its characters (and its end) is
+    in the printable text, so that carets stay under what they point at."""
+    out: list[str] = []
+    where: list[int] = []
+    at = 0
+    for char in text:
+        where.append(at)
+        shown = printable(char) if char != "\t" else " "
+        out.append(shown)
+        at += len(shown)
+    where.append(at)
+    return "".join(out), where
+
+
 def _gutter_width(diag: Diagnostic) -> int:
     lines = [diag.span.line] if diag.span else []
     lines += [s.span.line for s in diag.secondary]
@@ -241,12 +275,13 @@ def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> s
 
     sev_style = {"error": "red", "warning": "yellow", "note": "cyan"}[diag.severity.value]
     out = [
-        paint(f"{diag.severity.value}[{diag.code}]", sev_style) + paint(f": {diag.message}", "bold")
+        paint(f"{diag.severity.value}[{printable(diag.code)}]", sev_style)
+        + paint(f": {printable(diag.message)}", "bold")
     ]
     width = _gutter_width(diag)
     pad = " " * width
     if diag.span is not None:
-        out.append(f"{pad}{paint('-->', 'blue')} {diag.span}")
+        out.append(f"{pad}{paint('-->', 'blue')} {printable(str(diag.span))}")
         annotated: list[tuple[Span, str, str]] = [(diag.span, diag.label, "^")]
         annotated += [(s.span, s.message, "-") for s in diag.secondary]
         annotated = [a for a in annotated if a[0].file == diag.span.file] + [
@@ -260,33 +295,37 @@ def render_text(diag: Diagnostic, sources: SourceMap, colour: bool = False) -> s
         for span, message, mark in ordered:
             same_line = previous is not None and (span.file, span.line) == previous
             if span.file != diag.span.file and not same_line:
-                out.append(f"{pad}{paint('::', 'blue')} {span}")
+                out.append(f"{pad}{paint('::', 'blue')} {printable(str(span))}")
             elif previous is not None and span.line > previous[1] + 1:
                 out.append(paint("...", "blue"))
             previous = (span.file, span.line)
+            message = printable(message)
             text = sources.line(span.file, span.line)
             if text is None:
                 if message:
-                    out.append(f"{pad} {paint('=', 'blue')} {span}: {message}")
+                    out.append(f"{pad} {paint('=', 'blue')} {printable(str(span))}: {message}")
                 continue
-            text = text.replace("\t", " ")
+            # control characters written out, carets moved to stay under what they mark
+            raw = len(text)
+            text, where = _printable_line(text)
+            end = span.end_col if span.end_line == span.line else raw + 1
+            start = where[min(max(span.col, 1), raw + 1) - 1]
+            stop = where[min(max(end, 1), raw + 1) - 1]
             if not same_line:  # several marks on one line share one copy of the line
-                shown, shift = _window(text, span.col)
+                shown, shift = _window(text, start + 1)
                 number = paint(str(span.line).rjust(width), "blue")
                 out.append(f"{number} {paint('|', 'blue')} {shown}")
-            end = span.end_col if span.end_line == span.line else len(text) + 1
-            col = max(1, span.col - shift)
-            end = max(col + 1, min(end - shift, len(shown) + 1))
-            length = max(1, end - col)
-            marks = " " * (col - 1) + mark * length
+            start = min(max(0, start - shift), len(shown))
+            stop = min(max(start + 1, stop - shift), len(shown) + 1)
+            marks = " " * start + mark * max(1, stop - start)
             style = sev_style if mark == "^" else "blue"
             suffix = f" {message}" if message else ""
             out.append(f"{pad} {paint('|', 'blue')} {paint(marks + suffix, style)}")
         out.append(f"{pad} {paint('|', 'blue')}")
     for note in diag.notes:
-        out.append(f"{pad} {paint('=', 'blue')} note: {note}")
+        out.append(f"{pad} {paint('=', 'blue')} note: {printable(note)}")
     if diag.help:
-        out.append(f"{paint('help', 'cyan')}: {diag.help}")
+        out.append(f"{paint('help', 'cyan')}: {printable(diag.help)}")
     return "\n".join(out)
 
 

@@ -14,6 +14,7 @@ import re
 import attrs
 
 from indexdsl.model import IndexModel, columns_read
+from indexdsl.output import inert
 
 
 @attrs.frozen
@@ -109,8 +110,8 @@ _DOT_STYLE = {
 }
 
 
-def _dot_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+#: a quoted DOT string (:func:`indexdsl.output.inert.dot`)
+_dot_string = inert.dot
 
 
 def _dot_label(lines) -> str:
@@ -119,7 +120,7 @@ def _dot_label(lines) -> str:
 
 def to_dot(graph: ComputationGraph) -> str:
     out = [
-        f"// {_one_line(graph.title)}: computation graph written by `indexdsl graph`",
+        f"// {inert.dot_comment(graph.title)}: computation graph written by `indexdsl graph`",
         f"digraph {_dot_string(graph.name)} {{",
         "  rankdir=LR;",
         '  node [fontname="Helvetica"];',
@@ -148,9 +149,8 @@ _MERMAID_SHAPE = {
 }
 
 
-def _mermaid_text(text: str) -> str:
-    escaped = text.replace("&", "#amp;").replace('"', "#quot;")
-    return escaped.replace("<", "#lt;").replace(">", "#gt;")
+#: text for a quoted Mermaid label (:func:`indexdsl.output.inert.mermaid`)
+_mermaid_text = inert.mermaid
 
 
 def mermaid_ids(graph: ComputationGraph) -> dict[str, str]:
@@ -173,7 +173,7 @@ def mermaid_ids(graph: ComputationGraph) -> dict[str, str]:
 def to_mermaid(graph: ComputationGraph) -> str:
     ids = mermaid_ids(graph)
     out = [
-        f"%% {_one_line(graph.title)}: computation graph written by `indexdsl graph`",
+        f"%% {inert.mermaid(graph.title)}: computation graph written by `indexdsl graph`",
         "flowchart LR",
     ]
     for vertex in graph.vertices:

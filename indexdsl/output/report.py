@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from indexdsl.diagnostics import printable
 from indexdsl.evaluate import Result
 from indexdsl.output.results import (
     agreement,
@@ -34,12 +35,13 @@ def _rank(rank: int) -> str:
 def header(result: Result) -> Panel:
     model = result.graph.model
     meta = model.meta
-    lines = Text()
-    lines.append(meta.title, style="bold")
+    lines = Text()  # a Text is not rendered from a str: its parts are made printable here
+    lines.append(printable(meta.title), style="bold")
     if meta.edition:
-        lines.append(f"  ·  edition {meta.edition}")
+        lines.append(f"  ·  edition {printable(str(meta.edition))}")
     titled = model.units.title != model.units.name
-    lines.append(f"\n{result.data.n_units} " + (model.units.title.lower() if titled else "units"))
+    units = printable(model.units.title.lower()) if titled else "units"
+    lines.append(f"\n{result.data.n_units} " + units)
     leaves = sum(1 for n in model.root.walk() if n.is_leaf)
     lines.append(f", {leaves} indicators")
     if result.pairs is not None:
@@ -50,7 +52,7 @@ def header(result: Result) -> Panel:
         lines.append("\nILLUSTRATIVE DATA: ", style="bold yellow")
         lines.append(
             f"{len(illustrative)} of {leaves} indicators ({share:.0%} of the index weight) use "
-            "illustrative values, not measurements: " + ", ".join(illustrative) + ".",
+            "illustrative values, not measurements: " + printable(", ".join(illustrative)) + ".",
             style="yellow",
         )
         lines.append(

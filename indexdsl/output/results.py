@@ -19,15 +19,14 @@ import numpy as np
 
 from indexdsl.diagnostics import Diagnostic
 from indexdsl.evaluate import Result
+from indexdsl.output.inert import FORMULA_PREFIXES, spreadsheet
 from indexdsl.stats import spearman
 from indexdsl.version import __version__
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+__all__ = ["FORMULA_PREFIXES", "safe_text"]
 
-
-def safe_text(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+#: text a spreadsheet would run as a formula, neutralised (see :mod:`indexdsl.output.inert`)
+safe_text = spreadsheet
 
 
 def number(value: float) -> str:
@@ -46,7 +45,7 @@ def _sha256(path: str) -> str:
 def _csv(header: list[str], rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([safe_text(h) for h in header])  # a column may be named `=HYPERLINK(…)`
     writer.writerows(rows)
     return buffer.getvalue()
 
@@ -88,7 +87,7 @@ class StreamedCsv:
         import pyarrow.csv as pa_csv
 
         head = io.StringIO()
-        csv.writer(head, lineterminator="\n").writerow(self.header)
+        csv.writer(head, lineterminator="\n").writerow([safe_text(h) for h in self.header])
         stream.write(head.getvalue().encode("utf-8"))
         options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
         for start in range(0, len(self.order), self.BATCH):
@@ -115,7 +114,7 @@ def _table_csv(header: list[str], columns: list[Column], order: np.ndarray) -> s
             formatted.append([number(values[i]) for i in order])
         elif kind == "int":
             formatted.append([str(values[i]) for i in order])
-        else:
+        else:  # text columns arrive neutralised (safe_text), as for the arrow writer
             formatted.append([values[i] for i in order])
     return _csv(header, [list(row) for row in zip(*formatted, strict=True)])
 
@@ -324,7 +323,7 @@ def tables(result: Result) -> dict[str, str]:
                 [
                     safe_text(column),
                     safe_text(group),
-                    node,
+                    safe_text(node),
                     str(s["units"]),
                     number(s["mean"]),
                     number(s["median"]),
@@ -362,12 +361,12 @@ def tables(result: Result) -> dict[str, str]:
             ],
             [
                 [
-                    entry["indicator"],
+                    safe_text(entry["indicator"]),
                     safe_text(entry["imputation"]),
                     str(entry["imputed"]),
                     safe_text(" ".join(entry["imputed_units"])),
                     safe_text(entry["treatment"]),
-                    entry["treated"],
+                    safe_text(entry["treated"]),
                     str(entry["points"]),
                     safe_text(" ".join(entry["treated_units"])),
                     number(entry["skewness_before"]),
@@ -386,15 +385,15 @@ def tables(result: Result) -> dict[str, str]:
         node = graph.nodes[node_name]
         rows.append(
             [
-                node_name,
+                safe_text(node_name),
                 safe_text(node.title),
-                parents.get(node_name, ""),
+                safe_text(parents.get(node_name, "")),
                 str(node.depth),
                 "indicator" if node.is_leaf else "dimension" if node.depth else "index",
-                node.weight_text,
+                safe_text(node.weight_text),
                 repr(used.get(node_name, node.weight)),
-                node.aggregator.describe() if node.aggregator else "",
-                node.normaliser.describe() if node.normaliser else "",
+                safe_text(node.aggregator.describe()) if node.aggregator else "",
+                safe_text(node.normaliser.describe()) if node.normaliser else "",
                 "lower"
                 if node.is_leaf and not graph.model.indicators[node_name].higher_is_better
                 else ("higher" if node.is_leaf else ""),

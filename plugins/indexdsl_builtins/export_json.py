@@ -11,6 +11,7 @@ from indexdsl.output.exports import (
     Table,
     canonical,
 )
+from indexdsl.output.inert import json_text
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -36,7 +37,7 @@ def render_json(tables: dict[str, Table], record: dict) -> str:
         records = ",\n".join(f"   {dump(r)}" for r in table.records())
         blocks.append(f"  {dump(name)}: [\n{records}\n  ]" if records else f"  {dump(name)}: []")
     tables_text = ",\n".join(blocks)
-    return (
+    return json_text(
         '{\n "format": "indexdsl-results",\n "version": 1,\n'
         f' "run": {run},\n "columns": {{\n{columns}\n }},\n "tables": {{\n{tables_text}\n }}\n}}\n'
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -14,6 +12,7 @@ from indexdsl.output.exports import (
     Table,
     run_id,
 )
+from indexdsl.output.inert import markdown, markdown_code
 from indexdsl.output.results import agreement, safe_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,13 +24,8 @@ MARKDOWN_TOP_PATHWAYS = 10
 
 # ---- Markdown ---------------------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-
-
-def md_text(value: object) -> str:
-    """Text for a Markdown table cell: one line, HTML and Markdown syntax escaped."""
-    text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+#: text for a Markdown table cell or heading (:func:`indexdsl.output.inert.markdown`)
+md_text = markdown
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[bool]) -> str:
@@ -215,10 +209,12 @@ def render_markdown(result: Result, tables: dict[str, Table], record: dict) -> s
 
     provenance = record["provenance"]
     lines = [
-        f"- index file: `{provenance['index']['file']}`, SHA-256 `{provenance['index']['sha256']}`"
+        f"- index file: {markdown_code(provenance['index']['file'])}, "
+        f"SHA-256 `{provenance['index']['sha256']}`"
     ]
     lines += [
-        f"- data: `{path}`, SHA-256 `{digest}`" for path, digest in provenance["data"].items()
+        f"- data: {markdown_code(path)}, SHA-256 `{digest}`"
+        for path, digest in provenance["data"].items()
     ]
     parameters = provenance["parameters"]
     lines.append(

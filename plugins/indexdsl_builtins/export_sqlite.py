@@ -19,6 +19,7 @@ from indexdsl.output.exports import (
     run_id,
     stable,
 )
+from indexdsl.output.writing import folder_lock, lock_timeout
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexdsl.evaluate import Result
@@ -183,12 +184,30 @@ def sqlite_rows(result: Result, tables: dict[str, Table], record: dict) -> dict[
     return out
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    return "locked" in str(exc) or "busy" in str(exc)  # pragma: no cover - Python < 3.11
+
+
+def _locked(path: Path, exc: sqlite3.Error) -> OutputError:
+    return OutputError(
+        f"cannot write the database `{path}`: another program holds it locked (waited "
+        f"{lock_timeout():g} s; INDEXDSL_LOCK_TIMEOUT sets how long)",
+        path,
+        str(exc),
+    )
+
+
 def _open_database(path: Path) -> sqlite3.Connection:
     """Open (or create) a results database and check that it is one of ours."""
     if path.is_dir():
         raise OutputError(f"cannot write the database `{path}`: it is a folder", path)
     try:
-        connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+        # wait for another writer (another program; indexdsl runs take the folder's lock)
+        connection = sqlite3.connect(path, timeout=lock_timeout(), isolation_level=None)
     except sqlite3.Error as exc:
         raise OutputError(f"cannot open the database `{path}`: {exc}", path, str(exc)) from None
     try:
@@ -198,6 +217,8 @@ def _open_database(path: Path) -> sqlite3.Connection:
         }
     except sqlite3.DatabaseError as exc:
         connection.close()
+        if _busy(exc):  # "database is locked" is not "not a database"
+            raise _locked(path, exc) from None
         raise OutputError(
             f"`{path}` is not an indexdsl results database ({exc}); move it away or choose "
             "another folder with --out",
@@ -221,6 +242,13 @@ def write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise output_error(path.parent, exc) from None
+    # concurrent runs append one after the other: the lock of the database's folder
+    # (which the run may already hold: it is re-entrant) makes `created` true for one only
+    with folder_lock(path.parent):
+        _write_sqlite(path, rows)
+
+
+def _write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
     created = not path.exists()
     try:
         connection = _open_database(path)
@@ -251,6 +279,8 @@ def write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
         if created:
             with contextlib.suppress(OSError):
                 path.unlink()
+        if _busy(exc):
+            raise _locked(path, exc) from None
         raise OutputError(f"cannot write the database `{path}`: {exc}", path, str(exc)) from None
     except BaseException:
         with contextlib.suppress(sqlite3.Error):
