@@ -252,6 +252,14 @@ _WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
 MAX_EDITIONS = 1000
 
 
+def inert_console(**options):
+    """The console every command prints with: text from an index or its data reaches
+    the terminal with its control characters written out (rich is imported here)."""
+    from indexdsl.output.inert import console
+
+    return console(**options)
+
+
 def _share(text: str) -> float:
     """``5%`` or ``0.05``: a share between 0 and 1 (for ``--max-failed``)."""
     try:
@@ -339,7 +347,6 @@ def cmd_run(args, session) -> int:
     # what only printing or writing needs is imported when it is needed (cold start)
     printing = not args.quiet and not args.json
     if printing:
-        from indexdsl.output.inert import console as inert_console
         from indexdsl.output.report import print_report
         from indexdsl.output.results import score_agreement
 
@@ -500,7 +507,7 @@ def cmd_sensitivity(args, session) -> int:
     if args.samples < 2:
         raise UsageError("-N must be at least 2")
     n = 1 << (args.samples - 1).bit_length()
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console = inert_console()
     if n != args.samples:
         # Sobol' sequences keep their balance properties at powers of two only
         note = f"note: N = {args.samples} rounded up to {n}, a power of two"
@@ -585,7 +592,7 @@ def cmd_uncertainty(args, session) -> int:
     from indexdsl.analyses.uncertainty import run_uncertainty
 
     model, data, evaluator = _uncertain_model(args, session)
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console = inert_console()
     with Progress(
         console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()
     ) as bar:
@@ -630,7 +637,7 @@ def cmd_uncertainty(args, session) -> int:
         _analysis_results(
             args, "uncertainty", settings, [AnalysisTable("uncertainty", columns, rows)]
         )
-        console = Console(file=io.StringIO())  # the tables below are not shown
+        console = inert_console(file=io.StringIO())  # the tables below are not shown
     table = Table(
         title=f"{model.meta.title}: ranks over {result.evaluated} replications (seed {args.seed})"
         + (
@@ -762,7 +769,6 @@ def _run_one_edition(args, session):
 
 
 def cmd_audit(args, session) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from indexdsl.analyses.audit import KURTOSIS_LIMIT, SKEW_LIMIT, audit
@@ -800,7 +806,7 @@ def cmd_audit(args, session) -> int:
     settings = {"skewness_limit": SKEW_LIMIT, "kurtosis_limit": KURTOSIS_LIMIT}
     if _analysis_results(args, "audit", settings, tables):
         return EXIT_OK
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console = inert_console()
     table = Table(title="Consistency of each node's children", title_justify="left")
     for heading in ("node", "children", "Cronbach's α", "1st PC share", "negative pairs"):
         table.add_column(heading, justify="left" if heading == "node" else "right")
@@ -836,7 +842,6 @@ def cmd_audit(args, session) -> int:
 
 
 def cmd_whatif(args, session) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from indexdsl.analyses.whatif import drop_nodes
@@ -862,7 +867,7 @@ def cmd_whatif(args, session) -> int:
     tables = [AnalysisTable("whatif", ("unit", "label", "rank", "rank_without", "change"), rows)]
     if _analysis_results(args, "whatif", {"dropped": list(args.drop), "spearman": rho}, tables):
         return EXIT_OK
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console = inert_console()
     table = Table(
         title=f"Without {', '.join(args.drop)}: rank changes (Spearman ρ {rho:.3f})",
         title_justify="left",
@@ -891,7 +896,6 @@ def _one_edition(args) -> dict[str, str]:
 
 
 def cmd_explain(args, session) -> int:
-    from rich.console import Console
 
     from indexdsl.analyses.explain import explain, render
     from indexdsl.pipeline import run_file
@@ -899,7 +903,7 @@ def cmd_explain(args, session) -> int:
     result, session = run_file(args.file, session, _one_edition(args))
     explanation = explain(result, args.unit, rivals=max(args.rivals, 0))
     _print_diagnostics(session.warnings, session.sources)
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console = inert_console()
     render(explanation, console)
     return EXIT_OK
 
@@ -925,7 +929,6 @@ def cmd_new(args, session) -> int:
 
 
 def cmd_compare(args, session) -> int:
-    from rich.console import Console
 
     from indexdsl.analyses.compare import compare
     from indexdsl.pipeline import Session, run_file
@@ -965,7 +968,7 @@ def cmd_compare(args, session) -> int:
     }
     if _analysis_results(args, "compare", settings, tables):
         return EXIT_OK
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    console = inert_console()
     console.print(f"{len(c.keys)} units ranked by both {args.file} and {args.other}")
     spearman = f"Spearman ρ {c.spearman:.3f}" if len(c.keys) > 1 else "Spearman ρ: –"
     console.print(
@@ -986,7 +989,6 @@ def cmd_compare(args, session) -> int:
 
 
 def cmd_plugins(args, session) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from indexdsl.plugins import load_registry
@@ -997,7 +999,7 @@ def cmd_plugins(args, session) -> int:
         print(json.dumps(plugins_record(registry), indent=2))
         return EXIT_PLUGIN if failed else EXIT_OK
     _print_diagnostics(registry.problems, session.sources)
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
+    console = inert_console(width=None if sys.stdout.isatty() else 160)
     plugins = Table(title="Installed plugins")
     for heading in ("plugin", "distribution", "version", "status", "hooks", "components"):
         plugins.add_column(heading)

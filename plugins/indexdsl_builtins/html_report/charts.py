@@ -16,6 +16,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from indexdsl.diagnostics import printable
+
 #: a sequential palette for the heat maps: light (low) to dark blue (high)
 _LOW, _HIGH = (247, 251, 255), (8, 81, 156)
 _UP, _DOWN, _BAR = "#1a7f37", "#cf222e", "#3b6ea8"
@@ -28,7 +30,9 @@ def decimals(values: Iterable[float | None]) -> int:
 
 
 def short(text: str, length: int = 30) -> str:
-    """``text`` cut to ``length`` characters with an ellipsis, for axis labels."""
+    """``text`` cut to ``length`` characters with an ellipsis, for axis labels (control
+    characters written out: they are invalid in an SVG)."""
+    text = printable(text)
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
@@ -97,7 +101,7 @@ class Charts:
             paint(figure)
             figure.savefig(buffer, format="svg", metadata=_METADATA)
         self._count += 1
-        return Markup(_inline_svg(buffer.getvalue(), f"c{self._count}-", label))
+        return Markup(_inline_svg(buffer.getvalue(), f"c{self._count}-", printable(label)))
 
     # ---- the charts --------------------------------------------------------------------
 

@@ -16,6 +16,18 @@ from . import definition, sections
 from .charts import Charts
 
 
+def _inert(value):
+    """Every value printed by a template: a control character (invalid in HTML) written
+    out, as the terminal shows it; charts (markup already) pass as they are."""
+    from markupsafe import Markup
+
+    from indexdsl.diagnostics import printable
+
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return printable(value)
+
+
 @cache
 def _environment():
     import jinja2
@@ -23,6 +35,7 @@ def _environment():
     return jinja2.Environment(
         loader=jinja2.PackageLoader("indexdsl_builtins.html_report", "templates"),
         autoescape=True,
+        finalize=_inert,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
