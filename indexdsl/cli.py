@@ -1135,6 +1135,10 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _main(argv)
+    except KeyboardInterrupt as exc:  # arrived while a problem was being reported
+        terminated = isinstance(exc, _Terminated)
+        print("terminated" if terminated else "interrupted", file=sys.stderr)
+        return 128 + (15 if terminated else 2)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

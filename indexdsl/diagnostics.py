@@ -9,6 +9,7 @@ from the data (after rustc and Elm): a diagnostic knows its spans, not its looks
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import math
 import re
@@ -227,9 +228,14 @@ def printable(text: str) -> str:
     return UNPRINTABLE.sub(_escape, text)
 
 
-def _printable_line(text: str) -> tuple[str, list[int]]:
+@functools.lru_cache(maxsize=1024)  # many diagnostics on one long line: made printable once
+def _printable_line(text: str) -> tuple[str, list[int] | range]:
     """A source line made printable, and where each of its characters (and its end) is
-    in the printable text, so that carets stay under what they point at."""
+    in the printable text, so that carets stay under what they point at.  A line with
+    no control character (almost every line) is returned as it is, in constant time per
+    character looked up (a range), however often it is shown."""
+    if not UNPRINTABLE.search(text):
+        return text.replace("\t", " "), range(len(text) + 1)
     out: list[str] = []
     where: list[int] = []
     at = 0

@@ -263,3 +263,18 @@ def test_two_columns_of_one_name_are_refused(folder, capsys, header):
     (folder / "u.csv").write_text(f"{header}\na,1,2,3\nb,2,1,4\nc,3,3,5\n")
     assert run(folder, HEAD + "indicator x = c.x\nframework { x }\n") == 1
     assert "error[E310]" in capsys.readouterr().err
+
+
+def test_twenty_thousand_unknown_names_are_reported_without_hanging(folder):
+    """Every name is unknown and suggestions are looked up for each: the report must
+    still come (the guard is generous: it catches a hang, it does not time)."""
+    names = " ".join(f"q{i}" for i in range(20000))
+    (folder / "t.idx").write_text(
+        HEAD + f"indicator x = c.x\nframework {{\n  p {{ {names} }}\n}}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "indexdsl.cli", "check", "t.idx"],
+        cwd=folder, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.count("error[E201]") == 20000
