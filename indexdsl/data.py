@@ -104,6 +104,10 @@ def source_files(loader, base: Path, shown: str | None = None) -> dict[str, str]
     return out
 
 
+#: relative range below which a column counts as constant up to rounding noise
+NEAR_CONSTANT = 1e-9
+
+
 class DataChecker:
     def __init__(self, model: IndexModel, base: Path, sources: SourceMap):
         self.excluded_keys: set[str] = set()
@@ -180,6 +184,7 @@ class DataChecker:
         if index is None:
             return None
         if name in table.numbers:  # read in bulk by the loader: every cell is a number
+            self._near_constant(table.numbers[name], name, table.path, span)
             return table.numbers[name]
         values = np.empty(len(table.rows))
         bad = []
@@ -206,7 +211,22 @@ class DataChecker:
                     "", name, None, None, more=len(bad) - MAX_CELL_ERRORS, path=table.path
                 )
             )
+        if not bad:
+            self._near_constant(values, name, table.path, span)
         return None if bad else values
+
+    def _near_constant(self, values: np.ndarray, name: str, path: str, span) -> None:
+        """Warn about a column whose values differ only in their last digits: a
+        normalisation that stretches the observed range (min-max) would turn that
+        rounding noise into a full spread of scores."""
+        present = values[~np.isnan(values)]
+        if present.size < 2:
+            return
+        low, high = float(present.min()), float(present.max())
+        if high > low and high - low <= NEAR_CONSTANT * max(abs(low), abs(high)):
+            self.diagnostics.append(
+                data_errors.near_constant_column(name, path, low, high, NEAR_CONSTANT, span)
+            )
 
     def run(self) -> Dataset | None:
         model = self.model

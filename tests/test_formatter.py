@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from indexdsl.cli import main
 from indexdsl.syntax import parse
 from indexdsl.syntax.formatter import format_text
-from indexdsl.syntax.parser import parse_with_comments
+from indexdsl.syntax.parser import keywords, parse_with_comments
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "indices").glob("*.idx"))
@@ -75,43 +75,8 @@ def test_parentheses_that_carry_meaning_are_kept():
 
 # ---- generated index files -------------------------------------------------------
 names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(lambda s: s not in KEYWORDS)
-KEYWORDS = {
-    "index",
-    "defaults",
-    "units",
-    "pairs",
-    "table",
-    "indicator",
-    "framework",
-    "parameter",
-    "key",
-    "label",
-    "groups",
-    "exclude",
-    "matching",
-    "between",
-    "and",
-    "directed",
-    "undirected",
-    "illustrative",
-    "from",
-    "normalise",
-    "normalize",
-    "aggregate",
-    "weights",
-    "equal",
-    "pathways",
-    "reference",
-    "ranks",
-    "scores",
-    "missing",
-    "columns",
-    "higher",
-    "lower",
-    "is",
-    "better",
-    "unit",
-}
+# the words of the language, read from the grammar (a name may not be one of them)
+KEYWORDS = set(keywords()) | {"higher", "lower"}
 numbers = st.one_of(
     st.integers(0, 10**6).map(str),
     st.decimals(0, 1000, places=3, allow_nan=False).map(str),

@@ -278,3 +278,10 @@ def test_twenty_thousand_unknown_names_are_reported_without_hanging(folder):
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.count("error[E201]") == 20000
+
+
+def test_a_column_constant_but_for_rounding_noise_is_warned_about(folder, capsys):
+    (folder / "u.csv").write_text("id,x,y\na,1.0000000001,2\nb,1.0000000002,1\nc,1.0000000003,3\n")
+    assert run(folder, HEAD + "indicator x = c.x\nindicator y = c.y\nframework { x y }\n") == 0
+    err = capsys.readouterr().err
+    assert "warning[W311]" in err and "column `x`" in err and "column `y`" not in err

@@ -158,3 +158,16 @@ def column_twice(first: str, again: str, span: Span, declared: Span | None) -> D
         secondary=(Label(declared, "the table is loaded from it"),) if declared else (),
         help="rename one of them: indexdsl would not know which one an index means",
     )
+
+
+def near_constant_column(name: str, path: str, low: float, high: float, limit: float, span):
+    """W311: a column whose values differ only by rounding noise."""
+    return warning(
+        "W311",
+        f"column `{name}` of `{path}` is constant but for its last digits ({low!r} to {high!r})",
+        span,
+        label="used here",
+        help=f"its range is below {limit:g} of its size: a normalisation that stretches the "
+        "range (min-max) would turn rounding noise into scores from lowest to highest; "
+        "round the column, or leave the indicator out",
+    )
