@@ -42,11 +42,11 @@ FAILED = "\0failed"
 RANK_DECIMALS = 9
 
 
-def competition_ranks(scores: np.ndarray) -> np.ndarray:
+def competition_ranks(scores: np.ndarray, decimals: int = RANK_DECIMALS) -> np.ndarray:
     """Rank 1 for the highest score; ties share the best rank and the next ranks are
     skipped (1, 2, 2, 4), as published indices rank.  Missing scores get rank 0.
-    Works on the last axis."""
-    rounded = np.round(scores, RANK_DECIMALS)
+    Scores equal at ``decimals`` decimals tie.  Works on the last axis."""
+    rounded = np.round(scores, decimals)
     valid = ~np.isnan(rounded)
     if scores.ndim == 2 and scores.shape[-1] <= 2000:
         # a batch of replications: count, for each unit, the units strictly above it
@@ -372,10 +372,11 @@ class Evaluator:
                     )
                 scores[step.node] = aggregated
         wanted = [name for name in scores if ranked is None or name in ranked]
+        decimals = {name: self._rank_decimals(name) for name in wanted}
         if level == "pair":  # millions of pathways: each node is ranked when first read
-            ranks = LazyRanks(scores, wanted)
+            ranks = LazyRanks(scores, wanted, decimals)
         else:
-            ranks = {name: competition_ranks(scores[name]) for name in wanted}
+            ranks = {name: competition_ranks(scores[name], decimals[name]) for name in wanted}
         return LevelResult(
             raw, scores, ranks, fitted, prepared, preparation, screened, used_weights
         )
@@ -652,6 +653,13 @@ class Evaluator:
         notes = self.capped(units) + tuple(self._lost.values())
         return Result(self.graph, self.data, units, pairs, pair_data, notes)
 
+    def _rank_decimals(self, name: str) -> int:
+        """The decimals a node's scores are ranked at: its `rank at N decimals`, else
+        full precision (less floating-point noise)."""
+        node = self.graph.nodes.get(name)
+        chosen = getattr(node, "rank_decimals", None)
+        return RANK_DECIMALS if chosen is None else chosen
+
     def _lost_values(self, indicator, value: np.ndarray, raw: dict) -> None:
         """Note the units whose data are all present but whose value the arithmetic
         lost (a division by zero, an overflow such as `x ^ 1000`, a power of a negative
@@ -702,16 +710,17 @@ class Evaluator:
 class LazyRanks(Mapping):
     """Competition ranks of each node's scores, computed when first read."""
 
-    def __init__(self, scores: dict[str, np.ndarray], names: list[str]):
+    def __init__(self, scores: dict[str, np.ndarray], names: list[str], decimals: dict):
         self._scores = scores
         self._names = names
+        self._decimals = decimals
         self._ranks: dict[str, np.ndarray] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._names:
             raise KeyError(name)
         if name not in self._ranks:
-            self._ranks[name] = competition_ranks(self._scores[name])
+            self._ranks[name] = competition_ranks(self._scores[name], self._decimals[name])
         return self._ranks[name]
 
     def __iter__(self):

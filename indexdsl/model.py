@@ -265,6 +265,9 @@ class Node:
     reference_scores: Column | None = None
     previous: Column | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
+    #: ranks taken on scores rounded to this many decimals (`rank at 3 decimals`): equal
+    #: rounded scores share a rank, as publishers rank; None: full precision
+    rank_decimals: int | None = None
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
     #: panel imputation: (edition, expression) of the indicator in earlier editions

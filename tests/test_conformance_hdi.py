@@ -81,3 +81,21 @@ def test_no_hdi_where_a_dimension_index_is_zero():
     """Rwanda 1994: life expectancy 14.1 is below the 20-year goalpost; UNDP publishes
     no HDI and neither does the index."""
     assert math.isnan(computed_hdi(INDEX, 1994)["RWA"])
+
+
+def test_every_published_2022_rank_ties_included():
+    """UNDP ranks the HDI as published, at 3 decimals: countries with equal values share
+    a rank (Netherlands and Australia 10th, then 12th).  `rank at 3 decimals` in
+    hdi.idx reproduces all 193 published ranks of 2022."""
+    with DATA.open(encoding="latin-1") as handle:
+        published = {
+            r["iso3"]: int(float(r["hdi_rank_2022"]))
+            for r in csv.DictReader(handle)
+            if r["hdi_rank_2022"].strip()
+        }
+    result, _ = run_file(INDEX)
+    ranks = dict(zip(result.data.keys, result.units.ranks["hdi"].tolist(), strict=True))
+    assert len(published) == 193
+    differ = {k: (ranks.get(k), r) for k, r in published.items() if ranks.get(k) != r}
+    assert not differ
+    assert sorted(published.values()).count(10) == 2  # a tie the data hold

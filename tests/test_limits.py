@@ -285,3 +285,21 @@ def test_a_column_constant_but_for_rounding_noise_is_warned_about(folder, capsys
     assert run(folder, HEAD + "indicator x = c.x\nindicator y = c.y\nframework { x y }\n") == 0
     err = capsys.readouterr().err
     assert "warning[W311]" in err and "column `x`" in err and "column `y`" not in err
+
+
+@pytest.mark.parametrize("decimals, code", [("1.5", "E262"), ("13", "E262"), ("2", None)])
+def test_rank_at_decimals(folder, capsys, decimals, code):
+    (folder / "u.csv").write_text("id,x,y\na,1.00001,2\nb,1,2\nc,3,3\n")
+    text = HEAD + f"indicator x = c.x\nframework {{\n  rank at {decimals} decimals\n  x\n}}\n"
+    if code:
+        assert run(folder, text) == 1
+        assert f"error[{code}]" in capsys.readouterr().err
+        return
+    from indexdsl.pipeline import run_file
+
+    (folder / "t.idx").write_text(text)
+    result, _ = run_file(folder / "t.idx")
+    ranks = dict(zip(result.data.keys, result.units.ranks["t"].tolist(), strict=True))
+    assert ranks == {"c": 1, "a": 2, "b": 2}  # scored 0.0005 and 0: equal at 2 decimals
+    assert main(["fmt", "t.idx"]) == 0
+    assert "  rank at 2 decimals\n" in capsys.readouterr().out

@@ -9,13 +9,20 @@ from indexdsl.syntax import ast, parse
 from indexdsl.syntax.formatter import format_setting
 from indexdsl.syntax.settings import setting_rules
 
-SAMPLES = {"component": "minmax(0, 100)", "percent": "10%", "target": "skip", "column": "c.x"}
+SAMPLES = {
+    "component": "minmax(0, 100)",
+    "percent": "10%",
+    "target": "skip",
+    "column": "c.x",
+    "number": "3",
+}
 
 
 @pytest.mark.parametrize("kind", sorted(setting_rules()))
 def test_every_setting_of_the_grammar_round_trips(kind):
     rule = setting_rules()[kind]
     line = rule.keywords + (f" {SAMPLES[rule.shape]}" if rule.shape else "")
+    line += f" {rule.after}" if rule.after else ""
     tree = parse(f"framework {{\n  d {{\n    {line}\n    x\n  }}\n}}\n")
     framework = next(d for d in tree.declarations if isinstance(d, ast.FrameworkDecl))
     (setting,) = framework.children[0].settings

@@ -244,6 +244,7 @@ class FrameworkPass:
             reference_scores=_column(reference_scores),
             previous=_column(previous),
             top=top,
+            rank_decimals=chosen.rank_decimals,
             depth=depth,
             chosen=choices(
                 aggregator=(aggregator, aggregator_span),

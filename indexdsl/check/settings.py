@@ -16,6 +16,9 @@ import attrs
 from indexdsl.errors import check as errors
 from indexdsl.syntax import ast
 
+#: decimals a node may be ranked at (scores are floats: 15 is their precision)
+MAX_RANK_DECIMALS = 12
+
 
 @attrs.define
 class NodeSettings:
@@ -28,6 +31,7 @@ class NodeSettings:
     reference_scores: ast.ColumnRef | None = None
     previous: ast.ColumnRef | None = None
     top: float | None = None
+    rank_decimals: int | None = None
     equal_weights: ast.Setting | None = None
     own_weighting: ast.Setting | None = None
     screen: tuple | None = None
@@ -86,6 +90,15 @@ class NodeSettingsPass:
             self.diagnostics.append(errors.top_out_of_range(setting.span))
         else:
             chosen.top = setting.percent / 100
+
+    def _setting_rank_decimals(self, setting, chosen, units) -> None:
+        decimals = setting.number
+        if not (float(decimals).is_integer() and 0 <= decimals <= MAX_RANK_DECIMALS):
+            self.diagnostics.append(
+                errors.rank_decimals_out_of_range(decimals, MAX_RANK_DECIMALS, setting.span)
+            )
+        else:
+            chosen.rank_decimals = int(decimals)
 
     def _column_setting(self, setting, units) -> ast.ColumnRef | None:
         column = setting.column

@@ -773,3 +773,13 @@ def partner_reads_two_tables(name: str, count: int, listed: str, span) -> Diagno
         help="aggregate each pairs table separately and combine the results, e.g. "
         "`sum(a.x) + sum(b.y)`",
     )
+
+
+def rank_decimals_out_of_range(decimals: float, limit: int, span) -> Diagnostic:
+    """E262: `rank at N decimals` with N not a whole number from 0 to the limit."""
+    return error(
+        "E262",
+        f"`rank at {decimals:g} decimals`: the decimals are a whole number from 0 to {limit}",
+        span,
+        help="write the precision the scores are published with, e.g. `rank at 3 decimals`",
+    )

@@ -146,6 +146,7 @@ class Setting:
     target: Name | None = None
     column: ColumnRef | None = None
     percent: float | None = None  # `top 10%` stores 10.0
+    number: float | None = None  # `rank at 3 decimals` stores 3.0
     span: Span | None = _span
 
 

@@ -123,9 +123,11 @@ def format_setting(setting: ast.Setting) -> str:
             argument = f"{_number(setting.percent)}%"
         elif rule.shape == "target":
             argument = setting.target.text
+        elif rule.shape == "number":
+            argument = _number(setting.number)
         else:
             argument = format_expr(setting.column)
-        return f"{rule.keywords} {argument}"
+        return f"{rule.keywords} {argument}" + (f" {rule.after}" if rule.after else "")
     raise ValueError(setting.kind)  # pragma: no cover
 
 

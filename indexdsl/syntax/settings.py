@@ -16,7 +16,13 @@ from importlib import resources
 import attrs
 
 #: argument symbols of the grammar -> the field of ``ast.Setting`` they fill
-SHAPES = {"component": "component", "PERCENT": "percent", "NAME": "target", "column_ref": "column"}
+SHAPES = {
+    "component": "component",
+    "PERCENT": "percent",
+    "NAME": "target",
+    "column_ref": "column",
+    "NUMBER": "number",
+}
 
 
 @attrs.frozen
@@ -24,6 +30,7 @@ class SettingRule:
     kind: str
     keywords: str  # as written: "reference ranks"
     shape: str | None  # a field of ast.Setting, or None for keywords only
+    after: str = ""  # keywords written after the argument: "decimals" in `rank at 3 decimals`
 
 
 @functools.cache
@@ -39,6 +46,9 @@ def setting_rules() -> dict[str, SettingRule]:
     block = block[: block.index("\n\n")]
     rules: dict[str, SettingRule] = {}
     for body, kind in re.findall(r"(?:\?setting:|\|)\s*(.*?)\s*->\s*(\w+)", block):
+        argument = re.search(r"(?<![\"\w])(" + "|".join(SHAPES) + r")(?![\"\w])", body)
+        after = re.findall(r'"([^"]+)"', body[argument.end() :]) if argument else []
+        body = body[: argument.end()] if argument else body
         words = re.findall(r'"([^"]+)"', body)
         symbols = re.findall(r"(?<![\"\w])(\w+)(?![\"\w])", re.sub(r'"[^"]*"', "", body))
         shape = None
@@ -47,5 +57,5 @@ def setting_rules() -> dict[str, SettingRule]:
                 words.append(keyword_rules[symbol])
             elif symbol in SHAPES:
                 shape = SHAPES[symbol]
-        rules.setdefault(kind, SettingRule(kind, " ".join(words), shape))
+        rules.setdefault(kind, SettingRule(kind, " ".join(words), shape, " ".join(after)))
     return rules

@@ -446,6 +446,8 @@ class ToAst(Transformer):
             argument = children[-1]
             if rule.shape == "percent":
                 values["percent"] = float(str(argument)[:-1])
+            elif rule.shape == "number":
+                values["number"] = float(str(argument))
             elif rule.shape == "target":
                 values["target"] = self._name(argument)
             else:
