@@ -293,7 +293,7 @@ class Registry:
         """The same name in another role first (the likeliest mix-up), then close
         matches in this role, with the plugin that provides them."""
         hints = [
-            f"`{name}` is a {other}, not a {role}"
+            f"`{name}` is {_article(other)} {other}, not {_article(role)} {role}"
             for other in ROLES
             if other != role and name in self.components[other]
         ]
@@ -402,3 +402,7 @@ def unmet_requirement(text: str, registry: Registry) -> tuple[str, str] | None:
                 f"enable `{info.name}` again, or fix `{name}`",
             )
     return None
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

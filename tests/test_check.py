@@ -330,7 +330,7 @@ class TestComponents:
     def test_a_component_of_another_role(self):
         _, diagnostics, _ = checked("indicator x = c.x\nframework { aggregate minmax  x }")
         d = only(diagnostics, "E210")
-        assert "`minmax` is a normaliser, not a aggregator" in d.help
+        assert "`minmax` is a normaliser, not an aggregator" in d.help
 
     def test_unknown_normaliser_and_loader(self):
         text = (

@@ -70,7 +70,7 @@ class TestRegistry:
             "`median` (aggregator from `example`)"
         ]
         assert registry.suggestions("aggregator", "log") == [
-            "`log` is a transform, not a aggregator"
+            "`log` is a transform, not an aggregator"
         ]
         assert registry.suggestions("aggregator", "qqqq") == []
 

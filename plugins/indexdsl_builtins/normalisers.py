@@ -78,6 +78,26 @@ class ZScoreNormaliser(Normaliser):
         return self.mean + (x - mu) / sd * self.sd, {"mean": mu[..., 0], "sd": sd[..., 0]}
 
 
+class IdentityNormaliser(Normaliser):
+    """``normalise none``: the values as they are, for an indicator already on the
+    index's scale (a dimension index published as a share, a ratio the method
+    aggregates unchanged)."""
+
+    name = "none"
+    summary = "keep the values as they are (an indicator already on the index's scale)"
+    raw_units = True  # the values reach it as written, not negated
+
+    def normalise(self, x, context=None):
+        if context is not None and not context.higher_is_better:
+            raise ComponentValueError(
+                "`normalise none` keeps the values as they are, so lower values cannot "
+                "score better",
+                help="give the indicator a normaliser that reverses it (`minmax`, "
+                "`goalposts` with the best value second), or write it as higher is better",
+            )
+        return np.array(x, dtype=float, copy=True), {}
+
+
 class RankNormaliser(Normaliser):
     name = "rank"
     summary = "replace values by their rank, 1 for the lowest (ties share the average rank)"
@@ -381,6 +401,7 @@ class RatioToMeanNormaliser(Normaliser):
 @hookimpl
 def indexdsl_register_normalisers():
     return [
+        IdentityNormaliser,
         MinMaxNormaliser,
         ZScoreNormaliser,
         RankNormaliser,
