@@ -373,10 +373,14 @@ class Evaluator:
                 scores[step.node] = aggregated
         wanted = [name for name in scores if ranked is None or name in ranked]
         decimals = {name: self._rank_decimals(name) for name in wanted}
+        ranked_on = {  # a node where lower is better ranks its lowest score first
+            name: scores[name] if self._higher_is_better(name) else -scores[name]
+            for name in wanted
+        }
         if level == "pair":  # millions of pathways: each node is ranked when first read
-            ranks = LazyRanks(scores, wanted, decimals)
+            ranks = LazyRanks(ranked_on, wanted, decimals)
         else:
-            ranks = {name: competition_ranks(scores[name], decimals[name]) for name in wanted}
+            ranks = {name: competition_ranks(ranked_on[name], decimals[name]) for name in wanted}
         return LevelResult(
             raw, scores, ranks, fitted, prepared, preparation, screened, used_weights
         )
@@ -652,6 +656,10 @@ class Evaluator:
             pair_data = self._pathway_data()
         notes = self.capped(units) + tuple(self._lost.values())
         return Result(self.graph, self.data, units, pairs, pair_data, notes)
+
+    def _higher_is_better(self, name: str) -> bool:
+        node = self.graph.nodes.get(name)
+        return node is None or node.is_leaf or getattr(node, "higher_is_better", True)
 
     def _rank_decimals(self, name: str) -> int:
         """The decimals a node's scores are ranked at: its `rank at N decimals`, else

@@ -268,6 +268,8 @@ class Node:
     #: ranks taken on scores rounded to this many decimals (`rank at 3 decimals`): equal
     #: rounded scores share a rank, as publishers rank; None: full precision
     rank_decimals: int | None = None
+    #: `lower is better` on a node: its lowest score ranks first (a gap, a risk)
+    higher_is_better: bool = True
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
     #: panel imputation: (edition, expression) of the indicator in earlier editions

@@ -11,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexdsl.cli import main
 
@@ -303,3 +306,27 @@ def test_rank_at_decimals(folder, capsys, decimals, code):
     assert ranks == {"c": 1, "a": 2, "b": 2}  # scored 0.0005 and 0: equal at 2 decimals
     assert main(["fmt", "t.idx"]) == 0
     assert "  rank at 2 decimals\n" in capsys.readouterr().out
+
+
+@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=8, unique=True))
+@settings(max_examples=25, deadline=None)
+def test_lower_is_better_on_a_node_reverses_its_ranks(tmp_path_factory, values):
+    """A node where lower is better ranks its lowest score first: the reverse of the
+    same node ranked higher-is-better (the scores themselves do not change)."""
+    from indexdsl.pipeline import run_file
+
+    folder = tmp_path_factory.mktemp("direction")
+    rows = "\n".join(f"u{i},{v!r}" for i, v in enumerate(values))
+    (folder / "u.csv").write_text("id,x\n" + rows + "\n")
+    ranks = {}
+    for direction in ("higher", "lower"):
+        (folder / "t.idx").write_text(
+            'index t { }\nunits c { from csv("u.csv") key id }\nindicator x = c.x\n'
+            f"framework {{\n  {direction} is better\n  p {{ x }}\n}}\n"
+        )
+        result, _ = run_file(folder / "t.idx")
+        ranks[direction] = result.units.ranks["t"]
+        scores = result.units.scores["t"]
+    distinct = len(set(np.round(scores, 9))) == len(values)
+    if distinct:
+        assert (ranks["lower"] == len(values) + 1 - ranks["higher"]).all()

@@ -21,8 +21,8 @@ SAMPLES = {
 @pytest.mark.parametrize("kind", sorted(setting_rules()))
 def test_every_setting_of_the_grammar_round_trips(kind):
     rule = setting_rules()[kind]
-    line = rule.keywords + (f" {SAMPLES[rule.shape]}" if rule.shape else "")
-    line += f" {rule.after}" if rule.after else ""
+    sample = "lower" if kind == "node_direction" else SAMPLES.get(rule.shape)
+    line = " ".join(part for part in (rule.keywords, sample, rule.after) if part)
     tree = parse(f"framework {{\n  d {{\n    {line}\n    x\n  }}\n}}\n")
     framework = next(d for d in tree.declarations if isinstance(d, ast.FrameworkDecl))
     (setting,) = framework.children[0].settings

@@ -245,6 +245,7 @@ class FrameworkPass:
             previous=_column(previous),
             top=top,
             rank_decimals=chosen.rank_decimals,
+            higher_is_better=chosen.higher_is_better,
             depth=depth,
             chosen=choices(
                 aggregator=(aggregator, aggregator_span),

@@ -32,6 +32,7 @@ class NodeSettings:
     previous: ast.ColumnRef | None = None
     top: float | None = None
     rank_decimals: int | None = None
+    higher_is_better: bool = True
     equal_weights: ast.Setting | None = None
     own_weighting: ast.Setting | None = None
     screen: tuple | None = None
@@ -99,6 +100,9 @@ class NodeSettingsPass:
             )
         else:
             chosen.rank_decimals = int(decimals)
+
+    def _setting_node_direction(self, setting, chosen, units) -> None:
+        chosen.higher_is_better = setting.target.text == "higher"
 
     def _column_setting(self, setting, units) -> ast.ColumnRef | None:
         column = setting.column

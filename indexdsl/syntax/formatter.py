@@ -127,7 +127,7 @@ def format_setting(setting: ast.Setting) -> str:
             argument = _number(setting.number)
         else:
             argument = format_expr(setting.column)
-        return f"{rule.keywords} {argument}" + (f" {rule.after}" if rule.after else "")
+        return " ".join(part for part in (rule.keywords, argument, rule.after) if part)
     raise ValueError(setting.kind)  # pragma: no cover
 
 

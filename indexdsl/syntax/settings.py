@@ -22,6 +22,7 @@ SHAPES = {
     "NAME": "target",
     "column_ref": "column",
     "NUMBER": "number",
+    "DIRECTION": "target",
 }
 
 
