@@ -374,8 +374,7 @@ class Evaluator:
         wanted = [name for name in scores if ranked is None or name in ranked]
         decimals = {name: self._rank_decimals(name) for name in wanted}
         ranked_on = {  # a node where lower is better ranks its lowest score first
-            name: scores[name] if self._higher_is_better(name) else -scores[name]
-            for name in wanted
+            name: scores[name] if self._higher_is_better(name) else -scores[name] for name in wanted
         }
         if level == "pair":  # millions of pathways: each node is ranked when first read
             ranks = LazyRanks(ranked_on, wanted, decimals)
