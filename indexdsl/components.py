@@ -225,6 +225,11 @@ class Imputer(Component):
     def impute(self, x: np.ndarray, context: Context) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
 
+    def groups_needed(self) -> tuple[str, ...]:
+        """The units' group columns it reads (``context.groups``), so that the checker
+        can say before computing that one is not declared.  The default reads none."""
+        return ()
+
 
 class LazyRows(Sequence):
     """The rows of a table that a loader read column by column: built (by ``make``)

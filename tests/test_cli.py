@@ -332,6 +332,8 @@ def test_an_internal_error_is_reported_without_a_traceback(project, monkeypatch)
     result = project.cli("run", "index.idx")
     assert result.code == 4
     assert "internal error" in result.err and "Traceback" not in result.err
+    # it sends the user to the README's section, not to an address that does not exist
+    assert "Reporting a problem" in result.err and "https://" not in result.err
     (report,) = project.root.glob("indexdsl-crash-*.txt")
     assert "RuntimeError: boom" in report.read_text()
     assert str(report) in result.err

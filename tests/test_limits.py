@@ -330,3 +330,45 @@ def test_lower_is_better_on_a_node_reverses_its_ranks(tmp_path_factory, values):
     distinct = len(set(np.round(scores, 9))) == len(values)
     if distinct:
         assert (ranks["lower"] == len(values) + 1 - ranks["higher"]).all()
+
+
+def test_a_nul_byte_in_a_data_path_is_the_users_mistake(folder, capsys):
+    text = 'index t { }\nunits c { from csv("u\x00.csv") key id }\nindicator x = c.x\nframework { x }\n'
+    assert run(folder, text) == 1
+    err = capsys.readouterr().err
+    assert "error[E309]" in err and "NUL byte" in err
+
+
+def test_a_group_imputer_with_an_undeclared_group_is_refused_by_check(folder, capsys):
+    (folder / "u.csv").write_text("id,x,g\na,1,A\nb,,A\nc,3,B\n")
+    text = HEAD + "indicator x = c.x\n  impute group_mean(nosuch)\nframework { x }\n"
+    assert run(folder, text) == 1
+    err = capsys.readouterr().err
+    assert "error[E263]" in err and "`nosuch`" in err
+
+
+def test_parquet_columns_that_are_nested_or_beyond_floats(folder, capsys):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"id": ["a", "b", "c"], "x": [[1], [2], [3]], "y": [1, 2, 3]}),
+        folder / "n.parquet",
+    )
+    big = pa.array([2**60, 1, 2], pa.int64())
+    pq.write_table(
+        pa.table({"id": ["a", "b", "c"], "x": big, "y": [1, 2, 3]}), folder / "b.parquet"
+    )
+    index = 'index t {{ }}\nunits c {{ from parquet("{}") key id }}\nindicator y = c.{}\nframework {{ y }}\n'
+    assert run(folder, index.format("n.parquet", "y")) == 1
+    err = capsys.readouterr().err
+    assert "error[E301]" in err and "column `x`" in err and "E901" not in err
+    assert run(folder, index.format("b.parquet", "x"), "run", "--no-write", "-q") == 0
+
+
+def test_an_unknown_encoding_is_the_users_mistake(folder, capsys):
+    text = 'index t { }\nunits c { from csv("u.csv", encoding = "nosuch") key id }\n'
+    text += "indicator x = c.x\nframework { x }\n"
+    assert run(folder, text) == 1
+    err = capsys.readouterr().err
+    assert "unknown encoding `nosuch`" in err and "E901" not in err

@@ -240,8 +240,8 @@ class TestImputation:
 
     def test_an_unknown_group_column_suggests_the_right_one(self, project):
         text = index("x\ny", defaults="impute group_mean(regoin)")
-        diagnostics = project.fail(text, data())
-        assert "region" in (only(diagnostics, "E401").help or "")
+        diagnostics = project.fail(text, data())  # found by check, before computing
+        assert "did you mean `region`?" in (only(diagnostics, "E263").help or "")
 
 
 def test_goalposts_that_exclude_values_say_whom_they_cap(project):

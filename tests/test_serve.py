@@ -196,3 +196,20 @@ def test_moving_a_weight_in_the_page_ranks_as_the_saved_file(served, indices):
     assert ranks != dict(
         zip(explorer.data.keys, (int(r) for r in explorer.nominal_ranks), strict=True)
     )
+
+
+def test_requests_from_another_origin_are_refused(served):
+    """A page elsewhere that resolves its own name to 127.0.0.1 (DNS rebinding) sends
+    its own Host; a form of another site posts without JSON: both are refused."""
+    base, _ = served
+    request = urllib.request.Request(base + "/api/index", headers={"Host": "evil.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    assert info.value.code == 403
+    form = urllib.request.Request(
+        base + "/api/save", data=b"name=x.idx",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(form, timeout=30)
+    assert info.value.code == 415

@@ -63,6 +63,8 @@ class Checker(
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
         self._components: dict[int, Component | None] = {}
         self.tables: dict[str, DataTableSpec] = {}
+        #: (where an imputer was chosen, group) already reported as undeclared
+        self._groups_reported: set = set()
 
     # ---- the whole file ------------------------------------------------------------
     def run(self) -> IndexModel | None:

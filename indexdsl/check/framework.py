@@ -181,6 +181,16 @@ class FrameworkPass:
             imputer, imputer_span = settings["impute"]
             if imputer is not None and getattr(imputer, "needs_history", False):
                 history = self.panel_history(name, imputer, imputer_span)
+            if imputer is not None and hasattr(imputer, "groups_needed"):
+                declared = [g for g, _ in units.groups] if units is not None else []
+                for group in imputer.groups_needed():
+                    if group not in declared and (imputer_span, group) not in self._groups_reported:
+                        self._groups_reported.add((imputer_span, group))
+                        self.diagnostics.append(
+                            errors.imputation_group_undeclared(
+                                imputer.name, group, declared, imputer_span
+                            )
+                        )
             return Node(
                 name=name,
                 title=indicator.title,

@@ -783,3 +783,22 @@ def rank_decimals_out_of_range(decimals: float, limit: int, span) -> Diagnostic:
         span,
         help="write the precision the scores are published with, e.g. `rank at 3 decimals`",
     )
+
+
+def imputation_group_undeclared(imputer: str, group: str, declared: list[str], span):
+    """E263: a group imputer names a column that is not one of the units' groups."""
+    from indexdsl.diagnostics import suggest
+
+    hints = suggest(group, declared)
+    return error(
+        "E263",
+        f"`{imputer}` imputes within the groups of `{group}`, which is not one of the "
+        "units' groups",
+        span,
+        help=(f"did you mean `{hints[0]}`? " if hints else "")
+        + (
+            f"the units' groups: {', '.join(f'`{g}`' for g in declared)}"
+            if declared
+            else "declare the column in the units block: `groups region`"
+        ),
+    )

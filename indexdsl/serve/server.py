@@ -59,7 +59,23 @@ def _handler(explorer: Explorer, lock: threading.Lock) -> type[BaseHTTPRequestHa
         def _json(self, status: int, value) -> None:
             self._send(status, json.dumps(value, allow_nan=False).encode(), "application/json")
 
+        def _refused(self) -> bool:
+            """A request from another origin: a Host that is not this server (a page
+            elsewhere resolving its own name to 127.0.0.1, "DNS rebinding"), or a POST
+            that is not JSON (a form of another site)."""
+            port = self.server.server_address[1]
+            if self.headers.get("Host") not in (f"127.0.0.1:{port}", f"localhost:{port}"):
+                self._json(HTTPStatus.FORBIDDEN, {"error": "this server answers 127.0.0.1 only"})
+                return True
+            kind = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            if self.command == "POST" and kind != "application/json":
+                self._json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "send JSON"})
+                return True
+            return False
+
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            if self._refused():
+                return
             url = urlparse(self.path)
             if url.path == "/api/index":
                 with lock:
@@ -84,6 +100,8 @@ def _handler(explorer: Explorer, lock: threading.Lock) -> type[BaseHTTPRequestHa
             self._send(HTTPStatus.OK, asset.read_bytes(), _TYPES[Path(name).suffix])
 
         def do_POST(self) -> None:  # noqa: N802
+            if self._refused():
+                return
             url = urlparse(self.path)
             try:
                 length = int(self.headers.get("Content-Length") or 0)

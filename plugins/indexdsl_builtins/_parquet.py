@@ -66,6 +66,29 @@ def _integer_texts(values: np.ndarray) -> np.ndarray:
     return cells
 
 
+class ColumnError(Exception):
+    """A column indexdsl cannot read as numbers or text; the loader reports it."""
+
+    def __init__(self, message: str, help: str):
+        super().__init__(message)
+        self.help = help
+
+
+#: the largest whole number a float holds exactly
+EXACT_INTEGERS = 2**53
+
+
+def _beyond_floats(pa, column) -> bool:
+    """Whether an integer column holds a value beyond 2^53 (casting it to floats
+    would fail, or round it)."""
+    import pyarrow.compute as pc
+
+    if column.null_count == len(column):
+        return False
+    low, high = pc.min_max(column).values()
+    return max(abs(low.as_py()), abs(high.as_py())) > EXACT_INTEGERS
+
+
 def read_columns(pa, table) -> tuple[list[str], int, dict, Mapping, Callable]:
     """(header, row count, numbers, texts, rows) of a pyarrow table.
 
@@ -81,6 +104,16 @@ def read_columns(pa, table) -> tuple[list[str], int, dict, Mapping, Callable]:
         kind = column.type
         if pa.types.is_dictionary(kind):
             kind = kind.value_type
+        if pa.types.is_nested(kind):
+            raise ColumnError(
+                f"column `{name}` holds {kind} values (lists, structures or maps), not "
+                "numbers or text",
+                help="flatten the column into one column per value before reading it",
+            )
+        if pa.types.is_integer(kind) and _beyond_floats(pa, column):
+            # whole numbers a float cannot hold exactly (64-bit identifiers): kept as text
+            strings[name] = _texts(pa, column)
+            continue
         if _is_number(pa, kind):
             values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
             values = np.array(values, dtype=np.float64)  # a copy: arrow's buffers go

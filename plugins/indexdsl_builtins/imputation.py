@@ -101,6 +101,9 @@ class GroupMeanImputer(Imputer):
         ),
     )
 
+    def groups_needed(self) -> tuple[str, ...]:
+        return (str(self.group),)
+
     def impute(self, x, context=None):
         x = np.asarray(x, dtype=float)
         if self.empty_groups not in ("error", "missing"):

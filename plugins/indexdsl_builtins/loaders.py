@@ -193,7 +193,10 @@ class ParquetLoader(Loader):
                 shown,
                 help="write it with pyarrow, pandas (`to_parquet`), polars or R's arrow",
             ) from None
-        header, size, numbers, texts, rows = _parquet.read_columns(pa, data)
+        try:
+            header, size, numbers, texts, rows = _parquet.read_columns(pa, data)
+        except _parquet.ColumnError as exc:  # the file's content, not the plugin
+            raise DataError(f"`{shown}`: {exc}", shown, help=exc.help) from None
         del data  # arrow's memory pool keeps freed memory unless told to give it back
         pa.default_memory_pool().release_unused()
         if not header:
