@@ -372,3 +372,18 @@ def test_an_unknown_encoding_is_the_users_mistake(folder, capsys):
     assert run(folder, text) == 1
     err = capsys.readouterr().err
     assert "unknown encoding `nosuch`" in err and "E901" not in err
+
+
+@pytest.mark.parametrize(
+    "call, expected", [("max(c.x, 2.5)", None), ("max(c.x, 2.5, skip_missing = 1)", 2.5)]
+)
+def test_two_argument_max_keeps_a_missing_value_missing(folder, call, expected):
+    from indexdsl.pipeline import run_file
+
+    (folder / "u.csv").write_text("id,x,y\na,,2\nb,2,1\nc,3,3\n")
+    (folder / "t.idx").write_text(
+        HEAD + f"indicator x = {call}\nindicator y = c.y\nframework {{ x y }}\n"
+    )
+    result, _ = run_file(folder / "t.idx")
+    value = result.units.raw["x"][0]
+    assert np.isnan(value) if expected is None else value == expected

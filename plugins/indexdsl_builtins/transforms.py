@@ -65,22 +65,37 @@ class CapTransform(Transform):
         return np.clip(x, low, high)
 
 
+_SKIP = Param(
+    "skip_missing",
+    float,
+    0.0,
+    "1: a missing value is passed over (the other value is the result); 0, the default: "
+    "the result is missing, as a missing value is not known to be smaller or larger",
+)
+
+
 class MinTransform(Transform):
     name = "min"
-    summary = "smaller of two values, unit by unit (with one pair column: lowest over partners)"
-    params = (Param("a", float, doc="first"), Param("b", float, doc="second"))
+    summary = (
+        "smaller of two values, unit by unit; missing if either is "
+        "(with one pair column: lowest over partners)"
+    )
+    params = (Param("a", float, doc="first"), Param("b", float, doc="second"), _SKIP)
 
-    def apply(self, a, b):
-        return np.fmin(a, b)
+    def apply(self, a, b, skip_missing=0.0):
+        return np.fmin(a, b) if np.any(skip_missing) else np.minimum(a, b)
 
 
 class MaxTransform(Transform):
     name = "max"
-    summary = "larger of two values, unit by unit (with one pair column: highest over partners)"
-    params = (Param("a", float, doc="first"), Param("b", float, doc="second"))
+    summary = (
+        "larger of two values, unit by unit; missing if either is "
+        "(with one pair column: highest over partners)"
+    )
+    params = (Param("a", float, doc="first"), Param("b", float, doc="second"), _SKIP)
 
-    def apply(self, a, b):
-        return np.fmax(a, b)
+    def apply(self, a, b, skip_missing=0.0):
+        return np.fmax(a, b) if np.any(skip_missing) else np.maximum(a, b)
 
 
 class LogShiftTransform(Transform):
