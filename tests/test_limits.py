@@ -387,3 +387,21 @@ def test_two_argument_max_keeps_a_missing_value_missing(folder, call, expected):
     result, _ = run_file(folder / "t.idx")
     value = result.units.raw["x"][0]
     assert np.isnan(value) if expected is None else value == expected
+
+
+def test_round_halves_away_from_zero_and_keeps_missing_values(folder):
+    from indexdsl.pipeline import run_file
+
+    (folder / "u.csv").write_text("id,x,y\na,2.5,1\nb,-2.5,2\nc,,3\nd,1.26,4\n")
+    text = HEAD + "indicator x = round(c.x, 0)\nindicator z = round(c.x, 1)\nindicator y = c.y\n"
+    (folder / "t.idx").write_text(text + "framework { x y z }\n")
+    result, _ = run_file(folder / "t.idx")
+    raw = result.units.raw
+    assert raw["x"][[0, 1, 3]].tolist() == [3.0, -3.0, 1.0] and np.isnan(raw["x"][2])
+    assert raw["z"][3] == pytest.approx(1.3)
+
+
+def test_round_takes_whole_digits(folder, capsys):
+    text = HEAD + "indicator x = round(c.x, 1.5)\nindicator y = c.y\nframework { x y }\n"
+    assert run(folder, text, "run", "--no-write", "-q") == 1
+    assert "whole number from 0 to 12" in capsys.readouterr().err

@@ -275,6 +275,26 @@ class FloorTransform(Transform):
         return np.maximum(x, low)  # np.maximum keeps missing values missing
 
 
+class RoundTransform(Transform):
+    name = "round"
+    summary = "round to `digits` decimals, halves away from zero (as publishers round)"
+    params = (
+        Param("x", float, doc="values"),
+        Param("digits", float, 0.0, "decimals kept: a whole number, 0 to 12"),
+    )
+
+    def apply(self, x, digits=0.0):
+        digits = np.asarray(digits, dtype=float)
+        if digits.size != 1 or not float(digits).is_integer() or not 0 <= digits <= 12:
+            raise ComponentValueError(
+                f"`digits` is a whole number from 0 to 12, not {np.ravel(digits)[0]:g}",
+                help="write the decimals as a number: `round(x, 3)`",
+            )
+        scale = 10.0 ** int(digits)
+        x = np.asarray(x, dtype=float)
+        return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
+
+
 class CeilingTransform(Transform):
     name = "ceiling"
     summary = "lower values above `high` to `high` (a cap; not rounding)"
@@ -299,4 +319,5 @@ def indexdsl_register_transforms():
         WinsoriseTransform,
         FloorTransform,
         CeilingTransform,
+        RoundTransform,
     ]
