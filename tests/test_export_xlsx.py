@@ -280,6 +280,30 @@ class TestReproducible:
             assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+def test_a_table_a_plugin_adds_gets_a_sheet(cities):
+    """Another table of the run (statistics, say) is a sheet before the analyses'."""
+    from indexdsl.components import Export
+    from indexdsl.output.exports import Column, Table, result_tables
+    from indexdsl.output.results import run_record
+    from indexdsl_builtins.xlsx_sheets import workbook_sheets
+
+    result, _ = cities.run()
+    tables = result_tables(result)
+    tables["statistics"] = Table(
+        "statistics",
+        (Column("node", "text"), Column("econ_score", "real"), Column("best_rank", "integer")),
+        (("=x", 1.5, 0), ("y", None, 2)),
+    )
+    record = run_record(result, cities.root / "index.idx", [], None)
+    export = Export(result, record, tables, cities.root, cities.root / "db")
+    sheets = {s.name: s for s in workbook_sheets(export)}
+    names = list(sheets)
+    assert names.index("treatment") < names.index("statistics") < names.index("fitted")
+    sheet = sheets["statistics"]
+    assert sheet.headers == ("Node", "Economy (score)", "Best rank")
+    assert [row[2] for row in sheet.rows] == [None, 2]  # rank 0: not ranked
+
+
 def test_asem_full_workbook(project):
     """COINr's full ASEM pipeline: titles, formats, the sheets of its analyses."""
     path, workbook = write(project, "asem", REPO / "indices" / "asem_full.idx")
@@ -304,4 +328,6 @@ def test_asem_full_workbook(project):
             assert all(c.value is None or c.value >= 1 for c in column), header
     log = {r["Indicator"]: r for r in rows(workbook["treatment"])}
     assert log["International flights passenger capacity"]["Treated"] == "winsorised"
+    screen = next(row[1] for row in workbook["run"].iter_rows() if row[0].value == "Screen")
+    assert screen.value == 0.9 and screen.number_format == "0.0%"
     assert path.stat().st_size < 1_000_000

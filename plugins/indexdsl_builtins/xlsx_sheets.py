@@ -6,12 +6,13 @@ not ``policy_score``), a missing rank or score is an empty cell (never ``0``), a
 run record is a readable sheet of fields and values, not JSON.  The sheets, in order:
 
 - the result tables (``units``, ``groups``, ``indicators``: the raw data, ``nodes``,
-  ``pathways``) and any table another plugin adds to the run;
-- the data sets of the run: ``prepared`` (the values normalised: after imputation and
-  outlier treatment, when these changed any) and ``normalised`` (each indicator's score);
+  ``pathways``), with the data sets of the run after the raw data: ``prepared`` (the
+  values normalised: after imputation and outlier treatment, when these changed any)
+  and ``normalised`` (each indicator's score);
 - the analyses that the run holds: ``treatment`` (the imputation and treatment log),
-  ``fitted`` (each normaliser's fitted state), ``rank agreement`` and ``score
-  agreement`` (with published ranks and scores), ``warnings``;
+  any table another plugin adds to the run, ``fitted`` (each normaliser's fitted
+  state), ``rank agreement`` and ``score agreement`` (with published ranks and
+  scores), ``warnings``;
 - ``run``: the index, its provenance and the run's figures, one field a row.
 
 Nothing here imports openpyxl: :mod:`indexdsl_builtins.export_xlsx` writes these sheets.
@@ -420,7 +421,8 @@ def run_sheet(record: dict) -> tuple[Sheet, list[Sheet]]:
         rows.append(("Weight of illustrative indicators", share))
     preparation = record.get("preparation") or {}
     if preparation.get("screen") is not None:
-        rows.append(("Screen", _plain(preparation["screen"])))
+        screen = preparation["screen"]  # the least share of indicators a unit needs
+        rows.append(("Screen", Percent(screen) if isinstance(screen, float) else _plain(screen)))
         rows.append(("Units screened out", _plain(preparation.get("screened_out")) or "none"))
     rows.append(("Warnings", len(record.get("warnings") or [])))
     rows.append(("Index file", provenance["index"]["file"]))
@@ -457,13 +459,20 @@ def run_sheet(record: dict) -> tuple[Sheet, list[Sheet]]:
 _NODE_HEADERS = {"node": "Node", "unit": "Unit of measurement", "title": "Title"}
 
 
+#: the tables of every run (:func:`indexdsl.output.exports.result_tables`)
+_RESULT_TABLES = ("units", "groups", "indicators", "nodes", "pathways")
+
+
 def workbook_sheets(export) -> list[Sheet]:
     """Every sheet of the workbook of a run, in order (see the module's docstring)."""
     result, record, tables = export.result, export.record, export.tables
     titles = Titles(result)
     sheets: list[Sheet] = []
+    others: list[Sheet] = []  # a plugin's tables: after the treatment log
     for name, table in tables.items():
-        if name == "nodes":
+        if name not in _RESULT_TABLES:
+            others.append(table_sheet(table, titles))
+        elif name == "nodes":
             sheets.append(table_sheet(table, titles, _NODE_HEADERS))
         elif name == "groups":
             rows = [(*row[:2], titles.nodes.get(row[2], row[2]), *row[3:]) for row in table.rows]
@@ -483,6 +492,7 @@ def workbook_sheets(export) -> list[Sheet]:
     run, extra = run_sheet(record)
     for sheet in (
         treatment_sheet(result, titles),
+        *others,
         *extra,
         fitted_sheet(record, result, titles),
         _by_node_sheet(
