@@ -209,7 +209,9 @@ def data_sheets(result, titles: Titles) -> list[Sheet]:
     keys = list(result.data.keys)
     n = len(keys)
     out = []
-    prepared = _leaves(result, units.prepared)
+    prepared = [
+        leaf for leaf in _leaves(result, units.prepared) if np.size(units.prepared[leaf]) in (1, n)
+    ]
     changed = False
     for leaf in prepared:
         indicator = graph.nodes[leaf].indicator
