@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -57,3 +59,18 @@ def test_a_sensitivity_analysis_does_not_import_scipy_stats():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_sensitivity_command_runs_without_scipy():
+    code = (
+        "import sys\n"
+        "sys.modules['scipy'] = None  # as if scipy were not installed\n"
+        "from indexdsl.cli import main\n"
+        "sys.argv = ['indexdsl', 'sensitivity', 'indices/asem_full.idx', '-N', '16',\n"
+        "            '--format', 'json']\n"
+        "main()\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["evaluations"] == 16 * 6
