@@ -28,25 +28,31 @@ def _batched(values, weights) -> bool:
     return np.ndim(values) >= 3 or np.ndim(weights) >= 2
 
 
-def _weighted_mean(terms: np.ndarray, missing: np.ndarray | None, weights) -> np.ndarray:
-    """Σ w·t / Σ w over each unit's children present (``terms`` is 0 where ``missing``),
-    NaN for a unit without any: the weighted mean that skips a missing child and
-    rescales the others' weights.  Two contractions over the children, so weights of
-    (replications, children) never grow into (replications, units, children) arrays.
-    The sums run in another order than :func:`_available_weights`' (the last bits can
-    differ; ``tests/test_builtin_aggregators.py`` compares both to 1e-12)."""
+def _weighted_mean(terms: np.ndarray, weights) -> np.ndarray:
+    """Σ w·t / Σ w over each unit's children present (``terms`` is NaN where a child is
+    missing), NaN for a unit without any: the weighted mean that skips a missing child
+    and rescales the others' weights.  One contraction over the children (``einsum``,
+    or a matrix-vector product for one row of weights), so weights of (replications,
+    children) never grow into (replications, units, children) arrays; a missing child
+    makes its unit's sum NaN, and only those units are summed again without it.  The
+    sums run in another order than :func:`_available_weights`' (the last bits can
+    differ; ``tests/test_batched_weights.py`` compares both to 1e-12)."""
     weights = np.asarray(weights, dtype=float)
-    if weights.ndim == 1:  # one matrix-vector product
-        total = terms @ weights
-        present = weights.sum() if missing is None else (~missing) @ weights
-    else:
-        total = np.einsum("...uc,...c->...u", terms, weights)
-        if missing is None:
-            present = weights.sum(axis=-1)[..., None]
-        else:
-            present = np.einsum("...uc,...c->...u", ~missing, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(present == 0, np.nan, total / present)
+        if weights.ndim == 1:
+            out = (terms @ weights) / weights.sum()
+        else:
+            out = np.einsum("...uc,...c->...u", terms, weights) / weights.sum(axis=-1)[..., None]
+        gaps = np.isnan(out)
+        if gaps.any():
+            children = terms.shape[-1]
+            rows = np.broadcast_to(terms, out.shape + (children,))[gaps]
+            w = np.broadcast_to(weights[..., None, :], out.shape + (children,))[gaps]
+            w = np.where(np.isnan(rows), 0.0, w)
+            present = w.sum(axis=-1)
+            total = np.sum(np.where(np.isnan(rows), 0.0, rows) * w, axis=-1)
+            out[gaps] = np.where(present == 0, np.nan, total / present)
+    return out
 
 
 class ArithmeticMeanAggregator(Aggregator):
@@ -59,10 +65,7 @@ class ArithmeticMeanAggregator(Aggregator):
     def aggregate(self, values, weights):
         weights = np.asarray(weights)
         if _batched(values, weights):
-            missing = np.isnan(values)
-            if not missing.any():
-                return _weighted_mean(values, None, weights)
-            return _weighted_mean(np.where(missing, 0.0, values), missing, weights)
+            return _weighted_mean(values, weights)
         if not np.isnan(values).any():
             # nothing missing: the same sums as below, without the (units, children)
             # temporaries (a pathway index has millions of rows)
@@ -110,11 +113,7 @@ class GeometricMeanAggregator(Aggregator):
     @staticmethod
     def _mean(values, weights):
         if _batched(values, weights):
-            missing = np.isnan(values)
-            if not missing.any():
-                return np.exp(_weighted_mean(np.log(values), None, weights))
-            logs = np.log(np.where(missing, 1.0, values))  # 0 where missing
-            return np.exp(_weighted_mean(logs, missing, weights))
+            return np.exp(_weighted_mean(np.log(values), weights))  # log(NaN) is NaN
         w = _available_weights(values, weights)
         logs = np.where(np.isnan(values), 0.0, np.log(np.where(np.isnan(values), 1.0, values)))
         out = np.exp(np.sum(logs * np.nan_to_num(w), axis=-1))
@@ -144,11 +143,7 @@ class HarmonicMeanAggregator(Aggregator):
             "or use `aggregate arithmetic`",
         )
         if _batched(values, weights):
-            missing = np.isnan(values)
-            inverse = 1.0 / np.where(missing, 1.0, values)
-            inverse[missing] = 0.0
-            with np.errstate(divide="ignore"):  # a zero mean is impossible: scores > 0
-                return 1.0 / _weighted_mean(inverse, missing, weights)
+            return 1.0 / _weighted_mean(1.0 / values, weights)  # scores > 0 or NaN
         w = _available_weights(values, weights)
         inverse = np.where(
             np.isnan(values), 0.0, np.nan_to_num(w) / np.where(np.isnan(values), 1.0, values)
@@ -199,18 +194,15 @@ class PowerMeanAggregator(Aggregator):
 
     @staticmethod
     def _batched_mean(values, weights, p: float) -> np.ndarray:
-        missing = np.isnan(values)
         if p == 0:
-            logs = np.log(np.where(missing, 1.0, values))
-            return np.exp(_weighted_mean(logs, missing, weights))
+            return np.exp(_weighted_mean(np.log(values), weights))
         if p > 0:
             ref = np.fmax.reduce(values, axis=-1, keepdims=True)
         else:
             ref = np.fmin.reduce(values, axis=-1, keepdims=True)
         ref = np.where(np.isnan(ref) | (ref == 0), 1.0, ref)
         with np.errstate(divide="ignore", over="ignore"):
-            terms = np.where(missing, 0.0, (np.where(missing, 1.0, values) / ref) ** p)
-            return ref[..., 0] * _weighted_mean(terms, missing, weights) ** (1.0 / p)
+            return ref[..., 0] * _weighted_mean((values / ref) ** p, weights) ** (1.0 / p)
 
 
 class MinimumAggregator(Aggregator):
@@ -234,10 +226,8 @@ class MazziottaParetoAggregator(Aggregator):
         missing = np.isnan(values)
         filled = np.where(missing, 0.0, values)
         if _batched(values, weights):
-            mean = _weighted_mean(filled, missing, weights)
-            deviations = (filled - mean[..., None]) ** 2
-            deviations[missing] = 0.0
-            var = _weighted_mean(deviations, missing, weights)
+            mean = _weighted_mean(values, weights)
+            var = _weighted_mean((values - mean[..., None]) ** 2, weights)
             none = np.isnan(mean)
             mean, var = np.nan_to_num(mean), np.nan_to_num(var)
         else:
