@@ -223,14 +223,14 @@ class MazziottaParetoAggregator(Aggregator):
     monotone = False
 
     def aggregate(self, values, weights):
-        missing = np.isnan(values)
-        filled = np.where(missing, 0.0, values)
         if _batched(values, weights):
             mean = _weighted_mean(values, weights)
             var = _weighted_mean((values - mean[..., None]) ** 2, weights)
             none = np.isnan(mean)
             mean, var = np.nan_to_num(mean), np.nan_to_num(var)
         else:
+            missing = np.isnan(values)
+            filled = np.where(missing, 0.0, values)
             w = _available_weights(values, weights)
             wz = np.nan_to_num(w)
             mean = np.sum(filled * wz, axis=-1)
