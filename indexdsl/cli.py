@@ -495,12 +495,6 @@ def cmd_sensitivity(args, session) -> int:
     from indexdsl.diagnostics import DiagnosticError, UsageError
     from indexdsl.errors import commands as errors
 
-    try:
-        import scipy.stats  # noqa: F401 - an optional dependency, needed here only
-    except ImportError:
-        raise UsageError(
-            'sensitivity analysis needs scipy: pip install "indexdsl[stats]"'
-        ) from None
     model, data, evaluator = _uncertain_model(args, session)
     if len(factors(model.uncertainty)) < 2:
         raise DiagnosticError([errors.too_few_inputs_for_sensitivity(model.uncertainty.span)])

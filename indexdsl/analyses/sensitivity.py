@@ -4,9 +4,10 @@ Each input declared in the `uncertainty` block is one factor: the weights, the
 normaliser, the aggregator, the imputation, the outlier treatment, the indicator left
 out.  The output is the mean absolute shift of the units' ranks from the nominal
 ranking.  The design is Saltelli's (2010): two matrices A and B of N points of a
-scrambled Sobol' sequence (scipy's ``qmc.Sobol``) and, for each factor, A with that
-factor's columns taken from B; first-order indices by Saltelli's 2010 estimator, total
-indices by Jansen's, as scipy's ``sobol_indices`` computes them.  The n·(d + 2)
+scrambled Sobol' sequence (scipy's ``qmc.Sobol``, computed by ``sobol.py``) and, for
+each factor, A with that factor's columns taken from B; first-order indices by
+Saltelli's 2010 estimator, total indices by Jansen's, as scipy's ``sobol_indices``
+computes them.  The n·(d + 2)
 evaluations run through the batched engine, one pass per chunk.
 
 The weights are drawn per evaluation exactly as ``indexdsl uncertainty`` draws them
@@ -19,7 +20,7 @@ An evaluation that fails (an alternative that cannot be evaluated on these data)
 left out: a base sample j enters the estimators only when all d + 2 of its evaluations
 succeeded (every estimator is a mean over j).  Intervals are percentile-bootstrap
 intervals over the base samples, computed in chunks: time and memory grow linearly
-with N.  scipy is an optional dependency (``pip install "indexdsl[stats]"``).
+with N.  Nothing here needs scipy (beyond 1024 Sobol' dimensions, ``sobol.py`` asks it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from indexdsl.analyses.sobol import sobol
 from indexdsl.analyses.uncertainty import (
     CHUNK,
     failed_rows,
@@ -128,12 +130,6 @@ def run_sensitivity(
 ) -> SensitivityResult:
     """Sobol indices of each uncertain input on the mean absolute rank shift;
     ``progress(k)`` is called as each chunk of k index evaluations is done."""
-    try:
-        from scipy.stats import qmc
-    except ImportError:  # pragma: no cover - scipy is a dev dependency
-        raise ImportError(
-            'sensitivity analysis needs scipy: pip install "indexdsl[stats]"'
-        ) from None
     model = evaluator.model
     root = model.root.name
     names = factors(spec)
@@ -145,7 +141,7 @@ def run_sensitivity(
     edges = np.concatenate([[0], np.cumsum(widths)])
     columns = int(edges[-1])
     rng = np.random.default_rng(seed)
-    base = qmc.Sobol(2 * columns, scramble=True, rng=rng).random(n)
+    base = sobol(2 * columns, n, rng)
     a, b = base[:, :columns], base[:, columns:]
     design = [a, b]
     for i in range(len(names)):

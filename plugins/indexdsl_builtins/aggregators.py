@@ -11,11 +11,48 @@ from indexdsl.hookspecs import hookimpl
 
 
 def _available_weights(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(…, units, children) weights: 0 for a missing child, the others rescaled to sum
+    to one (NaN for a unit without any child).  For weights of one row (children,);
+    weights that vary per replication go through :func:`_weighted_mean` instead."""
     w = np.broadcast_to(np.expand_dims(weights, -2), values.shape)
     w = np.where(np.isnan(values), 0.0, w)
     total = w.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return w / total
+
+
+def _batched(values, weights) -> bool:
+    """Scores of replications (replications, units, children), or weights of one row
+    per replication (replications, children): :func:`_weighted_mean` takes them.  One
+    evaluation's (units, children) scores keep the sums of :func:`_available_weights`."""
+    return np.ndim(values) >= 3 or np.ndim(weights) >= 2
+
+
+def _weighted_mean(terms: np.ndarray, weights) -> np.ndarray:
+    """Σ w·t / Σ w over each unit's children present (``terms`` is NaN where a child is
+    missing), NaN for a unit without any: the weighted mean that skips a missing child
+    and rescales the others' weights.  One contraction over the children (``einsum``,
+    or a matrix-vector product for one row of weights), so weights of (replications,
+    children) never grow into (replications, units, children) arrays; a missing child
+    makes its unit's sum NaN, and only those units are summed again without it.  The
+    sums run in another order than :func:`_available_weights`' (the last bits can
+    differ; ``tests/test_batched_weights.py`` compares both to 1e-12)."""
+    weights = np.asarray(weights, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if weights.ndim == 1:
+            out = (terms @ weights) / weights.sum()
+        else:
+            out = np.einsum("...uc,...c->...u", terms, weights) / weights.sum(axis=-1)[..., None]
+        gaps = np.isnan(out)
+        if gaps.any():
+            children = terms.shape[-1]
+            rows = np.broadcast_to(terms, out.shape + (children,))[gaps]
+            w = np.broadcast_to(weights[..., None, :], out.shape + (children,))[gaps]
+            w = np.where(np.isnan(rows), 0.0, w)
+            present = w.sum(axis=-1)
+            total = np.sum(np.where(np.isnan(rows), 0.0, rows) * w, axis=-1)
+            out[gaps] = np.where(present == 0, np.nan, total / present)
+    return out
 
 
 class ArithmeticMeanAggregator(Aggregator):
@@ -27,7 +64,9 @@ class ArithmeticMeanAggregator(Aggregator):
 
     def aggregate(self, values, weights):
         weights = np.asarray(weights)
-        if weights.ndim == 1 and not np.isnan(values).any():
+        if _batched(values, weights):
+            return _weighted_mean(values, weights)
+        if not np.isnan(values).any():
             # nothing missing: the same sums as below, without the (units, children)
             # temporaries (a pathway index has millions of rows)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -73,6 +112,8 @@ class GeometricMeanAggregator(Aggregator):
 
     @staticmethod
     def _mean(values, weights):
+        if _batched(values, weights):
+            return np.exp(_weighted_mean(np.log(values), weights))  # log(NaN) is NaN
         w = _available_weights(values, weights)
         logs = np.where(np.isnan(values), 0.0, np.log(np.where(np.isnan(values), 1.0, values)))
         out = np.exp(np.sum(logs * np.nan_to_num(w), axis=-1))
@@ -101,6 +142,8 @@ class HarmonicMeanAggregator(Aggregator):
             "normalise to a range above zero, e.g. `normalise minmax(1, 100)`, "
             "or use `aggregate arithmetic`",
         )
+        if _batched(values, weights):
+            return 1.0 / _weighted_mean(1.0 / values, weights)  # scores > 0 or NaN
         w = _available_weights(values, weights)
         inverse = np.where(
             np.isnan(values), 0.0, np.nan_to_num(w) / np.where(np.isnan(values), 1.0, values)
@@ -129,6 +172,8 @@ class PowerMeanAggregator(Aggregator):
                 f"a power mean of order {p:g} needs scores that are not negative",
                 "normalise to a range without negative scores, e.g. `normalise minmax`",
             )
+        if _batched(values, weights):
+            return self._batched_mean(values, weights, p)
         w = _available_weights(values, weights)
         wz = np.nan_to_num(w)
         missing = np.isnan(values)
@@ -146,6 +191,18 @@ class PowerMeanAggregator(Aggregator):
                 terms = np.where(missing, 0.0, (np.where(missing, 1.0, values) / ref) ** p)
                 out = ref[..., 0] * np.sum(terms * wz, axis=-1) ** (1.0 / p)
         return np.where(_no_children(w), np.nan, out)
+
+    @staticmethod
+    def _batched_mean(values, weights, p: float) -> np.ndarray:
+        if p == 0:
+            return np.exp(_weighted_mean(np.log(values), weights))
+        if p > 0:
+            ref = np.fmax.reduce(values, axis=-1, keepdims=True)
+        else:
+            ref = np.fmin.reduce(values, axis=-1, keepdims=True)
+        ref = np.where(np.isnan(ref) | (ref == 0), 1.0, ref)
+        with np.errstate(divide="ignore", over="ignore"):
+            return ref[..., 0] * _weighted_mean((values / ref) ** p, weights) ** (1.0 / p)
 
 
 class MinimumAggregator(Aggregator):
@@ -166,12 +223,19 @@ class MazziottaParetoAggregator(Aggregator):
     monotone = False
 
     def aggregate(self, values, weights):
-        w = _available_weights(values, weights)
-        wz = np.nan_to_num(w)
-        filled = np.where(np.isnan(values), 0.0, values)
-        mean = np.sum(filled * wz, axis=-1)
-        var = np.sum(wz * (filled - mean[..., None]) ** 2 * ~np.isnan(values), axis=-1)
-        none = _no_children(w)
+        if _batched(values, weights):
+            mean = _weighted_mean(values, weights)
+            var = _weighted_mean((values - mean[..., None]) ** 2, weights)
+            none = np.isnan(mean)
+            mean, var = np.nan_to_num(mean), np.nan_to_num(var)
+        else:
+            missing = np.isnan(values)
+            filled = np.where(missing, 0.0, values)
+            w = _available_weights(values, weights)
+            wz = np.nan_to_num(w)
+            mean = np.sum(filled * wz, axis=-1)
+            var = np.sum(wz * (filled - mean[..., None]) ** 2 * ~missing, axis=-1)
+            none = _no_children(w)
         bad = (mean <= 0) & ~none
         if np.any(bad):
             units = tuple(int(u) for u in np.unique(np.nonzero(bad)[-1]))
