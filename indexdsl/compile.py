@@ -51,8 +51,8 @@ def compile_expression(expr: m.Expression) -> Compiled:
     if isinstance(expr, m.Constant):
         value = np.float64(expr.value)
         return lambda engine, level, raw: value
-    if isinstance(expr, m.IndicatorValue):
-        name = expr.name
+    if isinstance(expr, m.IndicatorValue | m.NodeScore):
+        name = expr.name  # a formula node is given the node scores with the raw values
         return lambda engine, level, raw: raw[name]
     if isinstance(expr, m.ColumnValue):
         table, column = expr.column.table, expr.column.column
@@ -145,7 +145,15 @@ class AggregateNode:
     aggregator: Aggregator
 
 
-Step = ComputeIndicator | NormaliseLeaf | AggregateNode
+@attrs.frozen
+class FormulaNode:
+    """A node whose score is an expression of other nodes' scores (``hdi_f / hdi_m``)."""
+
+    node: str
+    compute: Compiled = attrs.field(eq=False)
+
+
+Step = ComputeIndicator | NormaliseLeaf | AggregateNode | FormulaNode
 
 
 @attrs.frozen
@@ -180,7 +188,23 @@ def compile_model(model: IndexModel) -> Graph:
         for name, ind in model.indicators.items()
     ]
 
+    nodes = {node.name: node for node in model.root.walk()}
+    done: set[str] = set()
+
     def visit(node: Node) -> None:
+        # a node after every node its score needs: its children, the nodes written
+        # inside it, and those its formula reads (the checker has refused cycles)
+        if node.name in done:
+            return
+        done.add(node.name)
+        for other in (*node.children, *node.inputs):
+            if not other.auxiliary:
+                visit(other)
+        for name in node.formula_reads:
+            visit(nodes[name])
+        if node.formula is not None:
+            steps.append(FormulaNode(node.name, compile_expression(node.formula)))
+            return
         if node.is_leaf:
             steps.append(
                 NormaliseLeaf(
@@ -200,5 +224,6 @@ def compile_model(model: IndexModel) -> Graph:
         )
 
     visit(model.root)
-    nodes = {node.name: node for node in model.root.walk()}
+    for node in nodes.values():  # auxiliary nodes, after the index
+        visit(node)
     return Graph(model, tuple(steps), tuple(nodes), nodes, _illustrative_indicators(model))

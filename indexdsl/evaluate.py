@@ -21,6 +21,7 @@ from indexdsl import model as m
 from indexdsl.compile import (
     AggregateNode,
     ComputeIndicator,
+    FormulaNode,
     Graph,
     NormaliseLeaf,
     compile_expression,
@@ -320,6 +321,8 @@ class Evaluator:
                     )
                 scores[step.node] = normalised
                 fitted[step.node] = state
+            elif isinstance(step, FormulaNode):
+                scores[step.node] = self._formula(step, level, raw, scores, size, variation)
             elif isinstance(step, AggregateNode):
                 node = self.graph.nodes[step.node]
                 stacked = np.stack([scores[c] for c in step.children], axis=-1)
@@ -384,6 +387,27 @@ class Evaluator:
             raw, scores, ranks, fitted, prepared, preparation, screened, used_weights
         )
 
+    def _formula(self, step, level, raw, scores, size, variation) -> np.ndarray:
+        """A formula node's scores: its expression over the scores computed so far (the
+        checker made sure those it reads come first) and the indicators' values; a
+        missing input gives a missing score."""
+        values = step.compute(self, level, {**raw, **scores})
+        shape = (size,) if variation is None else (variation.size, size)
+        out = np.array(np.broadcast_to(np.asarray(values, dtype=float), shape))
+        node = self.graph.nodes[step.node]
+        if node.rescaler is not None:
+            names = self._names(level)
+            out, _ = self._guard(
+                lambda r=node.rescaler, v=out: r.normalise(v, Context(names, True, level)),
+                node.span,
+                f"rescaling node `{step.node}`",
+                type(node.rescaler).__module__,
+                (),
+                names,
+                expect=(np.shape(out), np.isnan(out)),
+            )
+        return out
+
     # ---- preparing the data: imputation, screening, outlier treatment -----------------------
     def prepare(
         self,
@@ -402,6 +426,8 @@ class Evaluator:
         The overrides replace the imputer and the treatment of every leaf that has one
         (the alternatives of an uncertainty analysis)."""
         leaves = [n for n in self.graph.nodes.values() if n.is_leaf]
+        # auxiliary nodes never decide which units the index screens out
+        in_index = {n.name for n in self.model.root.walk_index() if n.is_leaf}
         groups = self.data.groups
         for node in leaves:
             values = np.asarray(raw[node.indicator], dtype=float)
@@ -433,8 +459,8 @@ class Evaluator:
             preparation[node.name] = log
         screened = None
         root = self.model.root
-        if root.screen is not None and leaves:
-            share = np.mean([available[n.name] for n in leaves], axis=0)
+        if root.screen is not None and in_index:
+            share = np.mean([available[n] for n in in_index], axis=0)
             screened = share < root.screen - 1e-12
             if screened.all():
                 raise DiagnosticError(
@@ -760,7 +786,7 @@ class PairNames(Sequence):
 
 
 def _leaves(node) -> list[str]:
-    return [n.name for n in node.walk() if n.is_leaf]
+    return [n.name for n in node.walk_index() if n.is_leaf]
 
 
 def evaluate(graph: Graph, data: Dataset, registry: object = None) -> Result:

@@ -131,6 +131,13 @@ class PartnerAggregation:
 
 
 @attrs.frozen
+class NodeScore:
+    """A framework node's score, read by a formula node (``hdi_f / hdi_m``)."""
+
+    name: str
+
+
+@attrs.frozen
 class TransformCall:
     """A transform (``log(x)``), bound: the instance and the plugin that provides it."""
 
@@ -154,6 +161,7 @@ class NormaliserCall:
 Expression = (
     Constant
     | IndicatorValue
+    | NodeScore
     | ColumnValue
     | Negation
     | Operation
@@ -274,6 +282,15 @@ class Node:
     depth: int = 0
     #: panel imputation: (edition, expression) of the indicator in earlier editions
     history: tuple = ()
+    #: a formula node's score: an expression of other nodes' scores (``NodeScore``),
+    #: indicators and parameters, instead of an aggregation of children
+    formula: Expression | None = None
+    formula_text: str = ""  # the formula as written (formatted), for explanations
+    #: nodes computed here but not aggregated into this node's score: the nodes written
+    #: inside a formula node, and auxiliary nodes (``auxiliary hdi { … }``)
+    inputs: tuple[Node, ...] = ()
+    #: computed, ranked and written, but not part of its parent's score
+    auxiliary: bool = False
 
     def _value(self, role: str) -> Any:
         chosen = self.chosen.get(role)
@@ -322,11 +339,26 @@ class Node:
     def is_leaf(self) -> bool:
         return self.indicator is not None
 
+    @property
+    def formula_reads(self) -> tuple[str, ...]:
+        """The nodes a formula node's expression reads, in the order written."""
+        if self.formula is None:
+            return ()
+        return tuple(dict.fromkeys(e.name for e in walk(self.formula) if isinstance(e, NodeScore)))
+
     def walk(self):
-        """Every node below and including this one, parents before children."""
+        """Every node below and including this one, parents before children (the
+        inputs and auxiliary nodes after the aggregated children)."""
         yield self
-        for child in self.children:
+        for child in (*self.children, *self.inputs):
             yield from child.walk()
+
+    def walk_index(self):
+        """The nodes whose data make this node's score: auxiliary nodes left out."""
+        yield self
+        for child in (*self.children, *self.inputs):
+            if not child.auxiliary:
+                yield from child.walk_index()
 
 
 @attrs.frozen

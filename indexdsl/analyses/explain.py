@@ -158,6 +158,8 @@ def _unknown_unit(result: Result, text: str):
 
 def _additive(node: Node) -> str | None:
     """Why a node's score is not the weighted sum of its children's, or None if it is."""
+    if node.formula is not None:
+        return f"`{node.name}` is the formula `{node.formula_text}`, not a weighted sum"
     if node.aggregator is not None and not node.aggregator.additive:
         return (
             f"`{node.name}` aggregates with `{node.aggregator.describe()}`, "
@@ -225,6 +227,12 @@ def explain(result: Result, unit: str | int, rivals: int = 2) -> Explanation:
         )
         if node.is_leaf:
             return
+        if node.formula is not None:
+            if path_weight is not None:
+                not_additive.append((node.name, _additive(node)))
+            for child in node.inputs:  # computed under it; only the formula makes its score
+                visit(child, None, None)
+            return
         step = steps[node.name]
         child_scores = np.array([level.scores[c][i] for c in step.children], dtype=float)
         # the weights the aggregator was given: a weighting scheme's, where one chose them
@@ -239,6 +247,8 @@ def explain(result: Result, unit: str | int, rivals: int = 2) -> Explanation:
         for child, w in zip(node.children, used, strict=True):
             w = float(w)
             visit(child, None if math.isnan(w) else w, path_weight * w if decomposed else None)
+        for child in node.inputs:  # auxiliary: no weight, no contribution
+            visit(child, None, None)
 
     root_score = float(level.scores[graph.root][i])
     visit(model.root, None, None if math.isnan(root_score) else 1.0)

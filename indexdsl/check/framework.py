@@ -20,6 +20,7 @@ from indexdsl.model import (
     choices,
 )
 from indexdsl.syntax import ast
+from indexdsl.syntax.formatter import format_expr
 
 
 class FrameworkPass:
@@ -71,18 +72,28 @@ class FrameworkPass:
             settings=tuple(root_settings),
             children=decl.children,
             has_body=True,
+            formula=decl.formula,
             span=decl.span,
         )
         if "screen" in defaults:
             screen = ast.Setting("screen", percent=defaults["screen"][0] * 100)
             screen = attrs.evolve(screen, span=defaults["screen"][1])
             root_decl = attrs.evolve(root_decl, settings=(screen, *root_decl.settings))
+        self._node_decls = {}
+        self._read_by_formulas: set[str] = set()
+        stack = [root_decl]
+        while stack:  # every node written, for formulas that read nodes written later
+            current = stack.pop()
+            self._node_decls.setdefault(current.name.text, current)
+            stack.extend(current.children)
         root = self._node(
             root_decl, Fraction(1), "100%", inherited, indicators, units, used, 0, is_root=True
         )
+        if root is not None:
+            self._formula_cycles(root)
         for ind_name, indicator in indicators.items():
             referenced = any(ind_name in other.depends for other in indicators.values())
-            if ind_name not in used and not referenced:
+            if ind_name not in used and not referenced and ind_name not in self._read_by_formulas:
                 self.diagnostics.append(errors.indicator_never_used(ind_name, indicator.span))
         if pathways and root is not None:
             for node in root.walk():
@@ -132,6 +143,10 @@ class FrameworkPass:
         )
         top, equal_weights = chosen.top, chosen.equal_weights
         own_weighting, screen = chosen.own_weighting, chosen.screen
+        if decl.formula is not None:
+            return self._formula_node(
+                decl, weight, weight_text, settings, chosen, indicators, units, used, depth, is_root
+            )
         if not decl.has_body and not is_root:
             # a leaf: an indicator by name
             if name not in indicators:
@@ -233,13 +248,20 @@ class FrameworkPass:
             weighting = (None, None)  # weights written here win over an inherited scheme
         if weighting[0] is not None and not weighting[0].data_driven:
             self.fixed_weights(weighting[0], weighting[1], decl)
-        weights = self._weights(decl, equal_weights)
+        aggregated = tuple(c for c in decl.children if not c.auxiliary)
+        if not aggregated:
+            self.diagnostics.append(errors.dimension_without_children(name, decl.name.span))
+            return None
+        weights = self._weights(attrs.evolve(decl, children=aggregated), equal_weights)
         children = []
-        for child, (w, text) in zip(decl.children, weights, strict=True):
+        for child, (w, text) in zip(aggregated, weights, strict=True):
             node = self._node(child, w, text, settings, indicators, units, used, depth + 1)
             if node is not None:
                 children.append(node)
-        if len(children) != len(decl.children):
+        inputs = self._inputs(
+            [c for c in decl.children if c.auxiliary], settings, indicators, units, used, depth
+        )
+        if len(children) != len(aggregated) or inputs is None:
             return None
         aggregator, aggregator_span = settings["aggregate"]
         return Node(
@@ -257,6 +279,8 @@ class FrameworkPass:
             rank_decimals=chosen.rank_decimals,
             higher_is_better=chosen.higher_is_better,
             depth=depth,
+            inputs=inputs,
+            auxiliary=decl.auxiliary,
             chosen=choices(
                 aggregator=(aggregator, aggregator_span),
                 rescaler=settings["rescale"],
@@ -264,6 +288,102 @@ class FrameworkPass:
                 screen=screen or (None, None),
             ),
         )
+
+    def _inputs(self, decls, settings, indicators, units, used, depth) -> tuple | None:
+        """The nodes computed under a node but not aggregated into it (auxiliary nodes,
+        and every node written inside a formula node); None if one of them failed."""
+        out = []
+        for child in decls:
+            node = self._node(
+                child,
+                Fraction(0),
+                "auxiliary" if child.auxiliary else "input",
+                settings,
+                indicators,
+                units,
+                used,
+                depth + 1,
+            )
+            if node is None:
+                return None
+            out.append(attrs.evolve(node, auxiliary=child.auxiliary))
+        return tuple(out)
+
+    def _formula_node(
+        self, decl, weight, weight_text, settings, chosen, indicators, units, used, depth, is_root
+    ) -> Node | None:
+        """A node whose score is an expression of other nodes (``gdi = hdi_f / hdi_m``):
+        its names are nodes (their scores), indicators (their values) or parameters."""
+        name = decl.name.text
+        if not is_root:
+            self.declare(decl.name, "framework node")
+        if name in indicators:
+            self.diagnostics.append(
+                errors.formula_node_named_as_indicator(name, decl.name.span, indicators[name].span)
+            )
+            return None
+        scope = {**self._decls, **self._node_decls}
+        before = len(self.diagnostics)
+        found = self._scan_expr(decl.formula, scope, units, self._pairs)
+        self._read_by_formulas.update(found["depends"])
+        for ref in found["columns"]:
+            self.diagnostics.append(errors.formula_reads_column(name, ref.span))
+        inputs = self._inputs(decl.children, settings, indicators, units, used, depth)
+        if inputs is None or len(self.diagnostics) > before:
+            return None
+        lowering = self.lowering
+        lowering.nodes = set(self._node_decls)
+        return Node(
+            name=name,
+            title=decl.title or name,
+            weight=float(weight),
+            weight_text=weight_text,
+            span=decl.name.span,
+            inputs=inputs,
+            formula=lowering.lower(decl.formula),
+            formula_text=format_expr(decl.formula),
+            auxiliary=decl.auxiliary,
+            reference=_column(chosen.reference),
+            reference_scores=_column(chosen.reference_scores),
+            previous=_column(chosen.previous),
+            top=chosen.top,
+            rank_decimals=chosen.rank_decimals,
+            higher_is_better=chosen.higher_is_better,
+            depth=depth,
+            chosen=choices(rescaler=settings["rescale"]),
+        )
+
+    def _formula_cycles(self, root: Node) -> None:
+        """A formula may read any node, but not one whose score needs its own (E266)."""
+        nodes = {node.name: node for node in root.walk()}
+
+        def needs(node: Node) -> list[str]:
+            own = [c.name for c in (*node.children, *node.inputs) if not c.auxiliary]
+            return own + [n for n in node.formula_reads if n in nodes]
+
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(name: str) -> bool:
+            if state.get(name) == 2:
+                return False
+            if state.get(name) == 1:
+                cycle = [*stack[stack.index(name) :], name]
+                first = next(nodes[n] for n in cycle if nodes[n].formula is not None)
+                self.diagnostics.append(errors.formula_cycle(cycle, first.span))
+                return True
+            state[name] = 1
+            stack.append(name)
+            for other in needs(nodes[name]):
+                if visit(other):
+                    return True
+            stack.pop()
+            state[name] = 2
+            return False
+
+        for name in nodes:
+            if visit(name):
+                return
 
     def panel_history(self, name: str, imputer, span) -> tuple:
         """The indicator's expression in earlier editions, nearest first, as

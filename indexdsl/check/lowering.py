@@ -47,12 +47,17 @@ class Lowering:
         self.pair_table = pair_table
         #: the normalisers the checker built for calls in expressions, by call
         self.bound = bound or {}
+        #: framework nodes, in a formula node's expression: a name read there is a node's
+        #: score before it is an indicator's value
+        self.nodes: set[str] = set()
 
     def lower(self, expr: ast.Expr) -> model.Expression:
         if isinstance(expr, ast.Number):
             return model.Constant(float(expr.value))
         if isinstance(expr, ast.NameRef):
             name = expr.name.text
+            if name in self.nodes:
+                return model.NodeScore(name)
             if name in self.indicators:
                 return model.IndicatorValue(name)
             value = self.parameters.get(name)

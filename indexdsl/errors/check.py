@@ -802,3 +802,38 @@ def imputation_group_undeclared(imputer: str, group: str, declared: list[str], s
             else "declare the column in the units block: `groups region`"
         ),
     )
+
+
+def formula_node_named_as_indicator(name: str, span, indicator_span) -> Diagnostic:
+    """E264: a formula node with the name of an indicator."""
+    return error(
+        "E264",
+        f"the formula node `{name}` has the name of an indicator",
+        span,
+        secondary=(Label(indicator_span, "indicator declared here"),) if indicator_span else (),
+        help="give the node its own name: in a formula, a name reads a node's score "
+        "before an indicator's value",
+    )
+
+
+def formula_reads_column(name: str, span) -> Diagnostic:
+    """E265: a formula node reads a column directly."""
+    return error(
+        "E265",
+        f"the formula of `{name}` reads a column",
+        span,
+        help="a formula combines nodes, indicators and parameters: declare the column "
+        "as an indicator (`indicator x = table.column`) and use its name",
+    )
+
+
+def formula_cycle(cycle: list[str], span) -> Diagnostic:
+    """E266: a formula node reads a node whose score needs its own."""
+    path = " → ".join(f"`{n}`" for n in cycle)
+    return error(
+        "E266",
+        f"a formula reads a node whose score needs its own: {path}",
+        span,
+        help="a formula may read any node except those it is part of: read the node's "
+        "children, or make the node auxiliary",
+    )

@@ -239,6 +239,10 @@ class NodeDecl:
     settings: tuple[Setting, ...] = ()
     children: tuple[NodeDecl, ...] = ()
     has_body: bool = False
+    #: `name = expr`: the node's score is this expression of other nodes (a formula node)
+    formula: Expr | None = None
+    #: `auxiliary name …`: computed, ranked and written, but not part of its parent
+    auxiliary: bool = False
     span: Span | None = _span
 
 
@@ -251,6 +255,8 @@ class FrameworkDecl:
     children: tuple[NodeDecl, ...] = ()
     source: Component | None = None
     columns: tuple[tuple[Name, Name], ...] = ()
+    #: `framework = expr { … }`: the index's score is a formula of its nodes
+    formula: Expr | None = None
     span: Span | None = _span
 
 

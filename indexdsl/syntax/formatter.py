@@ -201,7 +201,8 @@ class _Writer:
                 if option is not None:
                     self.add(1, format_setting(option), _line_of(option))
         elif isinstance(decl, ast.FrameworkDecl):
-            self.add(0, "framework {", _line_of(decl))
+            formula = f" = {format_expr(decl.formula)}" if decl.formula is not None else ""
+            self.add(0, f"framework{formula} {{", _line_of(decl))
             for setting in decl.settings:
                 self.add(1, format_setting(setting), _line_of(setting))
             if decl.source is not None:
@@ -243,11 +244,13 @@ class _Writer:
         self.add(0, "}", None)
 
     def node(self, node: ast.NodeDecl, depth: int) -> None:
-        text = node.name.text
+        text = ("auxiliary " if node.auxiliary else "") + node.name.text
         if node.title is not None:
             text += f" {_string(node.title)}"
         if node.weight is not None:
             text += f" {node.weight.text}"
+        if node.formula is not None:
+            text += f" = {format_expr(node.formula)}"
         if not node.has_body:
             self.add(depth, text, _line_of(node))
             return

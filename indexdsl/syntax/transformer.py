@@ -388,7 +388,7 @@ class ToAst(Transformer):
 
     @v_args(meta=True)
     def child(self, meta, children):
-        name, title, weight, body = children
+        auxiliary, name, title, weight, formula, body = children
         has_body = body is not None
         body = [self._misplaced(b) if isinstance(b, tuple) else b for b in body or []]
         return ast.NodeDecl(
@@ -398,8 +398,16 @@ class ToAst(Transformer):
             settings=tuple(b for b in body if isinstance(b, ast.Setting)),
             children=tuple(b for b in body if isinstance(b, ast.NodeDecl)),
             has_body=has_body,
+            formula=formula,
+            auxiliary=auxiliary is not None,
             span=self._span(meta),
         )
+
+    def formula(self, children):
+        return children[0]
+
+    def kw_auxiliary(self, children):
+        return True
 
     def body(self, children):
         return list(children)
@@ -421,6 +429,7 @@ class ToAst(Transformer):
 
     @v_args(meta=True)
     def framework_decl(self, meta, children):
+        formula, children = children[0], children[1:]
         sources = [c[1] for c in children if isinstance(c, tuple) and c[0] == "source"]
         columns = [m for c in children if isinstance(c, tuple) and c[0] == "columns" for m in c[1]]
         return ast.FrameworkDecl(
@@ -428,6 +437,7 @@ class ToAst(Transformer):
             children=tuple(c for c in children if isinstance(c, ast.NodeDecl)),
             source=sources[0] if sources else None,
             columns=tuple(columns),
+            formula=formula,
             span=self._span(meta),
         )
 

@@ -1,0 +1,194 @@
+"""Formula nodes (`ratio = a / b`) and auxiliary nodes (`auxiliary x { … }`): parsed,
+formatted, checked with located diagnostics, evaluated for units, batched in
+uncertainty analysis, explained as not additive."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexdsl.analyses.explain import explain
+from indexdsl.analyses.uncertainty import chunk_of, sample
+from indexdsl.compile import compile_model
+from indexdsl.diagnostics import DiagnosticError
+from indexdsl.evaluate import Evaluator
+from indexdsl.pipeline import Session, check_file, load, run_file
+from indexdsl.syntax.formatter import format_text
+
+HEADER = """\
+index t "T" {}
+units c { from csv("x.csv") key id }
+indicator a "A" = c.a
+indicator b "B" = c.b
+indicator k "K" = c.k
+"""
+
+
+def write(tmp_path: Path, framework: str, rows=None, extra: str = "") -> Path:
+    rows = rows or [("u1", 1, 2, 0.1), ("u2", 2, 1, 0.2), ("u3", 3, 3, 0.3), ("u4", 4, 5, 0.4)]
+    lines = ["id,a,b,k"] + [",".join("" if v is None else str(v) for v in r) for r in rows]
+    (tmp_path / "x.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = tmp_path / "t.idx"
+    path.write_text(HEADER + extra + textwrap.dedent(framework), encoding="utf-8")
+    return path
+
+
+def codes(path: Path) -> list[str]:
+    with pytest.raises(DiagnosticError) as caught:
+        check_file(path, Session())
+    return [d.code for d in caught.value.diagnostics]
+
+
+FRAMEWORK = """
+framework {
+  normalise goalposts(0, 10)
+  ratio "A over B" = a / b {
+    lower is better
+  }
+  both "A and B" {
+    a
+    b
+  }
+  auxiliary adjusted = (1 - k) * both
+}
+"""
+
+
+def test_a_formula_node_is_its_expression_of_node_scores(tmp_path):
+    result, _ = run_file(write(tmp_path, FRAMEWORK))
+    s = result.units.scores
+    np.testing.assert_allclose(s["ratio"], s["a"] / s["b"])
+    np.testing.assert_allclose(s["adjusted"], (1 - np.array([0.1, 0.2, 0.3, 0.4])) * s["both"])
+    # lower is better: the smallest ratio ranks first
+    assert result.units.ranks["ratio"].tolist() == [1, 4, 3, 2]  # 0.5, 2, 1, 0.8
+    # the auxiliary node takes no part in the index: the mean of ratio and both
+    np.testing.assert_allclose(s["t"], (s["ratio"] + s["both"]) / 2)
+
+
+def test_an_auxiliary_node_never_changes_the_index(tmp_path):
+    with_aux, _ = run_file(write(tmp_path, FRAMEWORK))
+    without = FRAMEWORK.replace("  auxiliary adjusted = (1 - k) * both\n", "")
+    (tmp_path / "b").mkdir()
+    plain, _ = run_file(write(tmp_path / "b", without, extra=""))
+    np.testing.assert_array_equal(with_aux.units.scores["t"], plain.units.scores["t"])
+
+
+def test_an_auxiliary_subtree_with_missing_data_leaves_the_index_alone(tmp_path):
+    framework = """
+    framework {
+      missing propagate
+      a
+      auxiliary side { b }
+    }
+    """
+    rows = [("u1", 1, None, 0), ("u2", 2, 1, 0), ("u3", 3, 3, 0)]
+    result, _ = run_file(write(tmp_path, framework, rows))
+    assert not np.isnan(result.units.scores["t"]).any()
+    assert np.isnan(result.units.scores["side"][0])
+
+
+def test_a_missing_input_or_a_division_by_zero_gives_a_missing_score(tmp_path):
+    rows = [("u1", 1, None, 0), ("u2", 2, 1, 0), ("u3", 3, 3, 0), ("u4", 0, 0, 0)]
+    framework = "framework = a / b {\n  normalise none\n  a\n  b\n}\n"
+    result, _ = run_file(write(tmp_path, framework, rows))
+    scores = result.units.scores["t"]
+    assert np.isnan(scores[0]) and np.isnan(scores[3])
+    assert scores[1] == 2 and scores[2] == 1
+    assert result.units.ranks["t"].tolist() == [0, 1, 2, 0]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.floats(0.1, 100), st.floats(0.1, 100)), min_size=2, max_size=12))
+def test_a_ratio_node_equals_the_numpy_ratio(tmp_path, values):
+    rows = [(f"u{i}", a, b, 0) for i, (a, b) in enumerate(values)]
+    framework = "framework = a / b {\n  normalise none\n  a\n  b\n}\n"
+    result, _ = run_file(write(tmp_path, framework, rows))
+    a = np.array([r[1] for r in rows])
+    b = np.array([r[2] for r in rows])
+    np.testing.assert_allclose(result.units.scores["t"], a / b, rtol=1e-12)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.integers(0, 1000), min_size=2, max_size=12, unique=True))
+def test_flipping_a_formula_nodes_direction_reverses_its_ranks(tmp_path, values):
+    rows = [(f"u{i}", v, 1, 0) for i, v in enumerate(values)]
+    ranks = {}
+    for direction in ("higher", "lower"):
+        framework = (
+            "framework {\n  normalise none\n  d = 2 * a {\n    "
+            f"{direction} is better\n  }}\n  b\n}}\n"
+        )
+        result, _ = run_file(write(tmp_path, framework, rows))
+        ranks[direction] = result.units.ranks["d"]
+    n = len(values)
+    assert (ranks["higher"] + ranks["lower"] == n + 1).all()
+
+
+def test_formula_nodes_are_batched_in_uncertainty_analysis(tmp_path):
+    path = write(tmp_path, FRAMEWORK + "uncertainty {\n  weights vary 30% at depth 0, 1\n}\n")
+    session = Session()
+    model = check_file(path, session)
+    evaluator = Evaluator(compile_model(model), load(model, path, session))
+    variation = sample(model, model.uncertainty, 20, np.random.default_rng(1))
+    batch = evaluator.level("unit", variation)
+    assert batch.scores["ratio"].shape == (20, 4)
+    for r in range(variation.size):
+        single = evaluator.level("unit", chunk_of(variation, r, r + 1))
+        for node in ("ratio", "adjusted", "t"):
+            np.testing.assert_allclose(single.scores[node][0], batch.scores[node][r], atol=1e-12)
+    # the weights of `both` vary, so the adjusted (auxiliary) node varies with them
+    assert np.ptp(batch.scores["adjusted"], axis=0).max() > 0
+
+
+def test_explain_says_a_formula_node_is_not_additive(tmp_path):
+    result, _ = run_file(write(tmp_path, "framework = a / b {\n  a\n  b\n}\n"))
+    explanation = explain(result, "u4")
+    assert not explanation.additive
+    assert any("formula `a / b`" in why for _, why in explanation.not_additive)
+
+
+@pytest.mark.parametrize(
+    ("framework", "code"),
+    [
+        ("framework {\n  r = a / bb\n  b\n}\n", "E201"),  # misspelled node: did you mean
+        ("framework {\n  a = b / 2\n  k\n}\n", "E264"),  # an indicator's name
+        ("framework {\n  r = c.a / 2\n  b\n}\n", "E265"),  # a column
+        ("framework {\n  r = t / 2\n  b\n}\n", "E266"),  # reads the index it is part of
+        ("framework {\n  x { r = y }\n  y { s = x }\n}\n", "E266"),  # two formulas, a loop
+    ],
+)
+def test_formula_diagnostics(tmp_path, framework, code):
+    assert code in codes(write(tmp_path, framework))
+
+
+def test_a_misspelled_node_gets_a_suggestion(tmp_path):
+    path = write(tmp_path, "framework {\n  r = both_a / b\n  both_b { a }\n  b\n}\n")
+    with pytest.raises(DiagnosticError) as caught:
+        check_file(path, Session())
+    (diagnostic,) = [d for d in caught.value.diagnostics if d.code == "E201"]
+    assert "both_b" in diagnostic.help
+    assert diagnostic.span.line == 7 and diagnostic.span.col == 7
+
+
+def test_indicators_read_only_by_formulas_are_used(tmp_path):
+    session = Session()
+    check_file(write(tmp_path, FRAMEWORK), session)
+    assert "W240" not in [w.code for w in session.warnings]
+
+
+def test_formatting_is_canonical_and_idempotent():
+    text = 'framework=a/b{\nauxiliary   hdi "H" {a}\n r "R" 1/2 = (1-k)*a {lower is better}\n}\n'
+    once = format_text(text)
+    assert "framework = a / b {" in once
+    assert '  auxiliary hdi "H" {' in once
+    assert '  r "R" 1/2 = (1 - k) * a {' in once
+    assert format_text(once) == once
