@@ -192,3 +192,11 @@ def test_formatting_is_canonical_and_idempotent():
     assert '  auxiliary hdi "H" {' in once
     assert '  r "R" 1/2 = (1 - k) * a {' in once
     assert format_text(once) == once
+
+
+def test_an_indicator_reading_a_node_is_told_to_write_a_formula_node(tmp_path):
+    path = write(tmp_path, "framework {\n  both { a\n  b }\n}\n", extra="indicator d = both / 2\n")
+    with pytest.raises(DiagnosticError) as caught:
+        check_file(path, Session())
+    (diagnostic,) = [d for d in caught.value.diagnostics if d.code == "E201"]
+    assert "is a node of the framework" in diagnostic.help and "formula node" in diagnostic.help

@@ -102,8 +102,15 @@ class Checker(
         indicator_decls = {}
         for decl in decls:
             indicator_decls.setdefault(decl.name.text, decl)
-        indicators = self.check_indicators(indicator_decls, units, pairs)
         frameworks = by_kind.get(ast.FrameworkDecl, [])
+        # the framework's dimension names, so that an indicator reading one is told why
+        self.dimension_names = {
+            node.name.text
+            for framework in frameworks
+            for node in ast.framework_nodes(framework)
+            if node.has_body or node.formula is not None
+        }
+        indicators = self.check_indicators(indicator_decls, units, pairs)
         root = pathways = pathways_span = None
         if not frameworks:
             self.diagnostics.append(errors.no_framework(Span.point(self.tree.path, 1, 1)))

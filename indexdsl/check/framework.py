@@ -136,12 +136,8 @@ class FrameworkPass:
         for setting in decl.settings:
             self.node_setting(setting, chosen, units)
         settings = chosen.settings
-        reference, reference_scores, previous = (
-            chosen.reference,
-            chosen.reference_scores,
-            chosen.previous,
-        )
-        top, equal_weights = chosen.top, chosen.equal_weights
+        reference, reference_scores = chosen.reference, chosen.reference_scores
+        equal_weights = chosen.equal_weights
         own_weighting, screen = chosen.own_weighting, chosen.screen
         if decl.formula is not None:
             return self._formula_node(
@@ -272,12 +268,7 @@ class FrameworkPass:
             span=decl.name.span,
             children=tuple(children),
             missing=settings["missing"][0],
-            reference=_column(reference),
-            reference_scores=_column(reference_scores),
-            previous=_column(previous),
-            top=top,
-            rank_decimals=chosen.rank_decimals,
-            higher_is_better=chosen.higher_is_better,
+            **_ranking(chosen),
             depth=depth,
             inputs=inputs,
             auxiliary=decl.auxiliary,
@@ -343,12 +334,7 @@ class FrameworkPass:
             formula=lowering.lower(decl.formula),
             formula_text=format_expr(decl.formula),
             auxiliary=decl.auxiliary,
-            reference=_column(chosen.reference),
-            reference_scores=_column(chosen.reference_scores),
-            previous=_column(chosen.previous),
-            top=chosen.top,
-            rank_decimals=chosen.rank_decimals,
-            higher_is_better=chosen.higher_is_better,
+            **_ranking(chosen),
             depth=depth,
             chosen=choices(rescaler=settings["rescale"]),
         )
@@ -423,3 +409,15 @@ class FrameworkPass:
                 self.parameters = saved
             out.append((current - back, self.lowering.lower(filled)))
         return tuple(out)
+
+
+def _ranking(chosen: NodeSettings) -> dict:
+    """What an inner or formula node's settings say about comparing and ranking it."""
+    return {
+        "reference": _column(chosen.reference),
+        "reference_scores": _column(chosen.reference_scores),
+        "previous": _column(chosen.previous),
+        "top": chosen.top,
+        "rank_decimals": chosen.rank_decimals,
+        "higher_is_better": chosen.higher_is_better,
+    }

@@ -70,6 +70,7 @@ class IndicatorsPass:
 
     def _scan_expr(self, expr, decls, units, pairs) -> dict:
         """Resolve names in an expression; collect dependencies and columns."""
+        nodes_known = any(isinstance(d, ast.NodeDecl) for d in decls.values())
         found = {"depends": [], "columns": [], "pair_tables": []}
         tables = ([units.name] if units else []) + list(self.tables) + list(pairs)
 
@@ -85,7 +86,13 @@ class IndicatorsPass:
                     secondary = tuple(
                         Label(decls[h].name.span, "similar name declared here") for h in hints[:1]
                     )
-                    if name in self.names:
+                    if name in getattr(self, "dimension_names", ()) and not nodes_known:
+                        help_text = (
+                            f"`{name}` is a node of the framework: an indicator is computed "
+                            "before any node has a score, so it cannot read one; write a "
+                            f"formula node in the framework instead (`ratio = {name} / …`)"
+                        )
+                    elif name in self.names:
                         kind = self.names[name][0]
                         help_text = (
                             f"`{name}` is a {kind}; an expression can use indicators "

@@ -299,6 +299,15 @@ class ParameterDecl:
     span: Span | None = _span
 
 
+def framework_nodes(framework: FrameworkDecl):
+    """Every node written in a framework block, parents before children."""
+    stack = list(reversed(framework.children))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
+
+
 Declaration = (
     UncertaintyDecl
     | ExtendsDecl
