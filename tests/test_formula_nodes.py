@@ -200,3 +200,65 @@ def test_an_indicator_reading_a_node_is_told_to_write_a_formula_node(tmp_path):
         check_file(path, Session())
     (diagnostic,) = [d for d in caught.value.diagnostics if d.code == "E201"]
     assert "is a node of the framework" in diagnostic.help and "formula node" in diagnostic.help
+
+
+TEMPLATE = """
+template pair(x, top) "A pair" {
+  indicator first "First" = x
+    normalise goalposts(0, top)
+  indicator second "Second" = first * 2
+    normalise goalposts(0, top)
+  aggregate arithmetic
+  inner "Inner" {
+    first
+    second
+  }
+  both = inner * 2
+}
+"""
+
+
+def test_a_template_is_instantiated_with_its_arguments(tmp_path):
+    framework = TEMPLATE + (
+        "framework = p1 / p2 {\n"
+        '  p1 "P1" = pair(c.a, 10)\n'
+        '  p2 "P2" = pair(x = c.b, top = 20) {\n    lower is better\n  }\n'
+        "  a\n  b\n  k\n}\n"
+    )
+    result, _ = run_file(write(tmp_path, framework))
+    s, raw = result.units.scores, result.units.raw
+    a, b = np.array([1, 2, 3, 4.0]), np.array([2, 1, 3, 5.0])
+    np.testing.assert_allclose(raw["p1_first"], a)
+    np.testing.assert_allclose(raw["p2_second"], 2 * b)
+    np.testing.assert_allclose(s["p1_first"], a / 10)  # each instance its own goalposts
+    np.testing.assert_allclose(s["p2_first"], b / 20)
+    np.testing.assert_allclose(s["p1_inner"], (a / 10 + 2 * a / 10) / 2)
+    np.testing.assert_allclose(s["p1"], (s["p1_inner"] + s["p1_both"]) / 2)
+    np.testing.assert_allclose(s["p1_both"], 2 * s["p1_inner"])
+    np.testing.assert_allclose(s["t"], s["p1"] / s["p2"])
+    assert result.units.ranks["p2"].tolist() == [2, 1, 3, 4]  # lower is better, its own
+    titles = {n.name: n.title for n in result.graph.model.root.walk()}
+    assert titles["p1_inner"] == "Inner (P1)" and titles["p2"] == "P2"
+
+
+@pytest.mark.parametrize(
+    ("instance", "code"),
+    [
+        ("pair(c.a, 10, 3)", "E170"),
+        ("pair(c.a, tpo = 10)", "E171"),
+        ("pair(c.a)", "E172"),
+        ("pair(c.a, c.b)", "E173"),
+    ],
+)
+def test_template_diagnostics(tmp_path, instance, code):
+    framework = TEMPLATE + f"framework {{\n  p = {instance}\n  a\n}}\n"
+    assert code in codes(write(tmp_path, framework))
+
+
+def test_a_template_formats_canonically():
+    text = 'template t(x,y) "T" {\nindicator i = x normalise goalposts(0,y)\nz {i}\n}\n'
+    once = format_text(text)
+    assert once.startswith(
+        'template t(x, y) "T" {\n  indicator i = x\n    normalise goalposts(0, y)\n'
+    )
+    assert format_text(once) == once

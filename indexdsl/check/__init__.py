@@ -28,6 +28,7 @@ from indexdsl.check.weights import WeightsPass
 from indexdsl.components import Component
 from indexdsl.diagnostics import Diagnostic, Span
 from indexdsl.errors import check as errors
+from indexdsl.front.instances import expand_templates
 from indexdsl.front.parameters import parameter_values as parameter_values
 from indexdsl.model import (
     DataTableSpec,
@@ -68,6 +69,8 @@ class Checker(
 
     # ---- the whole file ------------------------------------------------------------
     def run(self) -> IndexModel | None:
+        self.tree, instantiated = expand_templates(self.tree)
+        self.diagnostics.extend(instantiated)
         by_kind: dict[type, list] = {}
         for decl in self.tree.declarations:
             if isinstance(decl, ast.ParameterDecl):

@@ -206,3 +206,44 @@ def unknown_template_parameter(
         span,
         help=f"did you mean `{{{hints[0]}}}`?" if hints else f"declare it: `parameter {name} = …`",
     )
+
+
+def template_arguments(template: str, params: list[str], given: int, span) -> Diagnostic:
+    """E170: a template given more arguments than it has parameters."""
+    return error(
+        "E170",
+        f"`{template}` takes {len(params)} arguments, {given} given",
+        span,
+        help=f"its parameters: {', '.join(params) or 'none'}",
+    )
+
+
+def template_unknown_parameter(template: str, name: str, hints: list[str], span) -> Diagnostic:
+    """E171: a template instantiated with a keyword that is none of its parameters."""
+    return error(
+        "E171",
+        f"`{template}` has no parameter `{name}`",
+        span,
+        help=f"did you mean `{hints[0]}`?" if hints else "see the template's parameters",
+    )
+
+
+def template_missing_argument(template: str, missing: list[str], span) -> Diagnostic:
+    """E172: a template instantiated without a value for some of its parameters."""
+    names = ", ".join(f"`{m}`" for m in missing)
+    return error(
+        "E172",
+        f"`{template}` is instantiated without {names}",
+        span,
+        help="give every parameter a value, by position or as `name = value`",
+    )
+
+
+def template_argument_not_a_number(template: str, param: str, span) -> Diagnostic:
+    """E173: a template parameter used as a component's argument, given no number."""
+    return error(
+        "E173",
+        f"`{param}` of `{template}` is a component's argument here, and needs a number",
+        span,
+        help="give a number, or a constant expression such as `log(100)`",
+    )

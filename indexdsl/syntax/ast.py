@@ -299,6 +299,20 @@ class ParameterDecl:
     span: Span | None = _span
 
 
+@attrs.frozen
+class TemplateDecl:
+    """A subtree written once (``template hdi(le, low, high) { … }``): its indicators,
+    settings and nodes, instantiated in the framework as ``hdi_f = hdi(…)``."""
+
+    name: Name
+    params: tuple[Name, ...]
+    title: str | None
+    indicators: tuple[IndicatorDecl, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    children: tuple[NodeDecl, ...] = ()
+    span: Span | None = _span
+
+
 def framework_nodes(framework: FrameworkDecl):
     """Every node written in a framework block, parents before children."""
     stack = list(reversed(framework.children))
@@ -309,7 +323,8 @@ def framework_nodes(framework: FrameworkDecl):
 
 
 Declaration = (
-    UncertaintyDecl
+    TemplateDecl
+    | UncertaintyDecl
     | ExtendsDecl
     | ParameterDecl
     | TableDecl

@@ -189,17 +189,20 @@ class _Writer:
         elif isinstance(decl, ast.UnitsDecl | ast.TableDecl | ast.PairsDecl):
             self.table(decl)
         elif isinstance(decl, ast.IndicatorDecl):
-            head = _header("indicator", decl.name, decl.title)
-            self.add(0, f"{head} = {format_expr(decl.expr)}", _line_of(decl))
-            if decl.direction is not None:
-                self.add(1, f"{decl.direction} is better", None)
-            if decl.normalise is not None:
-                self.add(1, format_setting(decl.normalise), _line_of(decl.normalise))
-            if decl.unit is not None:
-                self.add(1, f"unit {_string(decl.unit)}", None)
-            for option in (decl.impute, decl.treat):
-                if option is not None:
-                    self.add(1, format_setting(option), _line_of(option))
+            self.indicator(decl, 0)
+        elif isinstance(decl, ast.TemplateDecl):
+            params = ", ".join(p.text for p in decl.params)
+            head = f"template {decl.name.text}({params})"
+            if decl.title is not None:
+                head += f" {_string(decl.title)}"
+            self.add(0, head + " {", _line_of(decl))
+            for indicator in decl.indicators:
+                self.indicator(indicator, 1)
+            for setting in decl.settings:
+                self.add(1, format_setting(setting), _line_of(setting))
+            for child in decl.children:
+                self.node(child, 1)
+            self.add(0, "}", None)
         elif isinstance(decl, ast.FrameworkDecl):
             formula = f" = {format_expr(decl.formula)}" if decl.formula is not None else ""
             self.add(0, f"framework{formula} {{", _line_of(decl))
@@ -215,6 +218,19 @@ class _Writer:
             self.add(0, "}", None)
         else:  # pragma: no cover - every declaration kind is handled above
             raise TypeError(decl)
+
+    def indicator(self, decl: ast.IndicatorDecl, depth: int) -> None:
+        head = _header("indicator", decl.name, decl.title)
+        self.add(depth, f"{head} = {format_expr(decl.expr)}", _line_of(decl))
+        if decl.direction is not None:
+            self.add(depth + 1, f"{decl.direction} is better", None)
+        if decl.normalise is not None:
+            self.add(depth + 1, format_setting(decl.normalise), _line_of(decl.normalise))
+        if decl.unit is not None:
+            self.add(depth + 1, f"unit {_string(decl.unit)}", None)
+        for option in (decl.impute, decl.treat):
+            if option is not None:
+                self.add(depth + 1, format_setting(option), _line_of(option))
 
     def table(self, decl) -> None:
         keyword = {ast.UnitsDecl: "units", ast.TableDecl: "table", ast.PairsDecl: "pairs"}[

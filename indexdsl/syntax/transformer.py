@@ -428,6 +428,20 @@ class ToAst(Transformer):
         return ("columns", tuple(children))
 
     @v_args(meta=True)
+    def template_decl(self, meta, children):
+        name, params, title, *items = children
+        items = [self._misplaced(i) if isinstance(i, tuple) else i for i in items]
+        return ast.TemplateDecl(
+            self._name(name),
+            tuple(params or ()),
+            self._title(title),
+            indicators=tuple(i for i in items if isinstance(i, ast.IndicatorDecl)),
+            settings=tuple(i for i in items if isinstance(i, ast.Setting)),
+            children=tuple(i for i in items if isinstance(i, ast.NodeDecl)),
+            span=self._span(meta),
+        )
+
+    @v_args(meta=True)
     def framework_decl(self, meta, children):
         formula, children = children[0], children[1:]
         sources = [c[1] for c in children if isinstance(c, tuple) and c[0] == "source"]
