@@ -477,3 +477,29 @@ class TestWeights:
         _, diagnostics, _ = checked(body)
         d = only(diagnostics, "E253")
         assert "`t`" in d.message
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shown"),
+    [
+        ("reference ranks c.r1", "reference ranks c.r2", "`reference ranks`"),
+        ("rank at 3 decimals", "rank at 2 decimals", "`rank at N decimals`"),
+        ("aggregate geometric", "aggregate arithmetic", "`aggregate`"),
+    ],
+)
+def test_a_setting_given_twice_on_one_node_is_an_error(first, second, shown):
+    _, diagnostics, text = checked(
+        f"""
+        indicator x = c.x
+        indicator y = c.y
+        framework {{
+          {first}
+          {second}
+          x
+          y
+        }}
+        """
+    )
+    diagnostic = only(diagnostics, "E102")
+    assert diagnostic.message.startswith(shown)
+    assert diagnostic.span.line == text.splitlines().index(f"  {second}") + 1

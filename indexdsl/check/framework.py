@@ -133,7 +133,13 @@ class FrameworkPass:
     ) -> Node | None:
         name = decl.name.text
         chosen = NodeSettings(dict(inherited))
+        seen: set[str] = set()
         for setting in decl.settings:
+            if setting.kind in seen and setting.kind != "misplaced":
+                # a second `reference ranks` (or any setting) would silently replace the first
+                shown = f"`{_SETTING_WORDS.get(setting.kind, setting.kind)}`"
+                self.diagnostics.append(errors.given_twice(shown, name, setting.span))
+            seen.add(setting.kind)
             self.node_setting(setting, chosen, units)
         settings = chosen.settings
         reference, reference_scores = chosen.reference, chosen.reference_scores
@@ -409,6 +415,18 @@ class FrameworkPass:
                 self.parameters = saved
             out.append((current - back, self.lowering.lower(filled)))
         return tuple(out)
+
+
+#: a setting's kind as the file writes it, for diagnostics
+_SETTING_WORDS = {
+    "reference": "reference ranks",
+    "reference_scores": "reference scores",
+    "previous": "previous ranks",
+    "rank_decimals": "rank at N decimals",
+    "node_direction": "higher/lower is better",
+    "weighting": "weights",
+    "weights": "weights equal",
+}
 
 
 def _ranking(chosen: NodeSettings) -> dict:
