@@ -54,8 +54,11 @@ def test_gdi_and_the_female_and_male_hdi_of_every_year(rows, year):
     compare(result, "hdi_f", published(rows, f"hdi_f_{year}"))
     compare(result, "hdi_m", published(rows, f"hdi_m_{year}"))
     compare(result, "hdi", published(rows, f"hdi_{year}"))
+    if f"gdi_group_{year}" in rows[0]:  # UNDP's five groups by distance from parity
+        compare(result, "gdi_group", published(rows, f"gdi_group_{year}"))
     if year == 2022:
         assert counted == 182
+        assert compare(result, "gdi_group", published(rows, "gdi_group_2022")) == 182
 
 
 @pytest.mark.parametrize("year", range(2010, 2023))  # the IHDI is published from 2010

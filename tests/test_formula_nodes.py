@@ -262,3 +262,14 @@ def test_a_template_formats_canonically():
         'template t(x, y) "T" {\n  indicator i = x\n    normalise goalposts(0, y)\n'
     )
     assert format_text(once) == once
+
+
+def test_above_puts_values_into_classes_by_thresholds(tmp_path):
+    rows = [("u1", 0.01, 1, 0), ("u2", 0.025, 1, 0), ("u3", 0.05, 1, 0), ("u4", None, 1, 0)]
+    framework = (
+        "framework {\n  normalise none\n  a\n"
+        "  auxiliary g = 1 + above(a, 0.025) + above(a, 0.04)\n}\n"
+    )
+    result, _ = run_file(write(tmp_path, framework, rows))
+    g = result.units.scores["g"]
+    assert g[:3].tolist() == [1, 1, 3] and np.isnan(g[3])

@@ -295,6 +295,19 @@ class RoundTransform(Transform):
         return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
 
 
+class AboveTransform(Transform):
+    name = "above"
+    summary = "1 where a value is above `threshold`, else 0 (thresholds into classes)"
+    params = (
+        Param("x", float, doc="values"),
+        Param("threshold", float, doc="values above it give 1; at it or below, 0"),
+    )
+
+    def apply(self, x, threshold):
+        x = np.asarray(x, dtype=float)
+        return np.where(np.isnan(x), np.nan, (x > threshold).astype(float))
+
+
 class CeilingTransform(Transform):
     name = "ceiling"
     summary = "lower values above `high` to `high` (a cap; not rounding)"
@@ -314,6 +327,7 @@ def indexdsl_register_transforms():
         CapTransform,
         MinTransform,
         MaxTransform,
+        AboveTransform,
         LogShiftTransform,
         BoxCoxTransform,
         WinsoriseTransform,
