@@ -679,7 +679,7 @@ class Evaluator:
         if self.model.pathways:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
-        notes = self.capped(units) + tuple(self._lost.values())
+        notes = self.capped(units) + tuple(self._lost.values()) + self.skipped(units)
         return Result(self.graph, self.data, units, pairs, pair_data, notes)
 
     def _higher_is_better(self, name: str) -> bool:
@@ -712,6 +712,26 @@ class Evaluator:
             self._lost[indicator.name] = evaluate_errors.arithmetic_lost_values(
                 indicator.name, units, indicator.span
             )
+
+    def skipped(self, units: LevelResult) -> tuple:
+        """One warning naming, per node, the units it scored although a child had no
+        score (`missing skip`, the default): a missing value is never passed over
+        without a word."""
+        keys = self.data.keys
+        per_node = []
+        for step in self.graph.steps:
+            if not isinstance(step, AggregateNode):
+                continue
+            node = self.graph.nodes[step.node]
+            if node.missing != "skip":
+                continue
+            stacked = np.stack([units.scores[c] for c in step.children], axis=-1)
+            partial = np.isnan(stacked).any(axis=-1) & ~np.isnan(units.scores[step.node])
+            if partial.any():
+                per_node.append((step.node, [keys[i] for i in np.flatnonzero(partial)]))
+        if not per_node:
+            return ()
+        return (evaluate_errors.scored_with_missing_children(per_node, self.model.root.span),)
 
     def capped(self, units: LevelResult) -> tuple:
         """A warning for each indicator whose fixed goalposts exclude observed values,

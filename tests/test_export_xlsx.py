@@ -173,6 +173,7 @@ class TestSheets:
             "nodes",
             "treatment",
             "fitted",
+            "warnings",  # W406: the fixture's units scored with missing values
             "run",
         ]
 

@@ -273,3 +273,15 @@ def test_above_puts_values_into_classes_by_thresholds(tmp_path):
     result, _ = run_file(write(tmp_path, framework, rows))
     g = result.units.scores["g"]
     assert g[:3].tolist() == [1, 1, 3] and np.isnan(g[3])
+
+
+def test_units_scored_with_missing_children_are_named(tmp_path):
+    rows = [("u1", 1, None, 0), ("u2", 2, 1, 0), ("u3", 3, 3, 0)]
+    result, session = run_file(write(tmp_path, "framework {\n  a\n  b\n}\n", rows))
+    (warning,) = [w for w in session.warnings if w.code == "W406"]
+    assert warning.message.startswith("1 unit was scored with missing values")
+    assert warning.notes == ("`t`: 1 unit (u1)",)
+    (tmp_path / "p").mkdir()
+    framework = "framework {\n  missing propagate\n  a\n  b\n}\n"
+    _, session = run_file(write(tmp_path / "p", framework, rows))
+    assert "W406" not in [w.code for w in session.warnings]

@@ -92,3 +92,21 @@ def arithmetic_lost_values(indicator: str, units: list[str], span) -> Diagnostic
         "and the data, e.g. `x ^ 0.5` of a negative `x`, `x ^ 1000` beyond 1.8e308, `x / y` "
         "with `y` = 0",
     )
+
+
+def scored_with_missing_children(per_node: list[tuple[str, list[str]]], span) -> Diagnostic:
+    """W406: `missing skip` scored units from the children they have, some missing."""
+    total = len({u for _, units in per_node for u in units})
+    notes = []
+    for node, units in per_node:
+        shown = ", ".join(units[:8]) + (f" and {len(units) - 8} more" if len(units) > 8 else "")
+        notes.append(f"`{node}`: {len(units)} unit{'s' if len(units) != 1 else ''} ({shown})")
+    return warning(
+        "W406",
+        f"{total} unit{'s were' if total != 1 else ' was'} scored with missing values: "
+        "a node scored them from the children they have (`missing skip`)",
+        span,
+        notes=tuple(notes),
+        help="this is the default; write `missing propagate` on a node to give no score "
+        "where a child is missing, or impute the indicators (`impute …`)",
+    )
