@@ -285,3 +285,12 @@ def test_units_scored_with_missing_children_are_named(tmp_path):
     framework = "framework {\n  missing propagate\n  a\n  b\n}\n"
     _, session = run_file(write(tmp_path / "p", framework, rows))
     assert "W406" not in [w.code for w in session.warnings]
+
+
+def test_parameters_and_constant_expressions_are_numbers_for_components(tmp_path):
+    extra = "parameter top = 10\nindicator e = goalposts(c.a, log(1), top)\n  normalise none\n"
+    framework = "framework {\n  normalise goalposts(0, top)\n  a\n  e\n}\n"
+    result, session = run_file(write(tmp_path, framework, extra=extra))
+    a = np.array([1, 2, 3, 4.0])
+    np.testing.assert_allclose(result.units.raw["e"], a / 10)
+    np.testing.assert_allclose(result.units.scores["a"], a / 10)

@@ -187,6 +187,13 @@ class ComponentsPass:
 
     def _bind(self, cls, param, literal: ast.Literal, values: dict) -> bool:
         value = literal.value
+        if (
+            literal.kind == "symbol"
+            and param.kind in (float, int)
+            and isinstance(self.parameters.get(str(value)), float)
+        ):  # a numeric parameter where a number is expected: `goalposts(0, top)`
+            value = self.parameters[str(value)]
+            literal = ast.Literal(value, "number", span=literal.span)
         if literal.kind == "call":
             number = self.constant(value)
             if number is None:

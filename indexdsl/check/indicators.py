@@ -178,22 +178,25 @@ class IndicatorsPass:
             if nargs < 1:
                 self.diagnostics.append(errors.function_arguments(name, node.span))
                 return
+            # numbers, parameters and constant expressions (`log(75000)`) alike
             literals = []
             for arg in node.args[1:]:
-                if not isinstance(arg, ast.Number):
+                number = self.constant(arg)
+                if number is None:
                     self.diagnostics.append(
                         errors.normaliser_parameters_not_numbers(name, arg.span)
                     )
-                else:
-                    literals.append(ast.Literal(arg.value, "number", span=arg.span))
+                    return
+                literals.append(ast.Literal(number, "number", span=arg.span))
             kwargs = []
             for key, value in node.kwargs:
-                if not isinstance(value, ast.Number):
+                number = self.constant(value)
+                if number is None:
                     self.diagnostics.append(
                         errors.normaliser_parameters_not_numbers(name, value.span)
                     )
-                else:
-                    kwargs.append((key, ast.Literal(value.value, "number", span=value.span)))
+                    return
+                kwargs.append((key, ast.Literal(number, "number", span=value.span)))
             # bound once, here; the lowered expression uses this instance
             self._bound_calls[id(node)] = self.component(
                 "normaliser",
