@@ -503,3 +503,15 @@ def test_a_setting_given_twice_on_one_node_is_an_error(first, second, shown):
     diagnostic = only(diagnostics, "E102")
     assert diagnostic.message.startswith(shown)
     assert diagnostic.span.line == text.splitlines().index(f"  {second}") + 1
+
+
+def test_a_misspelled_setting_keyword_gets_a_suggestion():
+    from indexdsl.diagnostics import DiagnosticError
+    from indexdsl.syntax.parser import parse
+
+    with pytest.raises(DiagnosticError) as caught:
+        parse(PREAMBLE + "indicator x = c.x\nframework {\n  referenec ranks c.r\n  x\n}\n")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.help == "did you mean `reference`?"
+    _, diagnostics, _ = checked("indicator x = c.x\nframework {\n  agregate geometric\n  x\n}\n")
+    assert "did you mean the setting `aggregate`?" in [d.help for d in diagnostics]

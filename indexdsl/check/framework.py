@@ -21,6 +21,7 @@ from indexdsl.model import (
 )
 from indexdsl.syntax import ast
 from indexdsl.syntax.formatter import format_expr
+from indexdsl.syntax.parser import keywords
 
 
 class FrameworkPass:
@@ -163,7 +164,8 @@ class FrameworkPass:
                         secondary,
                         f"did you mean `{hints[0]}`?"
                         if hints
-                        else f"declare it with `indicator {name} = …`, or give this node "
+                        else _keyword_hint(name)
+                        or f"declare it with `indicator {name} = …`, or give this node "
                         "children in `{ … }`",
                     )
                 )
@@ -415,6 +417,13 @@ class FrameworkPass:
                 self.parameters = saved
             out.append((current - back, self.lowering.lower(filled)))
         return tuple(out)
+
+
+def _keyword_hint(name: str) -> str | None:
+    """A leaf whose name is a misspelled setting (`agregate geometric` reads as two
+    leaves): say which setting was meant."""
+    hints = suggest(name, [w for w in keywords() if len(w) > 3])
+    return f"did you mean the setting `{hints[0]}`?" if hints else None
 
 
 #: a setting's kind as the file writes it, for diagnostics

@@ -10,7 +10,9 @@ def unparsable(detail: str, span: Span) -> Diagnostic:
     return error("E000", f"cannot parse: {detail}", span)
 
 
-def unexpected_character(char: str, span: Span, expected: str | None) -> Diagnostic:
+def unexpected_character(
+    char: str, span: Span, expected: str | None, hint: str | None = None
+) -> Diagnostic:
     """E001: a character that is no part of the language (a single quote says so)."""
     if char == "'":
         return error(
@@ -25,7 +27,7 @@ def unexpected_character(char: str, span: Span, expected: str | None) -> Diagnos
         f"unexpected character `{char}`",
         span,
         label="not part of the index language",
-        help=f"expected {expected}" if expected else None,
+        help=hint or (f"expected {expected}" if expected else None),
     )
 
 

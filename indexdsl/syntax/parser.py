@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextvars
 import functools
 import math
+import re
 from importlib import resources
 
 import attrs
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from indexdsl.diagnostics import DiagnosticError, Span, split_lines
+from indexdsl.diagnostics import DiagnosticError, Span, split_lines, suggest
 from indexdsl.errors import syntax as errors
 from indexdsl.syntax import ast
 from indexdsl.syntax.transformer import ToAst
@@ -114,7 +115,10 @@ def _translate(exc: UnexpectedInput, file: str, text: str):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         span = Span.point(file, exc.line, exc.column)
         return errors.unexpected_character(
-            char, span, _expected_list(exc.allowed) if exc.allowed else None
+            char,
+            span,
+            _expected_list(exc.allowed) if exc.allowed else None,
+            _misspelled_keyword(text, exc.line),
         )
     if isinstance(exc, UnexpectedEOF) or (
         isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
@@ -140,8 +144,22 @@ def _translate(exc: UnexpectedInput, file: str, text: str):
         shown,
         span,
         _expected_list(set(expected)) if expected else None,
-        _hint(token, set(expected)),
+        _misspelled_keyword(text, token.line) or _hint(token, set(expected)),
     )
+
+
+def _misspelled_keyword(text: str, line: int) -> str | None:
+    """`did you mean `reference`?` when the line the error is on starts with a word
+    that is no keyword but close to one (`referenec ranks c.x`): the parser reads such
+    a word as a name, and only stumbles later on the line."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+[A-Za-z_]", lines[line - 1])
+    if match is None or match.group(1) in keywords():
+        return None
+    hints = suggest(match.group(1), [w for w in keywords() if len(w) > 3])
+    return f"did you mean `{hints[0]}`?" if hints else None
 
 
 def _hint(token: lark.Token, expected: set[str]) -> str | None:
