@@ -351,7 +351,11 @@ class Evaluator:
                         expect=(stacked.shape[:-1], None),
                     )
                 if node.missing == "propagate":
-                    aggregated = np.where(np.isnan(stacked).any(axis=-1), np.nan, aggregated)
+                    # a child weighted 0 takes no part, so its missing score does not count
+                    w = np.asarray(weights, dtype=float)
+                    w = w[:, None, :] if w.ndim == 2 and stacked.ndim == 3 else w
+                    lost = (np.isnan(stacked) & (w != 0)).any(axis=-1)
+                    aggregated = np.where(lost, np.nan, aggregated)
                 if node.screen is not None and level == "unit" and available:
                     share = np.mean([available[leaf] for leaf in _leaves(node)], axis=0)
                     aggregated = np.where(share < node.screen - 1e-12, np.nan, aggregated)
@@ -726,7 +730,9 @@ class Evaluator:
             if node.missing != "skip":
                 continue
             stacked = np.stack([units.scores[c] for c in step.children], axis=-1)
-            partial = np.isnan(stacked).any(axis=-1) & ~np.isnan(units.scores[step.node])
+            weights = np.asarray(units.weights.get(step.node, step.weights), dtype=float)
+            counted = np.isnan(stacked) & (weights != 0)  # a child weighted 0 takes no part
+            partial = counted.any(axis=-1) & ~np.isnan(units.scores[step.node])
             if partial.any():
                 per_node.append((step.node, [keys[i] for i in np.flatnonzero(partial)]))
         if not per_node:

@@ -294,3 +294,15 @@ def test_parameters_and_constant_expressions_are_numbers_for_components(tmp_path
     a = np.array([1, 2, 3, 4.0])
     np.testing.assert_allclose(result.units.raw["e"], a / 10)
     np.testing.assert_allclose(result.units.scores["a"], a / 10)
+
+
+@pytest.mark.parametrize(
+    "settings", ["missing propagate", 'aggregate geometric(nonpositive = "missing")']
+)
+def test_a_child_weighted_zero_never_removes_units_from_its_parent(tmp_path, settings):
+    rows = [("u1", 1, None, 0), ("u2", 2, 1, 0), ("u3", 3, 3, 0)]  # u1 lacks b; u2's b is 0
+    framework = f"framework {{\n  {settings}\n  normalise none\n  a 1\n  b 0\n}}\n"
+    result, _ = run_file(
+        write(tmp_path, framework, [(k, a, b and b - 1, c) for k, a, b, c in rows])
+    )
+    np.testing.assert_allclose(result.units.scores["t"], [1, 2, 3])

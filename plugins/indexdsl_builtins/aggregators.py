@@ -95,6 +95,8 @@ class GeometricMeanAggregator(Aggregator):
             raise ComponentValueError(
                 f'`nonpositive` must be "error" or "missing", not "{self.nonpositive}"'
             )
+        # a child weighted 0 takes no part: its zero or missing score changes nothing
+        values = np.where(_aligned(weights, values) == 0, 1.0, values)
         bad = values <= 0
         if self.nonpositive == "missing":
             values = np.where(bad.any(axis=-1, keepdims=True), np.nan, values)
@@ -118,6 +120,15 @@ class GeometricMeanAggregator(Aggregator):
         logs = np.where(np.isnan(values), 0.0, np.log(np.where(np.isnan(values), 1.0, values)))
         out = np.exp(np.sum(logs * np.nan_to_num(w), axis=-1))
         return np.where(np.isnan(w).all(axis=-1), np.nan, out)
+
+
+def _aligned(weights, values) -> np.ndarray:
+    """Weights shaped to broadcast against ``values``: (replications, children) weights
+    against (replications, units, children) values gain a units axis."""
+    w = np.asarray(weights, dtype=float)
+    if w.ndim == 2 and values.ndim == 3:
+        return w[:, None, :]
+    return w
 
 
 def _no_children(w: np.ndarray) -> np.ndarray:
