@@ -306,3 +306,35 @@ def test_a_child_weighted_zero_never_removes_units_from_its_parent(tmp_path, set
         write(tmp_path, framework, [(k, a, b and b - 1, c) for k, a, b, c in rows])
     )
     np.testing.assert_allclose(result.units.scores["t"], [1, 2, 3])
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(0, 100)),
+            st.one_of(st.none(), st.floats(0, 100)),
+            st.one_of(st.none(), st.floats(0, 1)),
+        ),
+        min_size=3,
+        max_size=10,
+    ),
+    st.sampled_from(["missing skip", "missing propagate"]),
+)
+def test_property_an_auxiliary_node_never_changes_the_index(tmp_path, values, missing):
+    """Whatever the data (missing values included) and the missing-value rule, adding
+    auxiliary nodes (a subtree and a formula over the index) changes no index score."""
+    rows = [(f"u{i}", a, b, k) for i, (a, b, k) in enumerate(values)]
+    plain = f"framework {{\n  {missing}\n  normalise goalposts(0, 100)\n  a\n  b\n}}\n"
+    extended = plain.replace(
+        "  b\n}", "  b\n  auxiliary side { k }\n  auxiliary ratio = t / (1 + k)\n}"
+    )
+    scores = []
+    for name, framework in (("p", plain), ("e", extended)):
+        folder = tmp_path / name
+        folder.mkdir(exist_ok=True)
+        result, _ = run_file(write(folder, framework, rows))
+        scores.append(result.units.scores["t"])
+    np.testing.assert_array_equal(scores[0], scores[1])
