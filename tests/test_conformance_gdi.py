@@ -79,8 +79,8 @@ def test_the_gdi_is_the_ratio_of_its_two_nodes():
 
 
 def test_the_auxiliary_hdi_is_not_part_of_the_ihdi(tmp_path):
-    """Removing the auxiliary HDI's reference (or the whole node, were nothing reading
-    it) changes nothing: the IHDI is the geometric mean of its three formula nodes."""
+    """The IHDI is the geometric mean of its three formula nodes only: the auxiliary
+    HDI beside them is not a fourth child."""
     result, _ = run_file(ROOT / "indices" / "ihdi.idx")
     s = result.units.scores
     expected = np.cbrt(s["health_adjusted"] * s["education_adjusted"] * s["income_adjusted"])

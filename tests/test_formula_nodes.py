@@ -338,3 +338,18 @@ def test_property_an_auxiliary_node_never_changes_the_index(tmp_path, values, mi
         result, _ = run_file(write(folder, framework, rows))
         scores.append(result.units.scores["t"])
     np.testing.assert_array_equal(scores[0], scores[1])
+
+
+def test_a_formula_reading_an_indicator_without_pair_values_is_located(tmp_path):
+    """Pathway scores evaluate formulas per pair: an indicator with no value per pair
+    read by a formula is E231 at check time, not a failure while computing."""
+    (tmp_path / "r.csv").write_text("a,b,f\nu1,u2,1\nu2,u3,2\n", encoding="utf-8")
+    extra = 'pairs r { from csv("r.csv") between a and b undirected }\nindicator f = sum(r.f)\n'
+    framework = "framework {\n  pathways r\n  f\n  auxiliary g = (1 - k) * f\n}\n"
+    assert "E231" in codes(write(tmp_path, framework, extra=extra))
+
+
+def test_a_second_instance_missing_an_argument_is_reported_after_an_earlier_error(tmp_path):
+    framework = TEMPLATE + "framework {\n  p = pair(c.a, 10, 3)\n  q = pair(c.b)\n  a\n}\n"
+    found = codes(write(tmp_path, framework))
+    assert "E170" in found and "E172" in found

@@ -16,8 +16,10 @@ from indexdsl.components import Normaliser
 from indexdsl.diagnostics import Label, Span, suggest
 from indexdsl.errors import check as errors
 from indexdsl.model import (
+    IndicatorValue,
     Node,
     choices,
+    walk,
 )
 from indexdsl.syntax import ast
 from indexdsl.syntax.formatter import format_expr
@@ -98,8 +100,12 @@ class FrameworkPass:
                 self.diagnostics.append(errors.indicator_never_used(ind_name, indicator.span))
         if pathways and root is not None:
             for node in root.walk():
-                if node.is_leaf:
-                    ind = indicators[node.indicator]
+                # what is scored per pathway: leaves, and the indicators formulas read
+                read = [node.indicator] if node.is_leaf else []
+                if node.formula is not None:
+                    read += [e.name for e in walk(node.formula) if isinstance(e, IndicatorValue)]
+                for indicator_name in dict.fromkeys(read):
+                    ind = indicators[indicator_name]
                     if not ind.has_pair_form or (
                         ind.pair_tables and set(ind.pair_tables) != {pathways}
                     ):
@@ -323,7 +329,7 @@ class FrameworkPass:
             return None
         scope = {**self._decls, **self._node_decls}
         before = len(self.diagnostics)
-        found = self._scan_expr(decl.formula, scope, units, self._pairs)
+        found = self._scan_expr(decl.formula, scope, units, self._pairs, formula=True)
         self._read_by_formulas.update(found["depends"])
         for ref in found["columns"]:
             self.diagnostics.append(errors.formula_reads_column(name, ref.span))

@@ -68,9 +68,9 @@ class IndicatorsPass:
             self._decls, self.parameters, self.registry, pair_table, self._bound_calls
         )
 
-    def _scan_expr(self, expr, decls, units, pairs) -> dict:
-        """Resolve names in an expression; collect dependencies and columns."""
-        nodes_known = any(isinstance(d, ast.NodeDecl) for d in decls.values())
+    def _scan_expr(self, expr, decls, units, pairs, formula: bool = False) -> dict:
+        """Resolve names in an expression; collect dependencies and columns.  In a
+        formula node's expression (``formula``) the framework's nodes are names too."""
         found = {"depends": [], "columns": [], "pair_tables": []}
         tables = ([units.name] if units else []) + list(self.tables) + list(pairs)
 
@@ -86,7 +86,7 @@ class IndicatorsPass:
                     secondary = tuple(
                         Label(decls[h].name.span, "similar name declared here") for h in hints[:1]
                     )
-                    if name in getattr(self, "dimension_names", ()) and not nodes_known:
+                    if name in getattr(self, "dimension_names", ()) and not formula:
                         help_text = (
                             f"`{name}` is a node of the framework: an indicator is computed "
                             "before any node has a score, so it cannot read one; write a "

@@ -62,6 +62,7 @@ class _Instance:
     def _bind(self, call: ast.Call) -> dict[str, ast.Expr]:
         params = [p.text for p in self.template.params]
         bound: dict[str, ast.Expr] = {}
+        reported = len(self.found)
         if len(call.args) > len(params):
             self.found.append(
                 errors.template_arguments(
@@ -82,7 +83,7 @@ class _Instance:
             else:
                 bound[key.text] = value
         missing = [p for p in params if p not in bound]
-        if missing and not self.found:
+        if missing and len(self.found) == reported:  # not after this call's own errors
             self.found.append(
                 errors.template_missing_argument(self.template.name.text, missing, call.span)
             )
