@@ -40,6 +40,8 @@ class PairData:
     table: Table
     a: np.ndarray  # unit index of the first unit of each row
     b: np.ndarray  # unit index of the second unit
+    # (units column, rows left out) for each `exclude same COLUMN` of the pairs block
+    excluded: tuple[tuple[str, int], ...] = ()
 
 
 @attrs.frozen
@@ -282,6 +284,7 @@ class DataChecker:
             if table is not None and key_index is not None:
                 pair = self._pairs(model.pairs[name], table, positions)
                 if pair is not None:
+                    pair = self._exclude_same(pair, units)
                     pairs[name] = pair
                     pair_tables[name] = pair.table
         # for each unit, its row in each table (-1: the table has no row for it)
@@ -468,6 +471,31 @@ class DataChecker:
             table = _subset(table, np.nonzero(keep)[0].tolist())
             a, b = a[keep], b[keep]
         return PairData(spec, table, a, b)
+
+    def _exclude_same(self, pair: PairData, units: Table) -> PairData:
+        """Leave out the pairs whose two units share a value of a units column
+        (``exclude same country``).  A unit with no value in that column shares it with
+        no one: its pairs are kept, since a missing value is not a match."""
+        keep = np.ones(len(pair.a), dtype=bool)
+        excluded = []
+        for column, span in pair.spec.exclude_same:
+            if self._column(units, column, span, "units column compared by `exclude same`") is None:
+                continue
+            cells = units.cells(column)
+            values = np.array([c.strip() for c in cells], dtype=object)
+            same = (values[pair.a] == values[pair.b]) & (values[pair.a] != "") & keep
+            keep &= ~same
+            excluded.append((column, int(same.sum())))
+        if keep.all():
+            return attrs.evolve(pair, excluded=tuple(excluded))
+        rows = np.nonzero(keep)[0]
+        return PairData(
+            pair.spec,
+            _subset(pair.table, rows.tolist()),
+            pair.a[rows],
+            pair.b[rows],
+            tuple(excluded),
+        )
 
     def _pairs_in_bulk(
         self, spec: PairsSpec, table: Table, positions: dict[str, int]

@@ -68,6 +68,8 @@ class PairsSpec(TableSpec):
     between: tuple[str, str] = ("", "")
     between_spans: tuple[Span | None, Span | None] = (None, None)
     directed: bool = False
+    # `exclude same country`: pairs whose two units share the value of a units column
+    exclude_same: tuple[tuple[str, Span | None], ...] = ()
 
 
 @attrs.frozen

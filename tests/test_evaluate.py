@@ -444,3 +444,61 @@ class TestEvaluationErrors:
         )
         d = only(diagnostics, "E401")
         assert "log" in d.message and d.notes == ("affected: u0",)
+
+
+class TestPairSelection:
+    """`exclude same COLUMN` in a pairs block: the pairs of two units sharing a value
+    of a units column are left out of the partner aggregations and of the pathways."""
+
+    PAIRS = "a,b,v\nA,B,3\nB,C,5\nA,C,1\nC,D,2\n"
+    BLOCK = UNDIRECTED.replace("undirected", "undirected\n  exclude same country")
+
+    def run(self, project, country, block=BLOCK):
+        return run(
+            project,
+            {"sv": "sum(p.v)"},
+            "pathways p\nsv",
+            {"id": ["A", "B", "C", "D"], "country": country},
+            pairs=block,
+            files={"pairs.csv": self.PAIRS},
+        )
+
+    def test_pairs_within_one_country_are_left_out_everywhere(self, project):
+        result, _ = self.run(project, ["X", "X", "Y", "Y"])  # A-B and C-D are domestic
+        assert result.pair_data.a.tolist() == [1, 0] and result.pair_data.b.tolist() == [2, 2]
+        close(result.units.raw["sv"], [1, 5, 6, 0])  # D's only pair is gone
+        close(result.pairs.raw["sv"], [5, 1])
+        assert result.pair_data.excluded == (("country", 2),)
+
+    def test_a_unit_without_a_value_shares_it_with_no_one(self, project):
+        result, _ = self.run(project, ["", "", "Y", "Y"])  # missing is not a match
+        assert len(result.pair_data.a) == 3  # only C-D left out
+        close(result.units.raw["sv"], [4, 8, 6, 0])
+
+    def test_the_run_says_how_many_pairs_were_left_out(self, project):
+        project.index(
+            simple_index({"sv": "sum(p.v)"}, "pathways p\nsv", pairs=self.BLOCK),
+            {
+                "units.csv": units_csv({"country": ["X", "X", "Y", "Y"]}, ["A", "B", "C", "D"]),
+                "pairs.csv": self.PAIRS,
+            },
+        )
+        out = project.cli("run", "index.idx", "--no-write")
+        assert out.code == 0, out.err
+        assert "2 pathways scored (2 pairs of two units with the same country left out)" in (
+            out.out
+        )
+
+    def test_an_unknown_column_is_located(self, project):
+        block = UNDIRECTED.replace("undirected", "undirected\n  exclude same contry")
+        project.index(
+            simple_index({"sv": "sum(p.v)"}, "sv", pairs=block),
+            {
+                "units.csv": units_csv({"country": ["X", "X", "Y", "Y"]}, ["A", "B", "C", "D"]),
+                "pairs.csv": self.PAIRS,
+            },
+        )
+        out = project.cli("check", "index.idx")
+        assert out.code != 0
+        assert "E302" in out.err and "contry" in out.err and "country" in out.err
+        assert "Traceback" not in out.err

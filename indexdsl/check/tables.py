@@ -98,4 +98,5 @@ class TablesPass:
             between=(decl.between[0].text, decl.between[1].text),
             between_spans=(decl.between[0].span, decl.between[1].span),
             directed=bool(decl.directed),
+            exclude_same=tuple((c.text, c.span) for c in decl.exclude_same),
         )

@@ -46,6 +46,10 @@ def header(result: Result) -> Panel:
     lines.append(f", {leaves} indicators")
     if result.pairs is not None:
         lines.append(f", {len(result.pair_data.a)} pathways scored")
+        for column, count in result.pair_data.excluded:
+            lines.append(
+                f" ({count} pairs of two units with the same {printable(column)} left out)"
+            )
     illustrative = sorted(result.graph.illustrative)
     if illustrative:
         share = illustrative_share(result)

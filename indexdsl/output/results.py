@@ -486,7 +486,14 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
         "units": {"name": model.units.name, "count": result.data.n_units},
         "pathways": None
         if result.pairs is None
-        else {"table": model.pathways, "count": int(len(result.pair_data.a))},
+        else {
+            "table": model.pathways,
+            "count": int(len(result.pair_data.a)),
+            "left_out": [
+                {"rule": f"exclude same {column}", "pairs": count}
+                for column, count in result.pair_data.excluded
+            ],
+        },
         "illustrative": {"indicators": illustrative, "weight_share": weight_share},
         "preparation": {
             "screen": result.graph.model.root.screen,

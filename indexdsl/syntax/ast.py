@@ -201,6 +201,7 @@ class PairsDecl:
     directed: bool | None = None
     directed_span: Span | None = attrs.field(default=None, eq=False)
     illustrative: tuple[Illustrative, ...] = ()
+    exclude_same: tuple[Name, ...] = ()  # `exclude same country`: unit columns
     repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
 

@@ -255,6 +255,8 @@ class _Writer:
             if decl.directed is not None:
                 line = decl.directed_span.line if decl.directed_span else None
                 self.add(1, "directed" if decl.directed else "undirected", line)
+            for column in decl.exclude_same:
+                self.add(1, f"exclude same {column.text}", _line_of(column))
         for item in decl.illustrative:
             self.add(1, _illustrative(item), _line_of(item))
         self.add(0, "}", None)

@@ -266,6 +266,10 @@ class ToAst(Transformer):
         return ("exclude", value, self._span(meta))
 
     @v_args(meta=True)
+    def exclude_same(self, meta, children):
+        return ("exclude_same", self._name(children[0]), self._span(meta))
+
+    @v_args(meta=True)
     def between(self, meta, children):
         names = (self._name(children[0]), self._name(children[1]))
         return ("between", names, self._span(meta))
@@ -280,9 +284,9 @@ class ToAst(Transformer):
 
     @staticmethod
     def _collect(items) -> dict:
-        fields: dict = {"illustrative": [], "exclude": [], "repeated": []}
+        fields: dict = {"illustrative": [], "exclude": [], "exclude_same": [], "repeated": []}
         for key, value, span in items:
-            if key in ("illustrative", "exclude"):  # these may be repeated
+            if key in ("illustrative", "exclude", "exclude_same"):  # these may be repeated
                 fields[key].append(value)
             elif key in fields:
                 fields["repeated"].append((key, span))
@@ -333,6 +337,7 @@ class ToAst(Transformer):
             directed=f.get("directed"),
             directed_span=next((s for k, _, s in items if k == "directed"), None),
             illustrative=tuple(f["illustrative"]),
+            exclude_same=tuple(f["exclude_same"]),
             repeated=tuple(f["repeated"]),
             span=self._span(meta),
         )
