@@ -163,16 +163,24 @@ class Graph:
     node_order: tuple[str, ...]  # parents before children, as in the file
     nodes: dict[str, Node]
     illustrative: frozenset[str]  # indicators that read illustrative columns
+    #: indicators that read illustrative columns generated to reproduce published ranks
+    tuned: frozenset[str] = frozenset()
 
     @property
     def root(self) -> str:
         return self.model.root.name
 
 
-def _illustrative_indicators(model: IndexModel) -> frozenset[str]:
-    flagged: dict[str, set[str]] = {model.units.name: set(model.units.illustrative)}
+def _illustrative_indicators(model: IndexModel, tuned: bool = False) -> frozenset[str]:
+    """The indicators that read illustrative columns (``tuned``: columns generated to
+    reproduce the published ranks), directly or through other indicators."""
+
+    def columns(spec) -> set[str]:
+        return set(spec.tuned if tuned else spec.illustrative)
+
+    flagged: dict[str, set[str]] = {model.units.name: columns(model.units)}
     for name, spec in [*model.pairs.items(), *model.tables.items()]:
-        flagged[name] = set(spec.illustrative)
+        flagged[name] = columns(spec)
     out: set[str] = set()
     # model.indicators is in dependency order, so a dependency is decided before its user
     for name, indicator in model.indicators.items():
@@ -226,4 +234,11 @@ def compile_model(model: IndexModel) -> Graph:
     visit(model.root)
     for node in nodes.values():  # auxiliary nodes, after the index
         visit(node)
-    return Graph(model, tuple(steps), tuple(nodes), nodes, _illustrative_indicators(model))
+    return Graph(
+        model,
+        tuple(steps),
+        tuple(nodes),
+        nodes,
+        _illustrative_indicators(model),
+        _illustrative_indicators(model, tuned=True),
+    )

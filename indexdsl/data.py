@@ -59,6 +59,9 @@ class Dataset:
     reference_scores: dict[str, tuple[np.ndarray, int]]
     previous: dict[str, np.ndarray]  # node -> rank in the previous edition (NaN: new)
     files: dict[str, str]  # path shown to users -> absolute path (for provenance)
+    #: node -> published rank per pathway (NaN: not published), and the published ranks
+    #: of rows that name no pathway scored (a pair left out, or not in the pathways table)
+    pathway_references: dict[str, tuple[np.ndarray, tuple[float, ...]]] = attrs.field(factory=dict)
 
     @property
     def n_units(self) -> int:
@@ -362,6 +365,7 @@ class DataChecker:
                 if found is not None:
                     cells = found[1].cells(node.reference_scores.column)
                     reference_scores[node.name] = (found[0], _decimals(cells))
+        pathway_references = self._pathway_references(pairs)
         if any(d.is_error for d in self.diagnostics):
             return None
         return Dataset(
@@ -375,7 +379,42 @@ class DataChecker:
             reference_scores=reference_scores,
             previous=previous,
             files=self.files,
+            pathway_references=pathway_references,
         )
+
+    def _pathway_references(self, pairs: dict[str, PairData]) -> dict:
+        """Each `reference pathway ranks` column, matched to the pathways scored by the
+        two units of each row (either order, for undirected pathways)."""
+        out = {}
+        scored = pairs.get(self.model.pathways) if self.model.pathways else None
+        if scored is None:
+            return out
+        directed = scored.spec.directed
+
+        def key(a, b):
+            return (int(a), int(b)) if directed else (min(int(a), int(b)), max(int(a), int(b)))
+
+        row_of = {key(a, b): r for r, (a, b) in enumerate(zip(scored.a, scored.b, strict=True))}
+        for node in self.model.nodes():
+            ref = node.reference_pathways
+            if ref is None or ref.table not in pairs:
+                continue
+            published = pairs[ref.table]
+            values = self.numeric(published.table, ref.column, ref.span)
+            if values is None:
+                continue
+            ranks = np.full(len(scored.a), np.nan)
+            unmatched = []
+            for a, b, value in zip(published.a, published.b, values, strict=True):
+                if np.isnan(value):
+                    continue
+                r = row_of.get(key(a, b))
+                if r is None:
+                    unmatched.append(float(value))
+                else:
+                    ranks[r] = value
+            out[node.name] = (ranks, tuple(unmatched))
+        return out
 
     def _join(self, spec, table: Table, positions: dict[str, int]) -> np.ndarray:
         """For each unit, the row of a data table with its key (-1 where none).

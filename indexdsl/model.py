@@ -43,6 +43,8 @@ class TableSpec:
     span: Span | None
     illustrative: dict[str, str] = attrs.field(factory=dict)  # column -> reason
     illustrative_spans: dict[str, Span] = attrs.field(factory=dict)
+    #: illustrative columns generated to reproduce the published ranks
+    tuned: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -273,6 +275,9 @@ class Node:
     chosen: dict[str, Chosen] = attrs.field(factory=dict)
     reference: Column | None = None
     reference_scores: Column | None = None
+    #: published ranks of the node's pathway scores: a column of a pairs table, matched
+    #: to the pathways by their two units (`reference pathway ranks published.overall`)
+    reference_pathways: Column | None = None
     previous: Column | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
     #: ranks taken on scores rounded to this many decimals (`rank at 3 decimals`): equal

@@ -502,3 +502,88 @@ class TestPairSelection:
         assert out.code != 0
         assert "E302" in out.err and "contry" in out.err and "country" in out.err
         assert "Traceback" not in out.err
+
+
+class TestPathwayReferences:
+    """`reference pathway ranks PAIRS.COLUMN`: published pathway ranks, matched to the
+    pathways scored by their two units, compared in every output."""
+
+    PAIRS = "a,b,v\nA,B,3\nB,C,5\nA,C,1\n"
+    # published: B-C first, A-B second (written the other way round), A-C not published;
+    # a row for a pair the index does not score (C-D) is counted, not matched
+    PUBLISHED = "a,b,rank\nC,B,1\nB,A,2\nC,D,3\n"
+    BLOCK = UNDIRECTED + '\npairs pub {\n  from csv("pub.csv")\n  between a and b\n}\n'
+
+    def project_with(self, project, framework):
+        project.index(
+            simple_index({"sv": "sum(p.v)"}, framework, pairs=self.BLOCK),
+            {
+                "units.csv": units_csv({"x": [1, 2, 3, 4]}, ["A", "B", "C", "D"]),
+                "pairs.csv": self.PAIRS,
+                "pub.csv": self.PUBLISHED,
+            },
+        )
+
+    def test_agreement_counts_matches_and_the_published_top(self, project):
+        from indexdsl.output.results import pathway_agreement
+
+        self.project_with(project, "pathways p\nreference pathway ranks pub.rank\nsv")
+        result, _ = project.run()
+        published, unmatched = result.data.pathway_references["t"]
+        np.testing.assert_array_equal(published, [2, 1, NAN])
+        assert unmatched == (3.0,)
+        assert result.pairs.ranks["t"].tolist() == [2, 1, 3]
+        a = pathway_agreement(result)["t"]
+        assert (a["published"], a["compared"], a["not_scored"]) == (3, 2, 1)
+        assert a["exact"] == 2 and a["in_top"] == 2 and a["top"] == 3
+        out = project.cli("run", "index.idx", "--no-write")
+        assert "Agreement with the published pathway ranks" in out.out
+        assert "3 (1 not scored)" in out.out and "2 of 2" in out.out
+
+    def test_a_column_of_the_units_table_is_e240(self, project):
+        self.project_with(project, "pathways p\nreference pathway ranks c.x\nsv")
+        out = project.cli("check", "index.idx")
+        assert out.code != 0 and "E240" in out.err and "`p`, `pub`" in out.err
+
+    def test_without_pathways_it_is_e243(self, project):
+        self.project_with(project, "reference pathway ranks pub.rank\nsv")
+        out = project.cli("check", "index.idx")
+        assert out.code != 0 and "E243" in out.err and "pathways PAIRS" in out.err
+
+
+class TestByConstruction:
+    """Illustrative values `tuned to reference`: every output says that agreement with
+    the published ranks is reached by construction."""
+
+    def project_with(self, project, tuned: bool):
+        units = (
+            'units c "Cities" {\n  from csv("units.csv")\n  key id\n  label name\n'
+            '  illustrative y "made up"' + (" tuned to reference" if tuned else "") + "\n}\n"
+        )
+        text = simple_index(
+            {"a": "c.x", "b": "c.y"}, "reference ranks c.pub\nd1 { a }\nd2 { b }"
+        ).replace('units c "Cities" {\n  from csv("units.csv")\n  key id\n  label name\n}\n', units)
+        project.index(
+            text, {"units.csv": units_csv({"x": [1, 2, 3], "y": [3, 1, 2], "pub": [1, 3, 2]})}
+        )
+
+    def test_terminal_and_run_json_say_by_construction(self, project):
+        import json
+
+        self.project_with(project, tuned=True)
+        out = project.cli("run", "index.idx", "-o", "out")
+        assert out.code == 0, out.err
+        assert "BY CONSTRUCTION" in out.out and "yes (1 of 2 indicators)" in out.out
+        record = json.loads((project.root / "out" / "run.json").read_text())
+        assert record["illustrative"]["tuned_to_reference"] == ["b"]
+        assert record["agreement_with_reference_ranks"]["t"]["by_construction"] == ["b"]
+
+    def test_illustrative_values_not_tuned_are_not_called_by_construction(self, project):
+        import json
+
+        self.project_with(project, tuned=False)
+        out = project.cli("run", "index.idx", "-o", "out")
+        assert out.code == 0, out.err
+        assert "BY CONSTRUCTION" not in out.out and "by construction" not in out.out
+        record = json.loads((project.root / "out" / "run.json").read_text())
+        assert record["agreement_with_reference_ranks"]["t"]["by_construction"] == []

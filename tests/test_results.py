@@ -127,7 +127,7 @@ class TestFiles:
         record = json.loads((out / "run.json").read_text())
         assert record["index"]["name"] == "t" and record["index"]["edition"] == "2024"
         assert record["units"] == {"name": "c", "count": 3}
-        assert record["pathways"] == {"table": "p", "count": 3}
+        assert record["pathways"] == {"table": "p", "count": 3, "left_out": []}
         assert record["fitted"]["reach"] == {"min": 4.0, "max": 8.0}
         agreement = record["agreement_with_reference_ranks"]["t"]
         # computed ranks A 3, B 2, C 1 against published A 3, B 1, C 2

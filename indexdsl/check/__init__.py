@@ -93,6 +93,7 @@ class Checker(
             for p in (self.check_pairs(d) for d in by_kind.get(ast.PairsDecl, []))
             if p is not None
         }
+        self.pair_tables = pairs  # `reference pathway ranks` reads one
         self.tables = {
             t.name: t
             for t in (self.check_table(d) for d in by_kind.get(ast.TableDecl, []))
@@ -123,6 +124,13 @@ class Checker(
             root, pathways, pathways_span = self.check_framework(
                 frameworks[0], meta, defaults, indicators, units, pairs
             )
+            for node in root.walk() if root is not None and pathways is None else ():
+                if node.reference_pathways is not None:
+                    self.diagnostics.append(
+                        errors.pathway_reference_without_pathways(
+                            node.name, node.reference_pathways.span
+                        )
+                    )
         uncertainty = None
         if by_kind.get(ast.UncertaintyDecl) and root is not None:
             uncertainty = self.check_uncertainty(by_kind[ast.UncertaintyDecl], root)

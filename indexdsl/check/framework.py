@@ -236,6 +236,7 @@ class FrameworkPass:
                 ),
                 reference=_column(reference),
                 reference_scores=_column(reference_scores),
+                reference_pathways=_column(chosen.reference_pathways),
                 depth=depth,
                 history=history,
             )
@@ -436,6 +437,7 @@ def _keyword_hint(name: str) -> str | None:
 _SETTING_WORDS = {
     "reference": "reference ranks",
     "reference_scores": "reference scores",
+    "reference_pathways": "reference pathway ranks",
     "previous": "previous ranks",
     "rank_decimals": "rank at N decimals",
     "node_direction": "higher/lower is better",
@@ -449,6 +451,7 @@ def _ranking(chosen: NodeSettings) -> dict:
     return {
         "reference": _column(chosen.reference),
         "reference_scores": _column(chosen.reference_scores),
+        "reference_pathways": _column(chosen.reference_pathways),
         "previous": _column(chosen.previous),
         "top": chosen.top,
         "rank_decimals": chosen.rank_decimals,

@@ -29,6 +29,7 @@ class NodeSettings:
     settings: dict
     reference: ast.ColumnRef | None = None
     reference_scores: ast.ColumnRef | None = None
+    reference_pathways: ast.ColumnRef | None = None
     previous: ast.ColumnRef | None = None
     top: float | None = None
     rank_decimals: int | None = None
@@ -126,6 +127,18 @@ class NodeSettingsPass:
         column = self._column_setting(setting, units)
         if column is not None:
             chosen.reference_scores = column
+
+    def _setting_reference_pathways(self, setting, chosen, units) -> None:
+        column = setting.column
+        pair_tables = getattr(self, "pair_tables", {})
+        if column.table.text not in pair_tables:
+            self.diagnostics.append(
+                errors.pathway_reference_not_per_pair(
+                    column.table.text, sorted(pair_tables), column.table.span
+                )
+            )
+            return
+        chosen.reference_pathways = column
 
     def _setting_previous(self, setting, chosen, units) -> None:
         column = self._column_setting(setting, units)

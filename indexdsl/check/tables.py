@@ -27,6 +27,11 @@ class TablesPass:
                 spans[column.text] = column.span
         return reasons, spans
 
+    @staticmethod
+    def _tuned(items: Iterable[ast.Illustrative]) -> frozenset[str]:
+        """The illustrative columns generated to reproduce the published ranks."""
+        return frozenset(c.text for item in items if item.tuned for c in item.columns)
+
     def _loader(self, decl, what: str) -> Component | None:
         if decl.source is None:
             self.diagnostics.append(
@@ -75,6 +80,7 @@ class TablesPass:
             "span": decl.name.span,
             "illustrative": reasons,
             "illustrative_spans": spans,
+            "tuned": self._tuned(decl.illustrative),
             "key": decl.key.text,
             "key_span": decl.key.span,
         }
@@ -95,6 +101,7 @@ class TablesPass:
             span=decl.name.span,
             illustrative=reasons,
             illustrative_spans=spans,
+            tuned=self._tuned(decl.illustrative),
             between=(decl.between[0].text, decl.between[1].text),
             between_spans=(decl.between[0].span, decl.between[1].span),
             directed=bool(decl.directed),

@@ -378,6 +378,31 @@ def reference_not_per_unit(what: str, units: str, span) -> Diagnostic:
     )
 
 
+def pathway_reference_not_per_pair(table: str, pair_tables: list[str], span) -> Diagnostic:
+    """E240: `reference pathway ranks` not from a pairs table."""
+    return error(
+        "E240",
+        f"reference pathway ranks must be a column of a pairs table, and `{table}` is not one",
+        span,
+        help=(
+            "write `PAIRS.COLUMN` with one of the pairs tables: "
+            + ", ".join(f"`{t}`" for t in pair_tables)
+            if pair_tables
+            else "declare a `pairs` block that reads the published pathway ranks"
+        ),
+    )
+
+
+def pathway_reference_without_pathways(node: str, span) -> Diagnostic:
+    """E243: `reference pathway ranks` in an index that scores no pathways."""
+    return error(
+        "E243",
+        f"`{node}` compares pathway ranks, but the index scores no pathways",
+        span,
+        help="write `pathways PAIRS` at the top of the framework block",
+    )
+
+
 def pathways_misplaced(span) -> Diagnostic:
     """E233: `pathways` inside a node."""
     return error("E233", "`pathways` belongs at the top of the `framework` block", span)

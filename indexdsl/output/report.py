@@ -15,6 +15,7 @@ from indexdsl.output.results import (
     agreement,
     group_summaries,
     illustrative_share,
+    pathway_agreement,
     preparation_rows,
     rank_changes,
     score_agreement,
@@ -63,7 +64,24 @@ def header(result: Result) -> Panel:
             "\nScores and ranks that depend on them show the method, not the cities.",
             style="yellow",
         )
+        tuned = sorted(result.graph.tuned)
+        if tuned and (result.data.references or result.data.reference_scores):
+            lines.append(
+                f"\n{len(tuned)} of them were generated to reproduce the published ranks: "
+                "agreement with those ranks is BY CONSTRUCTION, not a finding.",
+                style="bold yellow",
+            )
     return Panel(lines, expand=False)
+
+
+def _constructed(result: Result, node: str, tuned: list[str]) -> str:
+    """The agreement table's note on a node whose illustrative values were generated
+    to reproduce the published ranks."""
+    if not tuned:
+        return "no"
+    spec = next(n for n in result.graph.model.root.walk() if n.name == node)
+    leaves = sum(1 for n in spec.walk_index() if n.is_leaf)
+    return f"yes ({len(tuned)} of {leaves} indicators)"
 
 
 def _ranked(scores: np.ndarray, ranks: np.ndarray) -> list[int]:
@@ -220,15 +238,21 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
         table.add_column("Spearman ρ", justify="right")
         table.add_column("same rank", justify="right")
         table.add_column("largest gap", justify="right")
+        constructed = any(a["by_construction"] for a in agree.values())
+        if constructed:
+            table.add_column("by construction")
         for node in graph.node_order:
             if node in agree:
                 a = agree[node]
-                table.add_row(
+                row = [
                     graph.nodes[node].title,
                     f"{a['spearman']:.3f}",
                     f"{a['exact']} of {a['n']}",
                     str(int(a["max_abs_difference"])),
-                )
+                ]
+                if constructed:
+                    row.append(_constructed(result, node, a["by_construction"]))
+                table.add_row(*row)
         console.print(table)
 
     scores_agree = score_agreement(result)
@@ -254,23 +278,87 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
     print_groups(result, console)
 
     if result.pairs is not None and top > 0:
-        pairs = result.pair_data
-        scores = result.pairs.scores[root.name]
-        ranks = result.pairs.ranks[root.name]
-        shown = min(top, len(scores))
-        table = Table(title=f"Top {shown} pathways", title_justify="left")
-        table.add_column("rank", justify="right")
-        table.add_column("pathway")
-        table.add_column("score", justify="right")
-        for dim in dimensions:
-            table.add_column(dim.title, justify="right")
-        sep = " → " if pairs.spec.directed else " – "
-        for p in _ranked(scores, ranks)[:top]:
-            row = [
-                _rank(ranks[p]),
-                f"{data.labels[pairs.a[p]]}{sep}{data.labels[pairs.b[p]]}",
-                _fmt(scores[p]),
-            ]
-            row += [_fmt(result.pairs.scores[d.name][p]) for d in dimensions]
-            table.add_row(*row)
+        print_pathways(result, console, dimensions, top)
+
+
+def _pathway(result: Result, p: int) -> str:
+    pairs, labels = result.pair_data, result.data.labels
+    sep = " → " if pairs.spec.directed else " – "
+    return f"{labels[pairs.a[p]]}{sep}{labels[pairs.b[p]]}"
+
+
+def print_pathways(result: Result, console: Console, dimensions, top: int) -> None:
+    """The best pathways overall (with each dimension's score), the best of each
+    dimension side by side (the report's "top five pathways by category"), and the
+    agreement with published pathway ranks."""
+    root = result.graph.model.root
+    references = result.data.pathway_references
+    scores = result.pairs.scores[root.name]
+    ranks = result.pairs.ranks[root.name]
+    shown = min(top, len(scores))
+    published = references.get(root.name, (None,))[0]
+    table = Table(title=f"Top {shown} pathways", title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("pathway")
+    table.add_column("score", justify="right")
+    if published is not None:
+        table.add_column("published rank", justify="right")
+    for dim in dimensions:
+        table.add_column(dim.title, justify="right")
+    for p in _ranked(scores, ranks)[:top]:
+        row = [_rank(ranks[p]), _pathway(result, p), _fmt(scores[p])]
+        if published is not None:
+            row.append("–" if np.isnan(published[p]) else str(int(published[p])))
+        row += [_fmt(result.pairs.scores[d.name][p]) for d in dimensions]
+        table.add_row(*row)
+    console.print(table)
+
+    inner = [d for d in dimensions if d.name != root.name]
+    best = min(5, top)
+    if inner:
+        title = f"Top {best} pathways in each dimension"
+        if any(d.name in references for d in inner):
+            title += " (published rank in brackets)"
+        table = Table(title=title, title_justify="left")
+        table.add_column("", justify="right")
+        columns = []
+        for dim in inner:
+            table.add_column(dim.title)
+            d_scores, d_ranks = result.pairs.scores[dim.name], result.pairs.ranks[dim.name]
+            order = [p for p in _ranked(d_scores, d_ranks) if d_ranks[p]]
+            cutoff = d_ranks[order[best - 1]] if len(order) >= best else None
+            tied = [p for p in order[best:] if cutoff is not None and d_ranks[p] == cutoff]
+            ref = references.get(dim.name, (None,))[0]
+            cells = []
+            for p in order[:best]:
+                cell = f"{d_ranks[p]}. {_pathway(result, p)}"
+                if ref is not None and not np.isnan(ref[p]):
+                    cell += f" ({int(ref[p])})"
+                cells.append(cell)
+            if tied:
+                cells[-1] += f" and {len(tied)} more tied"
+            columns.append(cells)
+        for k in range(best):
+            table.add_row(str(k + 1), *(c[k] if k < len(c) else "" for c in columns))
+        console.print(table)
+
+    agree = pathway_agreement(result)
+    if agree:
+        table = Table(title="Agreement with the published pathway ranks", title_justify="left")
+        table.add_column("node")
+        table.add_column("published", justify="right")
+        table.add_column("same rank", justify="right")
+        table.add_column("in the computed top", justify="right")
+        table.add_column("Spearman ρ", justify="right")
+        for node in result.graph.node_order:
+            if node in agree:
+                a = agree[node]
+                left_out = a["not_scored"]
+                table.add_row(
+                    result.graph.nodes[node].title,
+                    str(a["published"]) + (f" ({left_out} not scored)" if left_out else ""),
+                    f"{a['exact']} of {a['compared']}",
+                    f"{a['in_top']} in the top {a['top']}",
+                    "–" if np.isnan(a["spearman"]) else f"{a['spearman']:.3f}",
+                )
         console.print(table)

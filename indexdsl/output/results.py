@@ -142,6 +142,18 @@ def _arrow_table(columns: list[Column], rows: np.ndarray):
     return pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
 
 
+def by_construction(result: Result, node: str) -> list[str]:
+    """The indicators under ``node`` whose illustrative values were generated to
+    reproduce the published ranks (`illustrative … tuned to reference`): where there
+    are any, agreement with the published ranks is reached by construction, and every
+    output says so."""
+    tuned = result.graph.tuned
+    if not tuned:
+        return []
+    spec = next(n for n in result.graph.model.root.walk() if n.name == node)
+    return sorted({n.indicator for n in spec.walk_index() if n.is_leaf and n.indicator in tuned})
+
+
 def agreement(result: Result) -> dict[str, dict]:
     """Computed vs reference (published) ranks, per node that declares `reference ranks`."""
     out = {}
@@ -155,6 +167,36 @@ def agreement(result: Result) -> dict[str, dict]:
             "exact": exact,
             "n": int(np.sum(~np.isnan(published))),
             "max_abs_difference": float(np.nanmax(np.abs(computed - published))),
+            "by_construction": by_construction(result, node),
+        }
+    return out
+
+
+def pathway_agreement(result: Result) -> dict[str, dict]:
+    """Computed vs published pathway ranks, per node with `reference pathway ranks`.
+
+    Reports publish the top of a pathway ranking (a top 10), so besides the pathways
+    given the same rank, it counts how many of the published top are in the computed
+    top of the same size (``in_top``: the published top 10 and the computed top 10
+    share that many pathways).  Pathways without a score, and published rows that name
+    no pathway scored (``unmatched``), are left out and counted."""
+    out: dict[str, dict] = {}
+    if result.pairs is None:
+        return out
+    for node, (published, unmatched) in result.data.pathway_references.items():
+        computed = result.pairs.ranks[node].astype(float)
+        computed[computed == 0] = np.nan
+        has = ~np.isnan(published)
+        scored = has & ~np.isnan(computed)
+        top = max([*published[has].tolist(), *unmatched], default=math.nan)
+        out[node] = {
+            "published": int(has.sum()) + len(unmatched),
+            "compared": int(scored.sum()),
+            "not_scored": int((has & np.isnan(computed)).sum()) + len(unmatched),
+            "exact": int(np.sum(computed[scored] == published[scored])),
+            "top": None if math.isnan(top) else int(top),
+            "in_top": int(np.sum(computed[scored] <= top)) if has.any() else 0,
+            "spearman": spearman(computed[scored], published[scored]),
         }
     return out
 
@@ -238,6 +280,7 @@ def score_agreement(result: Result) -> dict[str, dict]:
             "disagree": [result.data.keys[i] for i in np.nonzero(both & ~agree)[0]],
             "published_without_score": int((~np.isnan(published) & np.isnan(computed)).sum()),
             "max_abs_difference": float(difference[both].max()) if both.any() else None,
+            "by_construction": by_construction(result, node),
         }
     return out
 
@@ -494,7 +537,11 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
                 for column, count in result.pair_data.excluded
             ],
         },
-        "illustrative": {"indicators": illustrative, "weight_share": weight_share},
+        "illustrative": {
+            "indicators": illustrative,
+            "weight_share": weight_share,
+            "tuned_to_reference": sorted(result.graph.tuned),
+        },
         "preparation": {
             "screen": result.graph.model.root.screen,
             "screened_out": screened_units(result),
@@ -504,6 +551,7 @@ def run_record(result: Result, index_path: Path, warnings: list[Diagnostic], reg
         "fitted_pathways": None if result.pairs is None else _fitted(result, result.pairs),
         "agreement_with_reference_ranks": agreement(result),
         "agreement_with_reference_scores": score_agreement(result),
+        "agreement_with_reference_pathway_ranks": pathway_agreement(result),
         "warnings": [d.to_dict() for d in warnings],
         "provenance": provenance(result, index_path, warnings, registry),
     }

@@ -151,7 +151,8 @@ def _header(keyword: str, name: ast.Name, title: str | None) -> str:
 
 def _illustrative(item: ast.Illustrative) -> str:
     reason = f" {_string(item.reason)}" if item.reason is not None else ""
-    return f"illustrative {_names(item.columns)}{reason}"
+    tuned = " tuned to reference" if item.tuned else ""
+    return f"illustrative {_names(item.columns)}{reason}{tuned}"
 
 
 class _Writer:

@@ -256,8 +256,10 @@ class ToAst(Transformer):
 
     @v_args(meta=True)
     def illustrative(self, meta, children):
-        columns, reason = children
-        item = ast.Illustrative(columns, self._title(reason), span=self._span(meta))
+        columns, reason, tuned = children
+        item = ast.Illustrative(
+            columns, self._title(reason), span=self._span(meta), tuned=tuned is not None
+        )
         return ("illustrative", item, self._span(meta))
 
     @v_args(meta=True)

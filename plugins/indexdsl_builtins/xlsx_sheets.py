@@ -386,6 +386,7 @@ _SHOWN = {
     "fitted_pathways",
     "agreement_with_reference_ranks",
     "agreement_with_reference_scores",
+    "agreement_with_reference_pathway_ranks",
     "warnings",
     "provenance",
     "time",
@@ -416,11 +417,20 @@ def run_sheet(record: dict) -> tuple[Sheet, list[Sheet]]:
     pathways = record.get("pathways")
     if pathways:
         rows.append((f"Pathways ({pathways.get('table')})", pathways.get("count")))
+        for rule in pathways.get("left_out") or []:
+            rows.append((f"Pairs left out ({rule['rule']})", rule["pairs"]))
     illustrative = record.get("illustrative") or {}
     if illustrative.get("indicators"):
         rows.append(("Illustrative indicators", _plain(illustrative["indicators"])))
         share = Percent(illustrative["weight_share"])
         rows.append(("Weight of illustrative indicators", share))
+        if illustrative.get("tuned_to_reference"):
+            rows.append(
+                (
+                    "Generated to reproduce the published ranks (agreement by construction)",
+                    _plain(illustrative["tuned_to_reference"]),
+                )
+            )
     preparation = record.get("preparation") or {}
     if preparation.get("screen") is not None:
         screen = preparation["screen"]  # the least share of indicators a unit needs
@@ -502,6 +512,11 @@ def workbook_sheets(export) -> list[Sheet]:
         ),
         _by_node_sheet(
             "score agreement", record.get("agreement_with_reference_scores") or {}, titles
+        ),
+        _by_node_sheet(
+            "pathway rank agreement",
+            record.get("agreement_with_reference_pathway_ranks") or {},
+            titles,
         ),
         warnings_sheet(record),
         run,

@@ -280,22 +280,47 @@ def heatmap(result: Any, units: list[dict], dims: Sequence[Any]) -> dict | None:
 def agreement(result: Any) -> dict | None:
     """How the computed ranks and scores agree with the published ones."""
     from indexdsl.output.results import agreement as rank_agreement
-    from indexdsl.output.results import score_agreement
+    from indexdsl.output.results import pathway_agreement, score_agreement
 
     graph = result.graph
     tables = []
     ranks = rank_agreement(result)
     if ranks:
+        constructed = any(a["by_construction"] for a in ranks.values())
         rows = [
             [
                 graph.nodes[n].title,
                 f"{a['spearman']:.3f}" if math.isfinite(a["spearman"]) else "–",
                 f"{a['exact']} of {a['n']}",
                 str(int(a["max_abs_difference"])),
+                *(
+                    [
+                        f"yes ({len(a['by_construction'])} indicators)"
+                        if a["by_construction"]
+                        else "no"
+                    ]
+                    if constructed
+                    else []
+                ),
             ]
             for n, a in ((n, ranks[n]) for n in graph.node_order if n in ranks)
         ]
         header = ["node", "Spearman ρ", "same rank", "largest gap"]
+        header += ["by construction"] if constructed else []
+        numeric = [False, True, True, True] + ([False] if constructed else [])
+        tables.append({"header": header, "numeric": numeric, "rows": rows})
+    pathway_ranks = pathway_agreement(result)
+    if pathway_ranks:
+        rows = [
+            [
+                graph.nodes[n].title + " (pathways)",
+                f"{a['spearman']:.3f}" if math.isfinite(a["spearman"]) else "–",
+                f"{a['exact']} of {a['compared']}",
+                f"{a['in_top']} in the top {a['top']}",
+            ]
+            for n, a in ((n, pathway_ranks[n]) for n in graph.node_order if n in pathway_ranks)
+        ]
+        header = ["node", "Spearman ρ", "same rank", "published top in the computed top"]
         tables.append({"header": header, "numeric": [False, True, True, True], "rows": rows})
     scores = score_agreement(result)
     if scores:
@@ -311,7 +336,13 @@ def agreement(result: Any) -> dict | None:
         tables.append({"header": header, "numeric": [False, True, True], "rows": rows})
     if not tables:
         return None
-    return {"id": "agreement", "heading": "Agreement with the published values", "tables": tables}
+    constructed = sorted(graph.tuned)
+    return {
+        "id": "agreement",
+        "heading": "Agreement with the published values",
+        "tables": tables,
+        "by_construction": constructed,
+    }
 
 
 def groups(charts: Charts, result: Any, tables: dict) -> dict | None:
@@ -383,7 +414,38 @@ def pathways(
         "header": ["rank", "pathway", "score", *(dim.title for dim in dims)],
         "numeric": [True, False, True, *(True for _ in dims)],
         "rows": rows,
+        "by_dimension": _best_by_dimension(records, dims, label, sep),
         "matrix": _matrix(charts, result, units, records),
+    }
+
+
+#: pathways listed for each dimension (the report's "top five pathways by category")
+TOP_PATHWAYS_BY_DIMENSION = 5
+
+
+def _best_by_dimension(records: list[dict], dims: Sequence[Any], label, sep) -> dict | None:
+    """The best pathways of each dimension side by side, each as `rank. A – B`."""
+    dims = [d for d in dims if not d.is_leaf] or list(dims)
+    if not dims:
+        return None
+    columns = []
+    for dim in dims:
+        ranked = [r for r in records if r[f"{dim.name}_rank"]]
+        ranked.sort(key=lambda r: r[f"{dim.name}_rank"])
+        columns.append(
+            [
+                f"{r[f'{dim.name}_rank']}. {label[r['unit_a']]}{sep}{label[r['unit_b']]}"
+                for r in ranked[:TOP_PATHWAYS_BY_DIMENSION]
+            ]
+        )
+    rows = [
+        [str(k + 1), *(c[k] if k < len(c) else "" for c in columns)]
+        for k in range(TOP_PATHWAYS_BY_DIMENSION)
+    ]
+    return {
+        "header": ["", *(d.title for d in dims)],
+        "numeric": [True, *(False for _ in dims)],
+        "rows": rows,
     }
 
 
