@@ -138,14 +138,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
     )
-    what = sub.add_parser("whatif", help="rank changes when a node of the hierarchy is left out")
+    what = sub.add_parser(
+        "whatif", help="rank changes when a node of the hierarchy is left out (or added)"
+    )
     what.add_argument("file", type=Path)
     what.add_argument(
         "--drop",
         action="append",
-        required=True,
+        default=[],
         metavar="NODE",
         help="leave out this node (repeatable); its siblings keep their relative weights",
+    )
+    what.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar="NODE",
+        help="the effect of adding this node (repeatable): the index without it, then as "
+        "written; + is a rise in rank when it is added",
+    )
+    what.add_argument(
+        "--published",
+        metavar="COLUMN",
+        help="a column of the units table holding the published rank changes, shown "
+        "beside the computed ones",
     )
     what.add_argument(
         "--set",
@@ -184,9 +200,19 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--dir", type=Path, default=Path("."), help="folder to write into (default: here)"
     )
-    cmp_ = sub.add_parser("compare", help="compare the ranking with another index file's")
+    cmp_ = sub.add_parser(
+        "compare", help="compare the ranking with another index file's, or with a ranking column"
+    )
     cmp_.add_argument("file", type=Path)
-    cmp_.add_argument("other", type=Path, help="another index file ranking the same units")
+    cmp_.add_argument(
+        "other", type=Path, nargs="?", help="another index file ranking the same units"
+    )
+    cmp_.add_argument(
+        "--ranking",
+        metavar="COLUMN",
+        help="instead of another file: a column of the units table holding another "
+        "ranking of the units (another index's published ranks)",
+    )
     cmp_.add_argument("--top", type=_count, default=10, help="movers to list (10)")
     for command, stem in (
         (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
@@ -838,45 +864,78 @@ def cmd_audit(args, session) -> int:
 def cmd_whatif(args, session) -> int:
     from rich.table import Table
 
-    from indexdsl.analyses.whatif import drop_nodes
-    from indexdsl.pipeline import evaluate_model
-
-    result = _run_one_edition(args, session)
-    changed = drop_nodes(result, args.drop, evaluate_model)
-    root = result.graph.root
-    before, after = result.units.ranks[root], changed.units.ranks[root]
+    from indexdsl.analyses.whatif import drop_nodes, published_changes
+    from indexdsl.diagnostics import UsageError
     from indexdsl.output.analysis_files import AnalysisTable
+    from indexdsl.pipeline import evaluate_model
     from indexdsl.stats import spearman
 
+    if bool(args.drop) == bool(args.add):
+        raise UsageError("give the nodes to leave out (`--drop NODE`) or to add (`--add NODE`)")
+    result = _run_one_edition(args, session)
+    adding = bool(args.add)
+    nodes = list(args.add or args.drop)
+    changed = drop_nodes(result, nodes, evaluate_model)
+    root = result.graph.root
+    written, without = result.units.ranks[root], changed.units.ranks[root]
+    # the report's question decides the direction: dropping compares the index as
+    # written with the one without; adding, the one without with the index as written
+    before, after = (without, written) if adding else (written, without)
+    published = published_changes(result, args.published) if args.published else None
     rho = spearman(before.astype(float), after.astype(float))
-    order = sorted(range(len(before)), key=lambda i: (before[i] == 0, before[i]))
+    order = sorted(range(len(written)), key=lambda i: (written[i] == 0, written[i]))
+
+    def moved(i):  # + is a rise in rank (a smaller rank number) from before to after
+        return int(before[i]) - int(after[i]) if before[i] and after[i] else None
+
+    header = ("unit", "label", "rank", "rank_without", "change")
     rows = [
-        (
-            result.data.keys[i], result.data.labels[i], int(before[i]) or None,
-            int(after[i]) or None,
-            int(before[i]) - int(after[i]) if before[i] and after[i] else None,
-        )
+        (result.data.keys[i], result.data.labels[i], int(written[i]) or None,
+         int(without[i]) or None, moved(i))
         for i in order
     ]  # fmt: skip
-    tables = [AnalysisTable("whatif", ("unit", "label", "rank", "rank_without", "change"), rows)]
-    if _analysis_results(args, "whatif", {"dropped": list(args.drop), "spearman": rho}, tables):
+    summary = {"added" if adding else "dropped": nodes, "spearman": rho}
+    if published is not None:
+        header += ("published_change",)
+        rows = [(*row, published[i]) for row, i in zip(rows, order, strict=True)]
+        compared = [i for i in order if published[i] is not None and moved(i) is not None]
+        summary["published"] = {
+            "column": args.published,
+            "compared": len(compared),
+            "same_change": sum(moved(i) == published[i] for i in compared),
+        }
+    tables = [AnalysisTable("whatif", header, rows)]
+    if _analysis_results(args, "whatif", summary, tables):
         return EXIT_OK
     console = inert_console()
-    table = Table(
-        title=f"Without {', '.join(args.drop)}: rank changes (Spearman ρ {rho:.3f})",
-        title_justify="left",
+    what = ", ".join(nodes)
+    title = (
+        f"Adding {what}: rank changes (+ = higher with it; Spearman ρ {rho:.3f})"
+        if adding
+        else f"Without {what}: rank changes (Spearman ρ {rho:.3f})"
     )
-    for heading in ("unit", "rank", "rank without", "change"):
+    table = Table(title=title, title_justify="left")
+    headings = ["unit", "rank without", "rank", "change"] if adding else [
+        "unit", "rank", "rank without", "change"]  # fmt: skip
+    if published is not None:
+        headings.append("published change")
+    for heading in headings:
         table.add_column(heading, justify="left" if heading == "unit" else "right")
     for i in order:
-        moved = int(before[i]) - int(after[i])
-        table.add_row(
-            result.data.labels[i],
-            str(before[i] or "–"),
-            str(after[i] or "–"),
-            "" if moved == 0 else f"{moved:+d}",
-        )
+        change = moved(i) or 0
+        row = [result.data.labels[i], str(before[i] or "–"), str(after[i] or "–")]
+        row.append("" if change == 0 else f"{change:+d}")
+        if published is not None:
+            p = published[i]
+            row.append("" if p is None else ("—" if p == 0 else f"{p:+d}"))
+        table.add_row(*row)
     console.print(table)
+    if published is not None:
+        p = summary["published"]
+        console.print(
+            f"Same change as published: {p['same_change']} of {p['compared']} units "
+            f"with a published change ({args.published})."
+        )
     return EXIT_OK
 
 
@@ -924,9 +983,16 @@ def cmd_new(args, session) -> int:
 
 def cmd_compare(args, session) -> int:
 
-    from indexdsl.analyses.compare import compare
+    from indexdsl.analyses.compare import compare, compare_ranking
+    from indexdsl.diagnostics import UsageError
     from indexdsl.pipeline import Session, run_file
 
+    if (args.other is None) == (args.ranking is None):
+        raise UsageError("compare with another index file (OTHER) or a column (`--ranking`)")
+    if args.ranking is not None:
+        result, _ = run_file(args.file, session)
+        _print_diagnostics(session.warnings, session.sources)
+        return _compare_with_column(args, result, compare_ranking(result, args.ranking))
     result, _ = run_file(args.file, session)
     other_session = Session(sources=session.sources, registry=session.registry)
     other, _ = run_file(args.other, other_session)
@@ -979,6 +1045,65 @@ def cmd_compare(args, session) -> int:
             f"Only in {args.file}: {', '.join(c.only_here) or '–'}; "
             f"only in {args.other}: {', '.join(c.only_there) or '–'}"
         )
+    return EXIT_OK
+
+
+def _compare_with_column(args, result, c) -> int:
+    """`compare FILE --ranking COLUMN`: the units ranked better here, better in the
+    other ranking, and alike (a report's "more influential in this network" and
+    "more influential globally"), with the rank correlations."""
+    from rich.table import Table
+
+    from indexdsl.output.analysis_files import AnalysisTable
+
+    rows = [
+        (key, label, int(here), int(there), int(there) - int(here))
+        for key, label, here, there in zip(c.keys, c.labels, c.ranks, c.other, strict=True)
+    ]
+    tables = [AnalysisTable("compare", ("unit", "label", "rank", "rank_other", "change"), rows)]
+    better_here = [r[1] for r in rows if r[4] > 0]
+    better_there = [r[1] for r in rows if r[4] < 0]
+    alike = [r[1] for r in rows if r[4] == 0]
+    settings = {
+        "other": {"column": args.ranking},
+        "common_units": len(c.keys),
+        "spearman": c.spearman if len(c.keys) > 1 else None,
+        "kendall": c.kendall,
+        "kendall_missing": c.kendall_missing or None,
+        "only_here": list(c.only_here),
+        "better_here": better_here,
+        "better_there": better_there,
+        "same_rank": alike,
+    }
+    if _analysis_results(args, "compare", settings, tables):
+        return EXIT_OK
+    console = inert_console()
+    console.print(
+        f"{len(c.keys)} units ranked by both {args.file} and `{args.ranking}`"
+        + (f"; {len(c.only_here)} without a rank there" if c.only_here else "")
+        + " (ranks among the units both rank)"
+    )
+    spearman = f"Spearman ρ {c.spearman:.3f}" if len(c.keys) > 1 else "Spearman ρ: –"
+    console.print(
+        spearman
+        + (f", Kendall τ {c.kendall:.3f}" if c.kendall is not None else f" ({c.kendall_missing})")
+    )
+    for title, names in (
+        (f"Ranked higher by {args.file}", better_here),
+        (f"Ranked higher by `{args.ranking}`", better_there),
+    ):
+        table = Table(title=title, title_justify="left")
+        for heading in ("unit", "rank here", "rank there"):
+            table.add_column(heading, justify="left" if heading == "unit" else "right")
+        for r in rows:
+            if r[1] in names:
+                table.add_row(r[1], str(r[2]), str(r[3]))
+        console.print(table)
+    if alike:
+        console.print("Same rank in both: " + ", ".join(alike))
+    if c.only_here:
+        labels = dict(zip(result.data.keys, result.data.labels, strict=True))
+        console.print(f"No rank in `{args.ranking}`: " + ", ".join(labels[k] for k in c.only_here))
     return EXIT_OK
 
 

@@ -30,10 +30,43 @@ class Comparison:
         return [(self.labels[i], int(moved[i])) for i in order if moved[i] != 0]
 
 
+def compare_ranking(result: Result, column: str) -> Comparison:
+    """This index against another ranking of its units held in a column of the units
+    table (a published ranking such as Kearney's Global Cities Index, which a report
+    sets beside its own).  Units without a rank there are left out and named."""
+    from indexdsl.diagnostics import DiagnosticError, suggest
+    from indexdsl.errors import commands as errors
+
+    table = result.data.units
+    if column not in table.columns:
+        hints = suggest(column, table.columns)
+        raise DiagnosticError(
+            [errors.unknown_published_column(column, table.path, hints[0] if hints else None)]
+        )
+    there: dict[str, float] = {}
+    for key, cell in zip(result.data.keys, table.cells(column), strict=True):
+        text = cell.strip()
+        if not text:
+            continue
+        try:
+            there[key] = float(text)
+        except ValueError:
+            raise DiagnosticError(
+                [errors.published_change_not_a_number(cell, column, table.path)]
+            ) from None
+    return _comparison(result, there)
+
+
 def compare(result: Result, other: Result) -> Comparison:
-    root, other_root = result.graph.root, other.graph.root
-    here = {k: r for k, r in zip(result.data.keys, result.units.ranks[root], strict=True) if r}
+    other_root = other.graph.root
     there = {k: r for k, r in zip(other.data.keys, other.units.ranks[other_root], strict=True) if r}
+    return _comparison(result, there)
+
+
+def _comparison(result: Result, there: dict) -> Comparison:
+    """This index's ranks against ``there`` (unit key -> rank in the other ranking)."""
+    root = result.graph.root
+    here = {k: r for k, r in zip(result.data.keys, result.units.ranks[root], strict=True) if r}
     labels = dict(zip(result.data.keys, result.data.labels, strict=True))
     common = tuple(k for k in result.data.keys if k in here and k in there)
     # ranks among the units both rank, so that the two are comparable

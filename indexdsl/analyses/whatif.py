@@ -32,6 +32,34 @@ def _without(node: Node, dropped: set[str]) -> Node:
     return attrs.evolve(node, children=children)
 
 
+def published_changes(result: Result, column: str) -> list[int | None]:
+    """The published rank change of each unit, from a column of the units table
+    (`+2`, `-1`, `0`; an empty or `—` cell: not published).  Read here, not from the
+    index file, because the change belongs to one what-if question."""
+    table = result.data.units
+    if column not in table.columns:
+        hints = suggest(column, table.columns)
+        raise DiagnosticError(
+            [errors.unknown_published_column(column, table.path, hints[0] if hints else None)]
+        )
+    out: list[int | None] = []
+    for cell in table.cells(column):
+        text = cell.strip().replace("\u2212", "-")
+        if not text:
+            out.append(None)
+            continue
+        if text in ("—", "–"):  # as reports print "unchanged"
+            out.append(0)
+            continue
+        try:
+            out.append(int(float(text)))
+        except ValueError:
+            raise DiagnosticError(
+                [errors.published_change_not_a_number(cell, column, table.path)]
+            ) from None
+    return out
+
+
 def drop_nodes(
     result: Result, names: list[str], evaluate: Callable[[IndexModel, object], Result]
 ) -> Result:

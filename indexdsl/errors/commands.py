@@ -114,6 +114,26 @@ def unknown_node(name: str, hint: str | None) -> Diagnostic:
     )
 
 
+def unknown_published_column(column: str, path: str, hint: str | None) -> Diagnostic:
+    """E713: `whatif --published` names no column of the units table."""
+    return error(
+        "E713",
+        f"`{column}` is not a column of the units table ({path})",
+        None,
+        help=f"did you mean `{hint}`?" if hint else "add the published rank changes as a column",
+    )
+
+
+def published_change_not_a_number(cell: str, column: str, path: str) -> Diagnostic:
+    """E714: a published rank change that is not a whole number."""
+    return error(
+        "E714",
+        f"`{cell}` in column `{column}` ({path}) is not a rank change",
+        None,
+        help="write a whole number such as `+2`, `-1` or `0`, or leave the cell empty",
+    )
+
+
 def node_left_empty(name: str, span: Span | None) -> Diagnostic:
     """E711: `whatif --drop` leaves a node without children."""
     return error(
