@@ -90,6 +90,8 @@ def _partner(expr: m.PartnerAggregation, inner: Compiled) -> Compiled:
     def run(engine, level, raw):
         values = inner(engine, "pair", raw)
         if level == "pair":
+            if how == "count":  # a pathway has the link (1) or not (0): the count of one pair
+                return np.where(np.isnan(values), np.nan, (values != 0).astype(float))
             return values  # a pathway's own value
         return engine.partner_aggregate(how, values, table, flow)
 

@@ -587,3 +587,19 @@ class TestByConstruction:
         assert "BY CONSTRUCTION" not in out.out and "by construction" not in out.out
         record = json.loads((project.root / "out" / "run.json").read_text())
         assert record["agreement_with_reference_ranks"]["t"]["by_construction"] == []
+
+
+class TestCountOnPathways:
+    def test_count_is_one_where_a_pathway_has_the_link(self, project):
+        # A-B 3, B-C 0, A-C missing
+        result, _ = run(
+            project,
+            {"links": "count(p.v)", "sv": "sum(p.v)"},
+            "pathways p\nlinks 50%\nsv 50%",
+            {"id": ["A", "B", "C"]},
+            pairs=UNDIRECTED,
+            files={"pairs.csv": "a,b,v\nA,B,3\nB,C,0\nA,C,\n"},
+        )
+        close(result.units.raw["links"], [1, 1, 0])  # partners with a link
+        close(result.pairs.raw["links"], [1, 0, NAN])  # the link itself: 0/1, missing kept
+        close(result.pairs.raw["sv"], [3, 0, NAN])
