@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         "NAME=a,b,c runs one edition per value",
     )
     run.add_argument("--top", type=_count, default=10, help="pathways to print (default 10)")
+    run.add_argument(
+        "--depth",
+        type=_count,
+        default=1,
+        help="levels of the hierarchy to print rankings for (default 1; 2 adds the "
+        "sub-dimensions, shown anyway where the file gives their published ranks)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     run.add_argument(
         "--json",
@@ -434,7 +441,7 @@ def cmd_run(args, session) -> int:
                 )
             console.print(line + (f" → {out}/" if written else ""))
         else:
-            print_report(result, console, top=args.top)
+            print_report(result, console, top=args.top, depth=args.depth)
             if written:
                 console.print(
                     f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)

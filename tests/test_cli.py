@@ -373,3 +373,43 @@ def test_a_copy_of_bri_checks_clean(bri_copy):
     result = bri_copy.cli("check", "bri.idx")
     assert result.code == 0, result.err
     assert "error" not in result.err
+
+
+class TestSubDimensionRankings:
+    """Rankings below the first level: printed where the file gives their published
+    ranks (a report that publishes them prints them), or with `--depth 2`."""
+
+    FRAMEWORK = "d1 {\n  s1 { a }\n  s2 { b }\n}\nd2 { e }"
+
+    def write(self, project, framework):
+        project.index(
+            simple_index({"a": "c.x", "b": "c.y", "e": "c.z"}, framework),
+            {
+                "units.csv": units_csv(
+                    {"x": [1, 2, 3], "y": [3, 1, 2], "z": [2, 3, 1], "p": [1, 2, 3]}
+                )
+            },
+        )
+
+    def test_shown_with_depth_2_only(self, project):
+        self.write(project, self.FRAMEWORK)
+        assert "Ranking within" not in project.cli("run", "index.idx", "--no-write").out
+        out = project.cli("run", "index.idx", "--no-write", "--depth", "2").out
+        assert "Ranking within d1" in out and "Ranking within d2" not in out
+
+    def test_shown_where_published_ranks_are_given(self, project):
+        self.write(project, self.FRAMEWORK.replace("s1 { a }", "s1 { reference ranks c.p  a }"))
+        out = project.cli("run", "index.idx", "--no-write").out
+        assert "Ranking within d1" in out and "Ranking within d2" not in out
+        result, _ = project.run()
+        from indexdsl_builtins.html_report import sections
+
+        dims = [c for c in result.graph.model.root.children if not c.is_leaf]
+        units = [
+            {"unit": k, "label": k, **{f"{n}_rank": int(result.units.ranks[n][i]) for n in
+             ("d1", "d2", "s1", "s2")}, **{f"{n}_score": float(result.units.scores[n][i])
+             for n in ("d1", "d2", "s1", "s2")}}
+            for i, k in enumerate(result.data.keys)
+        ]  # fmt: skip
+        titles = [b["title"] for b in sections.dimensions(result, units, dims)["blocks"]]
+        assert titles == ["d1", "d2", "d1 › s1", "d1 › s2"]

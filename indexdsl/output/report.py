@@ -163,7 +163,32 @@ def print_preparation(result: Result, console: Console) -> None:
     console.print(table)
 
 
-def print_report(result: Result, console: Console, top: int = 10) -> None:
+def print_dimension_ranks(result: Result, console: Console, nodes, title: str) -> None:
+    """Each unit's rank in each of ``nodes`` (one column each), units in the order of
+    the overall ranking, published ranks in brackets where the file gives them."""
+    data, units, root = result.data, result.units, result.graph.model.root
+    if any(d.name in data.references for d in nodes):
+        title += " (published rank in brackets)"
+    table = Table(title=title, title_justify="left")
+    table.add_column(result.graph.model.units.title)
+    for dim in nodes:
+        table.add_column(f"{dim.title}\n{dim.weight_text}", justify="right")
+    for i in _ranked(units.scores[root.name], units.ranks[root.name]):
+        row = [data.labels[i]]
+        for dim in nodes:
+            cell = _rank(units.ranks[dim.name][i])
+            ref = data.references.get(dim.name)
+            if ref is not None and not np.isnan(ref[i]):
+                cell += f" ({int(ref[i])})"
+            row.append(cell)
+        table.add_row(*row)
+    console.print(table)
+
+
+def print_report(result: Result, console: Console, top: int = 10, depth: int = 1) -> None:
+    """The run's report; ``depth`` 2 also ranks the units within each dimension's
+    sub-dimensions (shown anyway where the file gives their published ranks, as a
+    report that publishes them prints them)."""
     graph, data = result.graph, result.data
     model = graph.model
     root = model.root
@@ -209,28 +234,11 @@ def print_report(result: Result, console: Console, top: int = 10) -> None:
 
     dimensions = [c for c in root.children if not c.is_leaf] or list(root.children)
     if dimensions:
-        table = Table(
-            title="Ranking in each dimension"
-            + (
-                " (published rank in brackets)"
-                if any(d.name in data.references for d in dimensions)
-                else ""
-            ),
-            title_justify="left",
-        )
-        table.add_column(model.units.title)
-        for dim in dimensions:
-            table.add_column(f"{dim.title}\n{dim.weight_text}", justify="right")
-        for i in _ranked(units.scores[root.name], units.ranks[root.name]):
-            row = [data.labels[i]]
-            for dim in dimensions:
-                cell = _rank(units.ranks[dim.name][i])
-                ref = data.references.get(dim.name)
-                if ref is not None and not np.isnan(ref[i]):
-                    cell += f" ({int(ref[i])})"
-                row.append(cell)
-            table.add_row(*row)
-        console.print(table)
+        print_dimension_ranks(result, console, dimensions, "Ranking in each dimension")
+    for dim in dimensions:
+        below = [c for c in dim.children if not c.is_leaf]
+        if below and (depth > 1 or any(c.name in data.references for c in below)):
+            print_dimension_ranks(result, console, below, f"Ranking within {dim.title}")
 
     if agree:
         table = Table(title="Agreement with the published ranks", title_justify="left")

@@ -180,13 +180,19 @@ def changes(charts: Charts, result: Any, units: list[dict]) -> dict | None:
 
 
 def dimensions(result: Any, units: list[dict], dims: Sequence[Any]) -> dict | None:
-    """A ranking table for each top-level dimension."""
+    """A ranking table for each top-level dimension, and for each sub-dimension whose
+    published ranks the file gives (a report that publishes them prints them)."""
     if not dims:
         return None
     data = result.data
     position = {key: i for i, key in enumerate(data.keys)}
     blocks = []
+    shown = [(d, d.title) for d in dims]
     for dim in dims:
+        below = [c for c in dim.children if not c.is_leaf]
+        if any(c.name in data.references for c in below):
+            shown += [(c, f"{dim.title} › {c.title}") for c in below]
+    for dim, title in shown:
         key = dim.name
         ordered = sorted(units, key=lambda r, k=key: (r[f"{k}_rank"] or 10**9, r["unit"]))
         places = decimals(r[f"{key}_score"] for r in ordered)
@@ -202,7 +208,7 @@ def dimensions(result: Any, units: list[dict], dims: Sequence[Any]) -> dict | No
             rows.append(row)
         blocks.append(
             {
-                "title": dim.title,
+                "title": title,
                 "weight": getattr(dim, "weight_text", ""),
                 "header": header,
                 "numeric": [True, False, True, True][: len(header)],
