@@ -94,8 +94,9 @@ class Index:
     # ---- what the file says -------------------------------------------------------------
     @property
     def ok(self) -> bool:
-        """Whether the definition has no errors (the data are checked by ``check()``)."""
-        return not self._errors
+        """Whether the definition and its data have no errors: what :meth:`check`
+        finds (reading the data once)."""
+        return not any(d.is_error for d in self.check())
 
     @property
     def model(self) -> IndexModel:
@@ -318,11 +319,12 @@ class Results:
             units[f"{node}_score"] = result.units.scores[node]
             units[f"{node}_rank"] = result.units.ranks[node]
         index = pd.Index(list(data.keys), name="unit")
-        frames = {"units": pd.DataFrame(units, index=index)}
+        order = self._order()  # rows in the order of the ranking, unranked units last
+        frames = {"units": pd.DataFrame(units, index=index).iloc[order]}
         indicators = [n for n, ind in self.model.indicators.items() if ind.level != "pair"]
         frames["indicators"] = pd.DataFrame(
             {name: result.units.raw[name] for name in indicators}, index=index
-        )
+        ).iloc[order]
         parents = {c.name: n.name for n in graph.nodes.values() for c in n.children}
         rows = []
         for name in self.nodes:
@@ -349,8 +351,96 @@ class Results:
             for node in self.nodes:
                 columns[f"{node}_score"] = result.pairs.scores[node]
                 columns[f"{node}_rank"] = result.pairs.ranks[node]
-            frames["pathways"] = pd.DataFrame(columns)
+            ranks = result.pairs.ranks[self.name]
+            by_rank = sorted(range(len(ranks)), key=lambda p: (ranks[p] == 0, ranks[p]))
+            frames["pathways"] = pd.DataFrame(columns).iloc[by_rank].reset_index(drop=True)
         return frames
+
+    # ---- analyses ----------------------------------------------------------------------
+    def _uncertain(self):
+        from indexdsl.pipeline import evaluator
+
+        if self.model.uncertainty is None:
+            raise ValueError(
+                f"{self.model.file} has no `uncertainty` block: add one to say which "
+                "weights, methods or indicators vary (docs/reference/language.md)"
+            )
+        return evaluator(self.model, self.result.data)
+
+    def uncertainty(self, samples: int = 1000, seed: int = 1):
+        """The ranks over ``samples`` replications of the `uncertainty` block's
+        alternatives, as `indexdsl uncertainty` computes them: an
+        :class:`indexdsl.analyses.uncertainty.UncertaintyResult` (its ``interval()``,
+        ``median`` and ``left_out`` failed replications)."""
+        from indexdsl.analyses.uncertainty import run_uncertainty
+
+        return run_uncertainty(self._uncertain(), self.model.uncertainty, samples, seed)
+
+    def sensitivity(self, n: int = 1000, seed: int = 1, bootstrap: int = 1000):
+        """Sobol' indices of each uncertain input, as `indexdsl sensitivity` computes
+        them: an :class:`indexdsl.analyses.sensitivity.SensitivityResult`."""
+        from indexdsl.analyses.sensitivity import run_sensitivity
+
+        return run_sensitivity(self._uncertain(), self.model.uncertainty, n, seed, bootstrap)
+
+    def audit(self):
+        """The statistical audit of `indexdsl audit`: (node audits, indicator audits)."""
+        from indexdsl.analyses.audit import audit
+
+        return audit(self.result)
+
+    def without(self, *nodes: str) -> Results:
+        """The index computed again without ``nodes`` (their siblings keep their
+        relative weights), as `indexdsl whatif --drop` does.  Compare its ``ranks()``
+        with these to see what each node changes."""
+        from indexdsl.analyses.whatif import drop_nodes
+        from indexdsl.pipeline import evaluate_model
+
+        try:
+            return Results(drop_nodes(self.result, list(nodes), evaluate_model), self.warnings)
+        except DiagnosticError as exc:
+            raise KeyError(_message(exc)) from None
+
+    def with_weights(self, **weights: float) -> Results:
+        """The index computed again with some weights changed, as if written in the
+        file: each named node gets the weight given, and its siblings' weights are
+        divided by their new sum (``results.with_weights(information=0.5)``)."""
+        import attrs
+
+        from indexdsl.pipeline import evaluate_model
+
+        known = {n.name for n in self.model.root.walk()} - {self.name}
+        for name, value in weights.items():
+            if name not in known:
+                hints = suggest(name, known)
+                raise KeyError(
+                    f"`{name}` is not a node of the framework"
+                    + (f"; did you mean `{hints[0]}`?" if hints else "")
+                )
+            if not (value >= 0 and np.isfinite(value)):
+                raise ValueError(f"the weight of `{name}` must be a number, 0 or more")
+
+        def rebuilt(node):
+            children = [rebuilt(c) for c in node.children]
+            if not any(c.name in weights for c in children):
+                return attrs.evolve(node, children=tuple(children))
+            written = [weights.get(c.name, c.weight) for c in children]
+            total = sum(written)
+            if total <= 0:
+                raise ValueError(f"the weights of `{node.name}`'s children sum to 0")
+            return attrs.evolve(
+                node,
+                children=tuple(
+                    attrs.evolve(c, weight=w / total)
+                    for c, w in zip(children, written, strict=True)
+                ),
+            )
+
+        model = attrs.evolve(self.model, root=rebuilt(self.model.root))
+        try:
+            return Results(evaluate_model(model, self.result.data), self.warnings)
+        except DiagnosticError as exc:
+            raise ValueError(_message(exc)) from None
 
     # ---- display ------------------------------------------------------------------------------
     def _columns(self) -> list[str]:
@@ -440,6 +530,12 @@ class Results:
             f"<thead><tr><th>rank</th><th>unit</th><th>label</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
+
+
+def _message(exc: DiagnosticError) -> str:
+    """A diagnostic as one line, for the exceptions the API raises."""
+    d = exc.diagnostics[0]
+    return d.message + (f"; {d.help}" if d.help else "")
 
 
 def _score(value: float, decimals: int = 2) -> str:

@@ -98,7 +98,7 @@ class TestIndex:
             {"units.csv": units_csv({**COLUMNS, "y": [10, "ten", 20]}, KEYS)},
         )
         index = indexdsl.load(path)
-        assert index.ok  # the definition is fine
+        assert not index.ok  # the definition is fine, the data are not
         assert [d.code for d in index.check()] == ["E303"]
         with pytest.raises(InvalidIndexError, match="E303"):
             index.run()
@@ -228,7 +228,8 @@ class TestPandas:
         assert set(frames) == {"units", "indicators", "nodes"}
         units = frames["units"]
         assert isinstance(units, pd.DataFrame)
-        assert list(units.index) == KEYS
+        assert list(units.index) == ["beta", "gamma", "alpha"]  # in the ranking's order
+        assert list(frames["indicators"].index) == ["beta", "gamma", "alpha"]
         assert units.loc["beta", "t_score"] == pytest.approx(T[1])
         assert units.loc["alpha", "t_rank"] == 3
         assert frames["indicators"].loc["gamma", "z"] == 5
@@ -240,3 +241,53 @@ class TestPandas:
         monkeypatch.setitem(sys.modules, "pandas", None)  # makes `import pandas` fail
         with pytest.raises(ImportError, match="needs pandas.*pip install pandas"):
             results.to_pandas()
+
+
+class TestAnalyses:
+    """The analyses of the command line, from Python: results checked by hand."""
+
+    def test_with_weights_changes_a_weight_and_renormalises_its_siblings(self, tiny):
+        results = indexdsl.load(tiny).run()
+        # a 1/4 -> 3/4 as written, b stays 3/4: both become 1/2
+        changed = results.with_weights(a=0.75)
+        a, b = np.array([0, 100 / 3, 100]), np.array([25, 100, 25])
+        np.testing.assert_allclose(changed.array(), (a + b) / 2)
+        assert changed.ranks() == {"alpha": 3, "beta": 1, "gamma": 2}
+        np.testing.assert_allclose(results.array(), T)  # the original is unchanged
+        with pytest.raises(KeyError, match="did you mean `a`"):
+            results.with_weights(aa=1)
+        with pytest.raises(ValueError, match="0 or more"):
+            results.with_weights(a=-1)
+
+    def test_without_leaves_a_node_out(self, tiny):
+        results = indexdsl.load(tiny).run()
+        np.testing.assert_allclose(results.without("a").array(), [25, 100, 25])
+        with pytest.raises(KeyError, match="not a node"):
+            results.without("nothing")
+
+    def test_audit_and_uncertainty_need_what_the_commands_need(self, tiny):
+        results = indexdsl.load(tiny).run()
+        nodes, indicators = results.audit()
+        assert {n.node for n in nodes} >= {"b"}
+        with pytest.raises(ValueError, match="no `uncertainty` block"):
+            results.uncertainty(samples=10)
+
+    def test_uncertainty_and_sensitivity(self, project):
+        text = simple_index(INDICATORS, FRAMEWORK) + (
+            "uncertainty {\n  weights vary 20% of nodes at depth 1\n"
+            "  normalise minmax(0, 100) or rank\n}\n"
+        )
+        path = project.index(text, {"units.csv": units_csv(COLUMNS, KEYS)})
+        results = indexdsl.load(path).run()
+        u = results.uncertainty(samples=50, seed=3)
+        assert u.ranks.shape == (50, 3)
+        low, high = u.interval()
+        assert all(lo <= r <= hi for lo, r, hi in zip(low, u.nominal, high, strict=True))
+        s = results.sensitivity(n=16, seed=3, bootstrap=10)
+        assert len(s.first) == 2
+
+    def test_an_explanation_shows_as_text_in_a_notebook(self, tiny):
+        explanation = indexdsl.load(tiny).run().explain("gamma")
+        assert "gamma" in explanation.text().lower()
+        assert explanation._repr_html_().startswith("<pre>")
+        assert str(explanation) == explanation.text()

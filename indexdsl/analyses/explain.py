@@ -86,6 +86,26 @@ class Explanation:
     below: tuple[Rival, ...]  # nearest first
     decimals: int = 2  # decimals that tell the scores apart when printed
 
+    def text(self) -> str:
+        """The explanation as the `explain` command prints it, without colours."""
+        import io
+
+        from rich.console import Console
+
+        out = io.StringIO()
+        render(self, Console(file=out, width=100, color_system=None, highlight=False))
+        return out.getvalue()
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the explanation's text, not the object's fields (the text
+        is escaped: labels come from data)."""
+        import html
+
+        return f"<pre>{html.escape(self.text())}</pre>"
+
     def contributions(self) -> dict[str, float]:
         """Indicator → contribution to the index score, for indicators whose
         contribution is exact (all of them when ``additive``)."""
