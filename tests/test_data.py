@@ -97,6 +97,28 @@ class TestDataset:
         assert diagnostics == []
         assert data.columns[("c", "x")].tolist() == [1.0, 2.0, 3.0]
 
+    def test_decimal_commas(self, project):
+        index = INDEX.replace(
+            'csv("data/units.csv")', 'csv("data/units.csv", delimiter = ";", decimal = ",")'
+        )
+        units = "id;name;region;x\nA;a;n;81,6\nB;b;s;1.234,5\nC;c;n;NA\n"
+        data, diagnostics = load(project, index=index, units=units)
+        assert diagnostics == []
+        np.testing.assert_array_equal(data.columns[("c", "x")], [81.6, 1234.5, math.nan])
+        assert data.labels == ("a", "b", "c")  # text is not touched
+
+    def test_a_decimal_comma_without_the_option_says_how_to_read_it(self, project):
+        index = INDEX.replace('csv("data/units.csv")', 'csv("data/units.csv", delimiter = ";")')
+        units = "id;name;region;x\nA;a;n;81,6\nB;b;s;2\nC;c;n;3\n"
+        _, diagnostics = load(project, index=index, units=units)
+        e303 = only(diagnostics, "E303")
+        assert "decimal comma" in e303.help and 'decimal = ","' in e303.help
+
+    def test_a_decimal_mark_equal_to_the_delimiter_is_refused(self, project):
+        index = INDEX.replace('csv("data/units.csv")', 'csv("data/units.csv", decimal = ",")')
+        _, diagnostics = load(project, index=index)
+        assert any('delimiter = ";"' in (d.help or "") for d in diagnostics)
+
     def test_data_paths_are_relative_to_the_index_file(self, project, monkeypatch):
         path = project.index(
             INDEX, {"sub/data/units.csv": UNITS, "sub/data/pairs.csv": PAIRS}, name="sub/i.idx"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
 
 
@@ -26,6 +28,10 @@ def unknown_column(
     )
 
 
+#: a number written with a decimal comma (81,6 or 1.234,5): E303 says how to read it
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+
+
 def not_a_number(
     cell: str,
     column: str,
@@ -47,7 +53,13 @@ def not_a_number(
         span,
         label="expected a number",
         secondary=(Label(used_at, "the column is used here"),) if used_at else (),
-        help="write numbers with a dot for decimals and no thousands separators; "
+        help=(
+            f"`{cell}` looks like a number with a decimal comma: read the file with "
+            '`decimal = ","` in its loader, e.g. `csv("data.csv", delimiter = ";", '
+            'decimal = ",")`'
+        )
+        if _DECIMAL_COMMA.fullmatch(cell.strip())
+        else "write numbers with a dot for decimals and no thousands separators; "
         "leave the cell empty (or write NA) for a missing value",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from indexdsl.components import DataError, LazyRows, Loader, Param, Table
@@ -16,6 +17,9 @@ from indexdsl_builtins import _arrowcsv, _fastcsv, _parquet
 #: a file's text larger than this (in characters) is not kept after its columns are read
 KEEP_TEXT = 64 * 2**20
 
+#: a number written with a decimal comma, with or without thousands dots: 81,6  1.234,5
+DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
+
 
 class CsvLoader(Loader):
     name = "csv"
@@ -24,6 +28,13 @@ class CsvLoader(Loader):
         Param("path", str, doc="file path, relative to the index file"),
         Param("encoding", str, "utf-8", "text encoding of the file (utf-8, latin-1, cp1252 …)"),
         Param("delimiter", str, ",", "field separator"),
+        Param(
+            "decimal",
+            str,
+            ".",
+            'decimal mark: "," reads 81,6 as 81.6 (and 1.234,5 as 1234.5), as files '
+            'written with decimal commas need; such files usually separate fields with ";"',
+        ),
     )
 
     def files(self) -> tuple[str, ...]:
@@ -38,6 +49,19 @@ class CsvLoader(Loader):
                 shown,
                 help='write e.g. `delimiter = ";"` or `delimiter = "\\t"` for tabs',
             )
+        if self.decimal not in (".", ","):
+            raise DataError(
+                f'the decimal mark must be "." or ",", not `{self.decimal}`',
+                shown,
+                help='write `decimal = ","` for numbers such as 81,6',
+            )
+        if self.decimal == self.delimiter:
+            raise DataError(
+                f"the decimal mark and the delimiter are both `{self.delimiter}`",
+                shown,
+                help='files with decimal commas separate fields with ";": write '
+                '`delimiter = ";", decimal = ","`',
+            )
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -51,7 +75,7 @@ class CsvLoader(Loader):
         except OSError as exc:
             raise DataError(f"cannot read `{shown}`: {exc.strerror}", shown) from None
         found = None
-        if len(raw) >= _fastcsv.MIN_BYTES:
+        if len(raw) >= _fastcsv.MIN_BYTES and self.decimal == ".":
             # the columns first, while only the bytes are held: a large file's text and
             # the reader's buffers need not be in memory at the same time
             try:
@@ -145,13 +169,24 @@ class CsvLoader(Loader):
                         f"`{self.delimiter}` inside a value",
                         text=text,
                     )
-                rows.append(tuple(c.strip() for c in record))
+                cells = tuple(c.strip() for c in record)
+                if self.decimal == ",":
+                    cells = tuple(_decimal_point(c) for c in cells)
+                rows.append(cells)
                 numbers.append(line_no)
         except csv.Error as exc:
             raise DataError(f"malformed CSV: {exc}", shown, reader.line_num, 1, text=text) from None
         if header is None:
             raise DataError(f"data file `{shown}` is empty", shown, help="add a header row")
         return header, rows, numbers
+
+
+def _decimal_point(cell: str) -> str:
+    """A number written with a decimal comma, as the engine reads numbers: 1.234,5 ->
+    1234.5.  Other cells (text, missing-value markers) are left as written."""
+    if DECIMAL_COMMA.fullmatch(cell):
+        return cell.replace(".", "").replace(",", ".")
+    return cell
 
 
 class ParquetLoader(Loader):
