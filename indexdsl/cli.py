@@ -374,6 +374,19 @@ def _format_option(text: str) -> tuple[str, ...]:
     return format_option(text)
 
 
+def _writing_status(out: Path, formats):
+    """A spinner on the terminal while the outputs are written (an HTML report with
+    its charts takes seconds); nothing when standard error is not a terminal."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    shown = ", ".join(f for group in formats for f in group) if formats else "csv"
+    return Console(stderr=True).status(f"Writing {shown} to {out}/ …")
+
+
 def cmd_run(args, session) -> int:
     from indexdsl.pipeline import Session, run_file
 
@@ -412,16 +425,17 @@ def cmd_run(args, session) -> int:
         if not args.no_write:
             from indexdsl.output.writing import write_outputs
 
-            written = write_outputs(
-                result,
-                out,
-                args.file,
-                session.warnings,
-                session.registry,
-                formats=args.format,
-                # one database for every edition of a run, beside their folders
-                database=base / "results.sqlite",
-            )
+            with _writing_status(out, args.format):
+                written = write_outputs(
+                    result,
+                    out,
+                    args.file,
+                    session.warnings,
+                    session.registry,
+                    formats=args.format,
+                    # one database for every edition of a run, beside their folders
+                    database=base / "results.sqlite",
+                )
         if args.json:
             from indexdsl.output.results import run_record
 

@@ -413,3 +413,17 @@ class TestSubDimensionRankings:
         ]  # fmt: skip
         titles = [b["title"] for b in sections.dimensions(result, units, dims)["blocks"]]
         assert titles == ["d1", "d2", "d1 › s1", "d1 › s2"]
+
+
+def test_writing_shows_a_spinner_on_a_terminal_only(monkeypatch):
+    import contextlib
+    import sys
+    from pathlib import Path
+
+    from indexdsl.cli import _writing_status
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert isinstance(_writing_status(Path("out"), None), contextlib.nullcontext)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    status = _writing_status(Path("out"), [("html", "csv"), ("xlsx",)])
+    assert "Writing html, csv, xlsx to out/" in str(status.status)
