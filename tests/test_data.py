@@ -300,3 +300,46 @@ def test_all_data_problems_are_reported_together(project):
     pairs = "a,b,flights\nA,Z,3\n"
     diagnostics = errors_of(project, **{"data/units.csv": units, "data/pairs.csv": pairs})
     assert {"E303", "E305", "E306"} <= set(codes(diagnostics))
+
+
+class TestXlsxLoader:
+    """`xlsx("file.xlsx", sheet = "…")`: a sheet of a workbook, numbers read as the
+    cells hold them, problems located at the sheet's row and column."""
+
+    def workbook(self, path, rows, sheet="Data"):
+        openpyxl = pytest.importorskip("openpyxl")
+        book = openpyxl.Workbook()
+        book.active.title = "Notes"
+        data = book.create_sheet(sheet)
+        for row in rows:
+            data.append(row)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(path)
+
+    def test_reads_numbers_text_and_empty_cells(self, project):
+        self.workbook(
+            project.root / "data" / "units.xlsx",
+            [[None], ["id", "name", "region", "x"], ["A", "Alpha", "n", 0.1],
+             ["B", "Beta", "s", 2], ["C", "Gamma", "n", None]],
+        )  # fmt: skip
+        index = INDEX.replace('csv("data/units.csv")', 'xlsx("data/units.xlsx", sheet = "Data")')
+        data, diagnostics = load(project, index=index)
+        assert diagnostics == []
+        assert data.keys == ("A", "B", "C") and data.labels[2] == "Gamma"
+        np.testing.assert_array_equal(data.columns[("c", "x")], [0.1, 2.0, math.nan])
+
+    def test_a_text_cell_is_located_at_its_row_and_column(self, project):
+        self.workbook(
+            project.root / "data" / "units.xlsx",
+            [["id", "name", "region", "x"], ["A", "Alpha", "n", 1], ["B", "Beta", "s", "ten"]],
+        )
+        index = INDEX.replace('csv("data/units.csv")', 'xlsx("data/units.xlsx", sheet = "Data")')
+        _, diagnostics = load(project, index=index)
+        e303 = only(diagnostics, "E303")
+        assert (e303.span.line, e303.span.col) == (3, 4)
+
+    def test_an_unknown_sheet_lists_the_sheets(self, project):
+        self.workbook(project.root / "data" / "units.xlsx", [["id", "name", "region", "x"]])
+        index = INDEX.replace('csv("data/units.csv")', 'xlsx("data/units.xlsx", sheet = "Dta")')
+        _, diagnostics = load(project, index=index)
+        assert any("no sheet `Dta`" in d.message and "`Data`" in (d.help or "") for d in diagnostics)

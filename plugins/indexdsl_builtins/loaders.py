@@ -250,6 +250,115 @@ class ParquetLoader(Loader):
         )
 
 
+class XlsxLoader(Loader):
+    name = "xlsx"
+    summary = "a sheet of an Excel workbook (needs openpyxl: the `xlsx` extra); cell values"
+    params = (
+        Param("path", str, doc="file path, relative to the index file"),
+        Param("sheet", str, "", "the sheet to read (default: the first)"),
+    )
+
+    def files(self) -> tuple[str, ...]:
+        return (self.path,)
+
+    def load(self, base: Path) -> Table:
+        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
+        shown = display_path(path)
+        try:
+            import openpyxl
+        except ImportError:
+            raise DataError(
+                f"reading `{shown}` needs openpyxl, which is not installed",
+                shown,
+                help='install it with `pip install "indexdsl[xlsx]"` (or `pip install '
+                "openpyxl`), or save the sheet as CSV and use `csv(...)`",
+            ) from None
+        if not path.exists():
+            raise DataError(
+                f"data file `{shown}` does not exist",
+                shown,
+                help=f"paths are relative to the index file's folder ({base})",
+            )
+        if path.is_dir():
+            raise DataError(f"`{shown}` is a folder, not a data file", shown)
+        try:
+            # values, not formulas: what the spreadsheet program last calculated
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile, XML and openpyxl errors: the file's content
+            raise DataError(
+                f"`{shown}` is not a readable Excel workbook (.xlsx): {exc}",
+                shown,
+                help="save it from the spreadsheet program as .xlsx (not .xls or .xlsb)",
+            ) from None
+        try:
+            if self.sheet and self.sheet not in book.sheetnames:
+                names = ", ".join(f"`{n}`" for n in book.sheetnames)
+                raise DataError(
+                    f"`{shown}` has no sheet `{self.sheet}`",
+                    shown,
+                    help=f"its sheets: {names}",
+                )
+            sheet = book[self.sheet] if self.sheet else book.worksheets[0]
+            header, rows, numbers, offsets = _sheet_rows(sheet, shown)
+        finally:
+            book.close()
+        return Table(
+            shown, tuple(header), tuple(rows), tuple(numbers), tuple(offsets), "", "utf-8", ","
+        )
+
+
+def _cell_text(value) -> str:
+    """A cell's value as the text the engine reads: numbers in their shortest exact
+    form (0.1, not 0.1000000000000000055), whole numbers without `.0`, dates in ISO
+    form, an empty cell as empty (missing)."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _sheet_rows(sheet, shown: str):
+    """Header, rows, row numbers and column numbers of a sheet: the first non-blank
+    row is the header; blank rows are skipped; a location's line is the sheet's row
+    number and its column the sheet's column number, as the spreadsheet shows them."""
+    header: list[str] | None = None
+    rows, numbers, offsets = [], [], []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v) for v in values]
+        if not any(cells):
+            continue
+        if header is None:
+            while cells and not cells[-1]:
+                cells.pop()
+            header = cells
+            width = len(header)
+            continue
+        if len(cells) > width and any(cells[width:]):
+            raise DataError(
+                f"row {number} has values beyond the header's {width} columns",
+                shown,
+                number,
+                width + 1,
+                help="give every column a header, or delete the stray cells",
+            )
+        cells = (cells + [""] * width)[:width]
+        rows.append(tuple(cells))
+        numbers.append(number)
+        offsets.append(tuple(range(1, width + 1)))
+    if header is None:
+        raise DataError(f"the sheet `{sheet.title}` of `{shown}` is empty", shown)
+    return header, rows, numbers, offsets
+
+
 @hookimpl
 def indexdsl_register_loaders():
-    return [CsvLoader, ParquetLoader]
+    return [CsvLoader, ParquetLoader, XlsxLoader]
