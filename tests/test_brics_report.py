@@ -211,3 +211,17 @@ def test_sub_index_top_ten_percent_against_the_release(base):
     # Egypt's national values rank every Egyptian city below the tied Chinese cities
     assert agree == 0
     assert "0 of 4" in _agreement_in_readme()
+
+
+def test_only_four_countries_reach_the_overall_top_ten_percent(base):
+    """'cities in China, Russia, the UAE, and Saudi Arabia possessing strong ...
+    competitiveness ... Cities in other BRICS countries ... can hardly compete'."""
+    statement = next(s for s in _read(PUBLISHED / "statements.csv") if s["id"] == "imbalance")
+    assert "can hardly compete" in statement["statement_as_printed"]
+    strong = {"China", "Russia", "United Arab Emirates", "Saudi Arabia"}
+    country = dict(zip(base.data.keys, base.data.groups["country"], strict=True))
+    tier = _tier(base, base.graph.root)
+    inside = sum(country[key] in strong for key in tier)
+    print(f"overall top 10 %: {inside} of {len(tier)} cities in the four countries")
+    assert inside == len(tier) == 14
+    assert "14 of 14" in _agreement_in_readme()
