@@ -23,8 +23,9 @@ SELECTION: the 2024 BRICS Smart City Index evaluates 138 cities of the members o
 (its press release; Indonesia joined in January 2025) and does not publish its rule.
 The rule here: a city of a 2024 member with at least 1.6 million people (GeoNames),
 districts listed beside their city left out, plus New Cairo, which the report names in
-its top 10 % and GeoNames lists far below that.  1.6 million is the round threshold at
-which the rule gives the report's count, 138 (chosen for that reason; see README.md).
+its top 10 % and which has fewer than 1 million people in GeoNames.  1.6 million is the
+round threshold at which the rule gives the report's count, 138 (chosen for that reason;
+see README.md).
 `excluded_because` says why a row is not one of the 138; the index leaves out every row
 where it is not empty.
 
