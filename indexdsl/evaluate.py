@@ -11,6 +11,7 @@ maximum …) and the weights used, so a run can be explained and reproduced.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -684,6 +685,7 @@ class Evaluator:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
         notes = self.capped(units) + tuple(self._lost.values()) + self.skipped(units)
+        notes += self.overfull_tiers(units)
         return Result(self.graph, self.data, units, pairs, pair_data, notes)
 
     def _higher_is_better(self, name: str) -> bool:
@@ -738,6 +740,30 @@ class Evaluator:
         if not per_node:
             return ()
         return (evaluate_errors.scored_with_missing_children(per_node, self.model.root.span),)
+
+    def overfull_tiers(self, units: LevelResult) -> tuple:
+        """A warning for each `top N%` tier that holds more units than its share: the
+        tier is the units ranked within ceil(share × units scored), so units tied at
+        the cut-off are all in (national values standing in for city values tie whole
+        countries)."""
+        out = []
+        for name, node in self.graph.nodes.items():
+            if not node.top or name not in units.ranks:
+                continue
+            ranks = units.ranks[name]
+            scored = int((ranks > 0).sum())
+            share = math.ceil(node.top * scored - 1e-9)
+            inside = (ranks > 0) & (ranks <= share)
+            held = int(inside.sum())
+            if held > share:
+                last = int(ranks[inside].max())
+                tied = int((ranks == last).sum())
+                out.append(
+                    evaluate_errors.tier_overfull(
+                        name, node.top, held, share, scored, tied, last, node.span
+                    )
+                )
+        return tuple(out)
 
     def capped(self, units: LevelResult) -> tuple:
         """A warning for each indicator whose fixed goalposts exclude observed values,

@@ -1,8 +1,8 @@
 """The BRICS smart-city example: `indices/brics.idx` and its reuse `indices/brics_large.idx`.
 
-The base index ranks the 287 cities of at least one million people in the 11 BRICS
-countries (304 GeoNames places less 17 districts); the extending file applies the same
-method to the 33 cities of at least 5 million.  Expected counts are recomputed here from
+The base index ranks 138 cities of the ten BRICS members of 2024 (the rule of
+data/brics/make_cities.py, column `excluded_because`); the extending file applies the
+same method to the 33 of them of at least 5 million.  Expected counts are recomputed here from
 the data files, not taken from an earlier run.
 """
 
@@ -59,9 +59,10 @@ def large():
 
 def test_base_ranks_every_city_but_the_districts(base):
     cities = _cities()
-    assert len(cities) == 304
-    expected = {c["geonames_id"] for c in cities if not c["part_of"]}
-    assert len(expected) == 287
+    assert len(cities) == 306
+    expected = {c["geonames_id"] for c in cities if not c["excluded_because"]}
+    assert not any(c["part_of"] for c in cities if c["geonames_id"] in expected)
+    assert len(expected) == 138
     assert sorted(base.data.keys) == sorted(expected)
 
 
@@ -69,7 +70,7 @@ def test_large_ranks_the_cities_of_five_million_or_more(large):
     expected = {
         c["geonames_id"]
         for c in _cities()
-        if not c["part_of"] and int(c["population"]) >= 5_000_000
+        if not c["excluded_because"] and c["population"] and int(c["population"]) >= 5_000_000
     }
     assert len(expected) == 33
     assert sorted(large.data.keys) == sorted(expected)
@@ -107,9 +108,10 @@ def test_top_ten_percent_tiers(request, fixture):
 
 def test_groups_are_country_and_size(base):
     groups = base.data.groups
-    assert list(groups) == ["country", "size_class", "iso3"]
-    assert len(set(groups["country"])) == 11
+    assert list(groups) == ["country", "continent", "size_class", "iso3"]
+    assert len(set(groups["country"])) == 10
     assert set(groups["iso3"]) == {
+        "HKG",
         "BRA",
         "RUS",
         "IND",
@@ -120,7 +122,6 @@ def test_groups_are_country_and_size(base):
         "IRN",
         "ARE",
         "SAU",
-        "IDN",
     }
 
 
@@ -169,8 +170,8 @@ def test_country_stand_ins_are_documented(base):
         assert f"`{name}`" in readme, name
         for ref in model.indicators[name].columns:
             assert f"`{ref.column}`" in readme, ref.column
-    # and they are constant within each country
-    countries = np.array(base.data.groups["country"], dtype=object)
+    # and they are constant within each country (Hong Kong has its own values)
+    countries = np.array(base.data.groups["iso3"], dtype=object)
     for name in sorted(reads_national):
         raw = base.units.raw[name]
         for country in set(countries):
@@ -188,7 +189,11 @@ def test_illustrative_data_are_declared_and_documented(base):
 
 def test_the_scripts_recreate_the_derived_files(tmp_path):
     """make_cities.py and make_illustrative.py rewrite the committed files byte for byte."""
-    sources = ["brics11_cities_geonames_1m.csv", "country_indicators_latest.csv"]
+    sources = [
+        "brics11_cities_geonames_1m.csv",
+        "added_cities.csv",
+        "country_indicators_latest.csv",
+    ]
     scripts = ["make_cities.py", "make_illustrative.py"]
     for name in sources + scripts:
         (tmp_path / name).write_bytes((DATA / name).read_bytes())

@@ -110,3 +110,18 @@ def scored_with_missing_children(per_node: list[tuple[str, list[str]]], span) ->
         help="this is the default; write `missing propagate` on a node to give no score "
         "where a child is missing, or impute the indicators (`impute …`)",
     )
+
+
+def tier_overfull(
+    node: str, top: float, held: int, share: int, scored: int, tied: int, rank: int, span
+) -> Diagnostic:
+    """W407: a `top N%` tier holds more units than its share because of ties at its cut-off."""
+    return warning(
+        "W407",
+        f"`top {top * 100:g}%` of `{node}` holds {held} of {scored} units, not {share}: "
+        f"{tied} units tie at rank {rank}, the cut-off",
+        span,
+        help="ties at the cut-off are all in the tier; equal values (a country value "
+        "standing in for its cities, a score at a goalpost) make the ties, so the tier "
+        "cannot hold its stated share",
+    )

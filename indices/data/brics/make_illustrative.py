@@ -1,7 +1,7 @@
 """Generate the ILLUSTRATIVE inbound-visitor numbers of the BRICS smart-city example.
 
 Why: the culture-and-tourism sub-index of a smart-city index needs the number of
-international visitors of each city.  No open data set gives it for the 304 BRICS
+international visitors of each city.  No open data set gives it for the BRICS
 cities (national statistics count visitors by country, a few cities publish their own
 figures, with different definitions).  This script invents plausible values so that the
 example can show the method.  They are NOT measurements, and they are not tuned to any
@@ -33,18 +33,21 @@ def main() -> None:
         cities = list(csv.DictReader(f))
     intl = np.array([float(c["n_intl_dest_airports"]) for c in cities])
     whs = np.array([float(c["whs_within_50km"]) for c in cities])
-    pop = np.array([float(c["population"]) for c in cities])
+    # no population (New Cairo: none in the project's GeoNames data): no guess, the value
+    # is left missing
+    pop = np.array([float(c["population"] or "nan") for c in cities])
     noise = np.random.default_rng(SEED).normal(0.0, 0.4, len(cities))
     log_k = 3.5 + 0.9 * np.log1p(intl) + 0.35 * np.log1p(whs) + 0.3 * np.log(pop / 1e6)
-    visitors = np.rint(np.exp(log_k + noise)).astype(int)
+    visitors = np.rint(np.exp(log_k + noise))
     with open(HERE / "city_tourism_illustrative.csv", "w", encoding="utf-8", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow(["geonames_id", "inbound_visitors_k"])
         for c, v in zip(cities, visitors, strict=True):
-            out.writerow([c["geonames_id"], int(v)])
+            out.writerow([c["geonames_id"], "" if np.isnan(v) else int(v)])
     print(
         f"city_tourism_illustrative.csv: {len(cities)} rows, "
-        f"{visitors.min()}k to {visitors.max()}k visitors (ILLUSTRATIVE)"
+        f"{np.nanmin(visitors):.0f}k to {np.nanmax(visitors):.0f}k visitors, "
+        f"{int(np.isnan(visitors).sum())} left missing (ILLUSTRATIVE)"
     )
 
 
