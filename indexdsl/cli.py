@@ -383,7 +383,7 @@ def _writing_status(out: Path, formats):
         return contextlib.nullcontext()
     from rich.console import Console
 
-    shown = ", ".join(f for group in formats for f in group) if formats else "csv"
+    shown = ", ".join(f for group in formats for f in group) if formats else "the outputs"
     return Console(stderr=True).status(f"Writing {shown} to {out}/ …")
 
 

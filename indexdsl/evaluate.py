@@ -381,9 +381,7 @@ class Evaluator:
                 scores[step.node] = aggregated
         wanted = [name for name in scores if ranked is None or name in ranked]
         decimals = {name: self._rank_decimals(name) for name in wanted}
-        ranked_on = {  # a node where lower is better ranks its lowest score first
-            name: scores[name] if self._higher_is_better(name) else -scores[name] for name in wanted
-        }
+        ranked_on = {name: self._ranked_on(name, scores[name]) for name in wanted}
         if level == "pair":  # millions of pathways: each node is ranked when first read
             ranks = LazyRanks(ranked_on, wanted, decimals)
         else:
@@ -687,6 +685,16 @@ class Evaluator:
         notes = self.capped(units) + tuple(self._lost.values()) + self.skipped(units)
         notes += self.overfull_tiers(units)
         return Result(self.graph, self.data, units, pairs, pair_data, notes)
+
+    def _ranked_on(self, name: str, scores: np.ndarray) -> np.ndarray:
+        """What a node is ranked on: its scores; their negation where lower is better
+        (the lowest ranks first); minus their distance to the target with `best at`
+        (the nearest ranks first: parity at 1)."""
+        node = self.graph.nodes.get(name)
+        target = getattr(node, "best_at", None)
+        if target is not None:
+            return -np.abs(scores - target)
+        return scores if self._higher_is_better(name) else -scores
 
     def _higher_is_better(self, name: str) -> bool:
         node = self.graph.nodes.get(name)

@@ -285,6 +285,8 @@ class Node:
     rank_decimals: int | None = None
     #: `lower is better` on a node: its lowest score ranks first (a gap, a risk)
     higher_is_better: bool = True
+    #: `best at 1` on a node: the score nearest this target ranks first (parity = 1)
+    best_at: float | None = None
     missing: str = "skip"  # or "propagate": no score when a child has none
     depth: int = 0
     #: panel imputation: (edition, expression) of the indicator in earlier editions

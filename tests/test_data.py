@@ -342,4 +342,6 @@ class TestXlsxLoader:
         self.workbook(project.root / "data" / "units.xlsx", [["id", "name", "region", "x"]])
         index = INDEX.replace('csv("data/units.csv")', 'xlsx("data/units.xlsx", sheet = "Dta")')
         _, diagnostics = load(project, index=index)
-        assert any("no sheet `Dta`" in d.message and "`Data`" in (d.help or "") for d in diagnostics)
+        assert any(
+            "no sheet `Dta`" in d.message and "`Data`" in (d.help or "") for d in diagnostics
+        )

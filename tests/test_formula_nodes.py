@@ -118,6 +118,19 @@ def test_a_ratio_node_equals_the_numpy_ratio(tmp_path, values):
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@given(st.lists(st.integers(0, 1000), min_size=2, max_size=12, unique=True), st.integers(0, 1000))
+def test_best_at_ranks_the_nearest_to_the_target_first(tmp_path, values, target):
+    rows = [(f"u{i}", v, 1, 0) for i, v in enumerate(values)]
+    framework = f"framework {{\n  normalise none\n  d = a {{\n    best at {target}\n  }}\n  b\n}}\n"
+    result, _ = run_file(write(tmp_path, framework, rows))
+    distance = np.abs(np.array(values) - target)
+    expected = [1 + int(np.sum(distance < x)) for x in distance]  # competition ranks
+    assert result.units.ranks["d"].tolist() == expected
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.integers(0, 1000), min_size=2, max_size=12, unique=True))
 def test_flipping_a_formula_nodes_direction_reverses_its_ranks(tmp_path, values):
     rows = [(f"u{i}", v, 1, 0) for i, v in enumerate(values)]
@@ -353,3 +366,22 @@ def test_a_second_instance_missing_an_argument_is_reported_after_an_earlier_erro
     framework = TEMPLATE + "framework {\n  p = pair(c.a, 10, 3)\n  q = pair(c.b)\n  a\n}\n"
     found = codes(write(tmp_path, framework))
     assert "E170" in found and "E172" in found
+
+
+class TestBestAt:
+    """`best at N` on a node: the score nearest N ranks first (parity at 1)."""
+
+    ROWS = [("u1", 1, 1, 0), ("u2", 3, 2, 0), ("u3", 2, 4, 0), ("u4", 9, 10, 0)]
+
+    def test_ranks_by_distance_to_the_target(self, tmp_path):
+        # a / b: 1, 1.5, 0.5, 0.9 -> distances 0, 0.5, 0.5, 0.1
+        framework = (
+            "framework {\n  normalise goalposts(0, 10)\n  r = a / b {\n    best at 1\n  }\n"
+            "  aux { a b }\n}\n"
+        )
+        result, _ = run_file(write(tmp_path, framework, self.ROWS))
+        assert result.units.ranks["r"].tolist() == [1, 3, 3, 2]
+
+    def test_with_a_direction_it_is_e245(self, tmp_path):
+        framework = "framework {\n  r = a / b {\n    lower is better\n    best at 1\n  }\n}\n"
+        assert "E245" in codes(write(tmp_path, framework, self.ROWS))

@@ -441,6 +441,7 @@ _SETTING_WORDS = {
     "previous": "previous ranks",
     "rank_decimals": "rank at N decimals",
     "node_direction": "higher/lower is better",
+    "best_at": "best at",
     "weighting": "weights",
     "weights": "weights equal",
 }
@@ -456,4 +457,5 @@ def _ranking(chosen: NodeSettings) -> dict:
         "top": chosen.top,
         "rank_decimals": chosen.rank_decimals,
         "higher_is_better": chosen.higher_is_better,
+        "best_at": chosen.best_at,
     }

@@ -34,6 +34,8 @@ class NodeSettings:
     top: float | None = None
     rank_decimals: int | None = None
     higher_is_better: bool = True
+    best_at: float | None = None
+    direction_span: object = None  # where `lower is better` or `best at` was written
     equal_weights: ast.Setting | None = None
     own_weighting: ast.Setting | None = None
     screen: tuple | None = None
@@ -103,7 +105,16 @@ class NodeSettingsPass:
             chosen.rank_decimals = int(decimals)
 
     def _setting_node_direction(self, setting, chosen, units) -> None:
+        if chosen.best_at is not None:
+            self.diagnostics.append(errors.direction_and_target(setting.span))
         chosen.higher_is_better = setting.target.text == "higher"
+        chosen.direction_span = setting.span
+
+    def _setting_best_at(self, setting, chosen, units) -> None:
+        if chosen.direction_span is not None:
+            self.diagnostics.append(errors.direction_and_target(setting.span))
+        chosen.best_at = float(setting.number)
+        chosen.direction_span = setting.span
 
     def _column_setting(self, setting, units) -> ast.ColumnRef | None:
         column = setting.column

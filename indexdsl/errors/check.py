@@ -378,6 +378,18 @@ def reference_not_per_unit(what: str, units: str, span) -> Diagnostic:
     )
 
 
+def direction_and_target(span) -> Diagnostic:
+    """E245: a node with both a direction and a target (`lower is better` and `best
+    at`), which rank it in two ways."""
+    return error(
+        "E245",
+        "a node is ranked either by direction (`higher/lower is better`) or by "
+        "closeness to a target (`best at N`), not both",
+        span,
+        help="keep one of them: `best at 1` ranks the score nearest 1 first",
+    )
+
+
 def pathway_reference_not_per_pair(table: str, pair_tables: list[str], span) -> Diagnostic:
     """E240: `reference pathway ranks` not from a pairs table."""
     return error(
