@@ -278,6 +278,9 @@ class Node:
     #: published ranks of the node's pathway scores: a column of a pairs table, matched
     #: to the pathways by their two units (`reference pathway ranks published.overall`)
     reference_pathways: Column | None = None
+    #: `reference tolerance 0.001`: a computed score agrees with the published one when
+    #: they differ by at most this much (else: when it rounds to the published value)
+    reference_tolerance: float | None = None
     previous: Column | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
     #: ranks taken on scores rounded to this many decimals (`rank at 3 decimals`): equal

@@ -134,6 +134,27 @@ class TestTablesConstantsAndMissing:
         assert agreement["compared"] == 4 and agreement["agree"] == 3
         assert agreement["disagree"] == ["c"]
 
+    def test_reference_tolerance_replaces_the_rounding_rule(self, tmp_path):
+        extra = 'table pub { from csv("pub.csv") key id }\n'
+        pub = "id,score\na,0.0\nb,66.7\nc,33.4\nd,100.0\n"  # c is 0.067 away
+        for tolerance, agree in (("0.05", 3), ("0.07", 4)):
+            text = base_index(
+                f"reference scores pub.score\nreference tolerance {tolerance}\nx", extra
+            )
+            write(tmp_path, {"units.csv": UNITS_CSV, "pub.csv": pub, "t.idx": text})
+            result, _ = run_file(tmp_path / "t.idx")
+            agreement = score_agreement(result)["t"]
+            assert agreement["tolerance"] == float(tolerance) and agreement["agree"] == agree
+
+    def test_a_tolerance_without_published_scores_is_e246(self, tmp_path):
+        from indexdsl.diagnostics import DiagnosticError
+
+        text = base_index("reference tolerance 0.01\nx")
+        write(tmp_path, {"units.csv": UNITS_CSV, "t.idx": text})
+        with pytest.raises(DiagnosticError) as caught:
+            run_file(tmp_path / "t.idx")
+        assert [d.code for d in caught.value.diagnostics] == ["E246"]
+
 
 class TestFrameworkFromTable:
     META = """\

@@ -149,6 +149,9 @@ class FrameworkPass:
             seen.add(setting.kind)
             self.node_setting(setting, chosen, units)
         settings = chosen.settings
+        if chosen.reference_tolerance is not None and chosen.reference_scores is None:
+            where = next(s.span for s in decl.settings if s.kind == "reference_tolerance")
+            self.diagnostics.append(errors.tolerance_without_reference_scores(name, where))
         reference, reference_scores = chosen.reference, chosen.reference_scores
         equal_weights = chosen.equal_weights
         own_weighting, screen = chosen.own_weighting, chosen.screen
@@ -237,6 +240,7 @@ class FrameworkPass:
                 reference=_column(reference),
                 reference_scores=_column(reference_scores),
                 reference_pathways=_column(chosen.reference_pathways),
+                reference_tolerance=chosen.reference_tolerance,
                 depth=depth,
                 history=history,
             )
@@ -438,6 +442,7 @@ _SETTING_WORDS = {
     "reference": "reference ranks",
     "reference_scores": "reference scores",
     "reference_pathways": "reference pathway ranks",
+    "reference_tolerance": "reference tolerance",
     "previous": "previous ranks",
     "rank_decimals": "rank at N decimals",
     "node_direction": "higher/lower is better",
@@ -453,6 +458,7 @@ def _ranking(chosen: NodeSettings) -> dict:
         "reference": _column(chosen.reference),
         "reference_scores": _column(chosen.reference_scores),
         "reference_pathways": _column(chosen.reference_pathways),
+        "reference_tolerance": chosen.reference_tolerance,
         "previous": _column(chosen.previous),
         "top": chosen.top,
         "rank_decimals": chosen.rank_decimals,

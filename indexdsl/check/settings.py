@@ -30,6 +30,7 @@ class NodeSettings:
     reference: ast.ColumnRef | None = None
     reference_scores: ast.ColumnRef | None = None
     reference_pathways: ast.ColumnRef | None = None
+    reference_tolerance: float | None = None
     previous: ast.ColumnRef | None = None
     top: float | None = None
     rank_decimals: int | None = None
@@ -138,6 +139,9 @@ class NodeSettingsPass:
         column = self._column_setting(setting, units)
         if column is not None:
             chosen.reference_scores = column
+
+    def _setting_reference_tolerance(self, setting, chosen, units) -> None:
+        chosen.reference_tolerance = float(setting.number)
 
     def _setting_reference_pathways(self, setting, chosen, units) -> None:
         column = setting.column

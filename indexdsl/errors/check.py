@@ -378,6 +378,16 @@ def reference_not_per_unit(what: str, units: str, span) -> Diagnostic:
     )
 
 
+def tolerance_without_reference_scores(node: str, span) -> Diagnostic:
+    """E246: `reference tolerance` on a node without `reference scores`."""
+    return error(
+        "E246",
+        f"`{node}` has a reference tolerance but no published scores to compare with",
+        span,
+        help="write `reference scores TABLE.COLUMN` on the same node, or remove the tolerance",
+    )
+
+
 def direction_and_target(span) -> Diagnostic:
     """E245: a node with both a direction and a target (`lower is better` and `best
     at`), which rank it in two ways."""

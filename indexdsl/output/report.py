@@ -267,7 +267,7 @@ def print_report(result: Result, console: Console, top: int = 10, depth: int = 1
     if scores_agree:
         table = Table(title="Agreement with the published scores", title_justify="left")
         table.add_column("node")
-        table.add_column("equal when rounded", justify="right")
+        table.add_column("agree", justify="right")
         table.add_column("largest difference", justify="right")
         table.add_column("published, not computed", justify="right")
         for node in graph.node_order:
@@ -276,7 +276,12 @@ def print_report(result: Result, console: Console, top: int = 10, depth: int = 1
                 largest = a["max_abs_difference"]
                 table.add_row(
                     graph.nodes[node].title,
-                    f"{a['agree']} of {a['compared']} ({a['decimals']} decimals)",
+                    f"{a['agree']} of {a['compared']} "
+                    + (
+                        f"({a['decimals']} decimals)"
+                        if a["tolerance"] is None
+                        else f"(within {a['tolerance']:g})"
+                    ),
                     "–" if largest is None else f"{largest:.2g}",
                     str(a["published_without_score"]),
                 )

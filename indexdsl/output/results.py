@@ -271,10 +271,12 @@ def score_agreement(result: Result) -> dict[str, dict]:
         computed = result.units.scores[node]
         both = ~np.isnan(computed) & ~np.isnan(published)
         difference = np.abs(computed - published)
-        half_unit = 0.5 * 10.0**-decimals + 1e-12
+        tolerance = result.graph.nodes[node].reference_tolerance
+        half_unit = 0.5 * 10.0**-decimals + 1e-12 if tolerance is None else tolerance + 1e-15
         agree = both & (difference <= half_unit)
         out[node] = {
             "decimals": decimals,
+            "tolerance": tolerance,
             "compared": int(both.sum()),
             "agree": int(agree.sum()),
             "disagree": [result.data.keys[i] for i in np.nonzero(both & ~agree)[0]],

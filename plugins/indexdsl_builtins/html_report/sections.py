@@ -333,7 +333,12 @@ def agreement(result: Any) -> dict | None:
         rows = [
             [
                 graph.nodes[n].title,
-                f"{a['agree']} of {a['compared']} ({a['decimals']} decimals)",
+                f"{a['agree']} of {a['compared']} "
+                + (
+                    f"({a['decimals']} decimals)"
+                    if a.get("tolerance") is None
+                    else f"(within {a['tolerance']:g})"
+                ),
                 "–" if a["max_abs_difference"] is None else f"{a['max_abs_difference']:.2g}",
             ]
             for n, a in ((n, scores[n]) for n in graph.node_order if n in scores)
