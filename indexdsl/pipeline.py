@@ -119,7 +119,8 @@ def check_file(
     """Parse and check an index file; ``parameters`` override the file's `parameter`s,
     ``vary`` its uncertain inputs (see :func:`override_uncertainty`)."""
     tree, _ = read_index(path, session)
-    tree = resolve_or_raise(tree, path, session.sources)
+    tree, resolved = resolve_or_raise(tree, path, session.sources)
+    session.warnings.extend(resolved)  # warnings about what was imported or inherited
     if vary:
         tree = override_uncertainty(tree, vary, session)
     if session.registry is None:

@@ -94,8 +94,16 @@ class FrameworkPass:
         )
         if root is not None:
             self._formula_cycles(root)
+        # a module offers indicators: those this file does not use are not a mistake
+        imported = {
+            d.name.text
+            for d in self.tree.declarations
+            if isinstance(d, ast.IndicatorDecl) and d.module is not None
+        }
         for ind_name, indicator in indicators.items():
             referenced = any(ind_name in other.depends for other in indicators.values())
+            if ind_name in imported:
+                continue
             if ind_name not in used and not referenced and ind_name not in self._read_by_formulas:
                 self.diagnostics.append(errors.indicator_never_used(ind_name, indicator.span))
         if pathways and root is not None:

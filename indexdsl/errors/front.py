@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from indexdsl.diagnostics import Diagnostic, Label, Span, error
+from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
 
 
 def extends_twice(span: Span | None) -> Diagnostic:
@@ -34,6 +34,54 @@ def extended_file_unreadable(path: str, reason: str, span: Span | None) -> Diagn
         f"the extended file `{path}` {reason}",
         span,
         help="the path is relative to this file's folder",
+    )
+
+
+def inherited_reference(
+    setting: str, column: str, table: str, base: str, span: Span | None, where: Span | None
+) -> Diagnostic:
+    """W167: a `reference`/`previous` setting inherited through `extends` reads a table
+    that this file replaced."""
+    return warning(
+        "W167",
+        f"`{setting} {column}` is inherited from `{base}`, but this file replaces the "
+        f"`{table}` table it reads",
+        span,
+        label="inherited from here",
+        secondary=(Label(where, f"`{table}` replaced here"),) if where else (),
+        help="the published values now come from the new table: if they belong to the "
+        "base file's units, write the framework again here (without them, or with this "
+        "table's columns)",
+    )
+
+
+def import_cycle(path: str, span: Span | None) -> Diagnostic:
+    """E164: a module imports itself, directly or through others."""
+    return error(
+        "E164",
+        f"`{path}` imports itself, directly or through others",
+        span,
+        help="remove one `import` from the cycle",
+    )
+
+
+def imported_file_unreadable(path: str, reason: str, span: Span | None) -> Diagnostic:
+    """E165: the file named by `import` cannot be read."""
+    return error(
+        "E165",
+        f"the imported file `{path}` {reason}",
+        span,
+        help="the path is relative to this file's folder",
+    )
+
+
+def imported_twice(kind: str, name: str, first: str, span: Span | None) -> Diagnostic:
+    """E166: two imported modules declare the same name."""
+    return error(
+        "E166",
+        f"the {kind} `{name}` comes from two modules (the first: `{first}`)",
+        span,
+        help=f"import one of them, or declare `{name}` in this file: its own declaration wins",
     )
 
 

@@ -22,6 +22,7 @@ from indexdsl.diagnostics import (
     special_file,
 )
 from indexdsl.errors import front as errors
+from indexdsl.front.imports import resolve_imports
 from indexdsl.syntax import ast, parse
 
 #: declarations an index has at most one of: replaced by kind alone
@@ -71,10 +72,14 @@ MAX_EXTENDS = 20
 def resolve_extends(
     tree: ast.IndexFile, path: Path, sources: SourceMap, _seen: frozenset = frozenset()
 ) -> tuple[ast.IndexFile, list[Diagnostic]]:
-    """The file's declarations with those of the file it extends merged in."""
+    """The file's declarations with those of the modules it imports and of the file it
+    extends merged in."""
+    tree, imported = resolve_imports(tree, path, sources)
+    if any(d.is_error for d in imported):
+        return tree, imported
     extends = [d for d in tree.declarations if isinstance(d, ast.ExtendsDecl)]
     if not extends:
-        return tree, []
+        return tree, imported
     for extra in extends[1:]:
         return tree, [errors.extends_twice(extra.span)]
     decl = extends[0]
@@ -111,12 +116,64 @@ def resolve_extends(
         else:
             merged.append(_rebase(base_decl, base_path.parent, here))
     merged += [d for d in own if _key(d) not in used]
-    return attrs.evolve(tree, declarations=tuple(merged)), diagnostics
+    inherited = _inherited_references(base_tree, replacements, used, decl.path)
+    return attrs.evolve(tree, declarations=tuple(merged)), imported + diagnostics + inherited
 
 
-def resolve_or_raise(tree: ast.IndexFile, path: Path, sources: SourceMap) -> ast.IndexFile:
+#: settings that compare a node with published values read from a table
+_REFERENCES = {
+    "reference": "reference ranks",
+    "reference_scores": "reference scores",
+    "previous": "previous ranks",
+    "reference_pathways": "reference pathway ranks",
+}
+
+
+def _inherited_references(base_tree, replacements: dict, used: set, base: str) -> list:
+    """W167 for each published-value setting of the base file's framework, kept by
+    this file, that reads a table this file replaced: the comparison now reads the new
+    table's column of that name, which may be another publication's, or nothing."""
+    framework_key = (ast.FrameworkDecl,)
+    if framework_key in used:
+        return []  # the framework is this file's own: its references are too
+    replaced: dict[str, object] = {}
+    for key in used:
+        decl = replacements[key]
+        if isinstance(decl, ast.UnitsDecl | ast.TableDecl | ast.PairsDecl):
+            replaced[decl.name.text] = decl.name.span
+    base_units = next((d for d in base_tree.declarations if isinstance(d, ast.UnitsDecl)), None)
+    if (ast.UnitsDecl,) in used and base_units is not None:
+        replaced[base_units.name.text] = replacements[(ast.UnitsDecl,)].name.span
+    out = []
+    for framework in (d for d in base_tree.declarations if isinstance(d, ast.FrameworkDecl)):
+        settings = list(framework.settings)
+        for node in ast.framework_nodes(framework):
+            settings += list(node.settings)
+        for setting in settings:
+            column = setting.column
+            if setting.kind not in _REFERENCES or column is None:
+                continue
+            table = column.table.text
+            if table in replaced:
+                out.append(
+                    errors.inherited_reference(
+                        _REFERENCES[setting.kind],
+                        f"{table}.{column.column.text}",
+                        table,
+                        base,
+                        setting.span,
+                        replaced[table],
+                    )
+                )
+    return out
+
+
+def resolve_or_raise(
+    tree: ast.IndexFile, path: Path, sources: SourceMap
+) -> tuple[ast.IndexFile, list[Diagnostic]]:
+    """The resolved tree and the warnings found on the way; raises for errors."""
     tree, diagnostics = resolve_extends(tree, path, sources)
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise DiagnosticError(errors)
-    return tree
+    return tree, diagnostics

@@ -199,7 +199,7 @@ class Explorer:
             from indexdsl.front.extends import resolve_or_raise
             from indexdsl.front.metadata import expand_framework_table
 
-            tree = resolve_or_raise(
+            tree, _ = resolve_or_raise(
                 parse(source, display_path(self.path)), self.path, self.session.sources
             )
             tree, _ = expand_framework_table(

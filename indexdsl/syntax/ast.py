@@ -221,6 +221,8 @@ class IndicatorDecl:
     treat: Setting | None = None
     repeated: tuple[tuple[str, Span | None], ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span
+    #: the module it was imported from (`import "…"`), None when declared in the file
+    module: str | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -294,6 +296,15 @@ class ExtendsDecl:
 
 
 @attrs.frozen
+class ImportDecl:
+    """``import "hdi_method.idx"``: the module's parameters, templates and indicators,
+    which this file uses as if it declared them (its own declarations win)."""
+
+    path: str
+    span: Span | None = _span
+
+
+@attrs.frozen
 class ParameterDecl:
     """A value the user may change from the command line (``--set year=2015``)."""
 
@@ -330,6 +341,7 @@ Declaration = (
     TemplateDecl
     | UncertaintyDecl
     | ExtendsDecl
+    | ImportDecl
     | ParameterDecl
     | TableDecl
     | IndexDecl

@@ -179,6 +179,8 @@ class _Writer:
             self.add(0, "}", None)
         elif isinstance(decl, ast.ExtendsDecl):
             self.add(0, f"extends {_string(decl.path)}", _line_of(decl))
+        elif isinstance(decl, ast.ImportDecl):
+            self.add(0, f"import {_string(decl.path)}", _line_of(decl))
         elif isinstance(decl, ast.ParameterDecl):
             head = _header("parameter", decl.name, decl.title)
             self.add(0, f"{head} = {format_literal(decl.value)}", _line_of(decl))

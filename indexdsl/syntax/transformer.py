@@ -212,6 +212,10 @@ class ToAst(Transformer):
         return ast.ExtendsDecl(_unquote(str(children[0])), span=self._span(meta))
 
     @v_args(meta=True)
+    def import_decl(self, meta, children):
+        return ast.ImportDecl(_unquote(str(children[0])), span=self._span(meta))
+
+    @v_args(meta=True)
     def parameter_decl(self, meta, children):
         name, title, value = children
         return ast.ParameterDecl(self._name(name), self._title(title), value, span=self._span(meta))
