@@ -253,3 +253,15 @@ def test_fitted_weights_are_non_negative_and_sum_to_one(data, affine):
     w = fitting.fit_ranks(x, ranks)
     assert (w >= 0).all()
     assert w.sum() == pytest.approx(1.0)
+
+
+def test_many_units_are_fitted_to_ranks_through_consecutive_pairs(monkeypatch):
+    """Beyond MAX_PAIRS pairs the programme compares consecutive ranks only (a chain),
+    which still orders every unit when the weights can."""
+    x = np.random.default_rng(5).uniform(0, 1, size=(400, 3))
+    ranks = fitting.competition_ranks(x @ TRUE)
+    better, worse = fitting._pairs(ranks.astype(float), 1000)
+    assert len(better) == 399  # a chain: no tie among 400 random scores
+    monkeypatch.setattr(fitting, "MAX_PAIRS", 1000)
+    w = fitting.fit_ranks(x, ranks)
+    assert (fitting.competition_ranks(x @ w) == ranks).all()

@@ -13,7 +13,8 @@ reproduced exactly, and within about 1e-9 of the constrained optimum otherwise).
 
 **Ranks** (linear programming, ``--ranks``).  The weights minimise the total amount by
 which a unit published as better scores below a unit published as worse (a hinge on
-every pair of units with different published ranks), and, second, maximise the smallest
+every pair of units with different published ranks; beyond :data:`MAX_PAIRS` pairs,
+on the pairs of consecutive published ranks only), and, second, maximise the smallest
 margin by which the pairs are in order (``scipy.optimize.linprog``, HiGHS).
 
 Units without a published value, or without a score for one of the children, are left
@@ -132,10 +133,27 @@ def fit_scores(x: np.ndarray, y: np.ndarray, affine: bool) -> tuple[np.ndarray, 
     return w, 0.0, 1.0
 
 
-def _pairs(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (better, worse) of units with different published ranks."""
-    i, j = np.nonzero(ranks[:, None] < ranks[None, :])
-    return i, j
+#: above this many pairs of units, a rank fit compares each unit only with the units of
+#: the next published rank (a chain of pairs, as many as the units) instead of all pairs
+MAX_PAIRS = 20_000
+
+
+def _pairs(ranks: np.ndarray, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (better, worse) of units with different published ranks; with more
+    than ``limit`` such pairs, only those between consecutive published ranks."""
+    n = len(ranks)
+    if limit is None or n * (n - 1) // 2 <= limit:
+        i, j = np.nonzero(ranks[:, None] < ranks[None, :])
+        return i, j
+    levels = np.unique(ranks)
+    position = np.searchsorted(levels, ranks)
+    better, worse = [], []
+    for step in range(len(levels) - 1):
+        upper = np.nonzero(position == step)[0]
+        lower = np.nonzero(position == step + 1)[0]
+        better.append(np.repeat(upper, len(lower)))
+        worse.append(np.tile(lower, len(upper)))
+    return np.concatenate(better), np.concatenate(worse)
 
 
 def fit_ranks(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -143,9 +161,10 @@ def fit_ranks(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     ``ranks`` (1 best) as far as it can: least total hinge violation, then the largest
     smallest margin."""
     optimize = _scipy("scipy.optimize")
+    sparse = _scipy("scipy.sparse")
     x = np.asarray(x, dtype=float)
     k = x.shape[1]
-    better, worse = _pairs(np.asarray(ranks, dtype=float))
+    better, worse = _pairs(np.asarray(ranks, dtype=float), MAX_PAIRS)
     m = len(better)
     if m == 0:
         return np.full(k, 1.0 / k)
@@ -154,7 +173,14 @@ def fit_ranks(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     # diff @ w + slack − t ≥ 0   →   −diff @ w − slack + t ≤ 0
     scale = float(np.abs(diff).max()) or 1.0
     c = np.concatenate([np.zeros(k), np.ones(m) / scale, [-1e-3 / scale]])
-    a_ub = np.hstack([-diff / scale, -np.eye(m), np.ones((m, 1))])
+    a_ub = sparse.hstack(
+        [
+            sparse.csr_matrix(-diff / scale),
+            -sparse.identity(m, format="csr"),
+            sparse.csr_matrix(np.ones((m, 1))),
+        ],
+        format="csr",
+    )
     b_ub = np.zeros(m)
     a_eq = np.concatenate([np.ones(k), np.zeros(m), [0.0]])[None, :]
     bounds = [(0, None)] * (k + m) + [(0, scale)]
@@ -175,6 +201,17 @@ def competition_ranks(values: np.ndarray, decimals: int | None = None) -> np.nda
     return 1 + (v[None, :] > v[:, None]).sum(axis=1)
 
 
+def _concordant(values: np.ndarray, ranks: np.ndarray) -> float:
+    """Share of the pairs with different ``ranks`` (1 best) that ``values`` put in the
+    same order (a row at a time: memory grows with the units, not with the pairs)."""
+    inorder = total = 0
+    for i in range(len(ranks)):
+        worse = ranks > ranks[i]
+        inorder += int((values[i] > values[worse]).sum())
+        total += int(worse.sum())
+    return inorder / total if total else float("nan")
+
+
 def goodness(
     fitted: np.ndarray, published: np.ndarray, decimals: int | None, ranks: bool = False
 ) -> Goodness:
@@ -187,8 +224,7 @@ def goodness(
     target = -published if ranks else published  # higher is better for both
     mine = competition_ranks(fitted, decimals)
     theirs = competition_ranks(target, None if ranks else decimals)
-    better, worse = _pairs(theirs.astype(float))
-    concordant = float(np.mean(fitted[better] > fitted[worse])) if len(better) else float("nan")
+    concordant = _concordant(fitted, theirs)
     if ranks:
         r2 = rmse = max_error = None
     else:
