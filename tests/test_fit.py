@@ -265,3 +265,30 @@ def test_many_units_are_fitted_to_ranks_through_consecutive_pairs(monkeypatch):
     monkeypatch.setattr(fitting, "MAX_PAIRS", 1000)
     w = fitting.fit_ranks(x, ranks)
     assert (fitting.competition_ranks(x @ w) == ranks).all()
+
+
+def test_an_auxiliary_child_takes_no_part_in_the_fit(tmp_path):
+    x = _data()
+    path = _write(tmp_path, list(x @ TRUE), x, rescale=False)
+    text = path.read_text().replace("dim { a b c }", "dim { a b c auxiliary extra { d } }")
+    text = text.replace("indicator c = u.c", "indicator c = u.c\nindicator d = u.a + 1")
+    path.write_text(text)
+    result, _ = run_file(path)
+    found = fitting.fit_weights(result, "dim", "pub", evaluate=evaluate_model)
+    assert found.children == ("a", "b", "c")
+    assert found.weights == pytest.approx(TRUE, abs=1e-6)
+    assert found.refitted_fit.max_error < 1e-6
+
+
+def test_coinrs_weights_are_recovered_from_coinrs_published_asem_scores():
+    """Real data: COINr's ASEM index (indices/asem.idx) publishes its index scores in
+    a table other than the units table; its two pillars weigh 1/2 each."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    result, _ = run_file(root / "indices" / "asem.idx")
+    found = fitting.fit_weights(result, None, "coinr.Index", bootstrap=20, seed=1)
+    assert found.children == ("Conn", "Sust")
+    assert found.weights == pytest.approx([0.5, 0.5], abs=1e-6)
+    assert found.intervals == pytest.approx(np.full((2, 2), 0.5), abs=1e-6)
+    assert len(found.used) == 51 and found.fit.exact == 51

@@ -168,10 +168,15 @@ def fit_ranks(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     m = len(better)
     if m == 0:
         return np.full(k, 1.0 / k)
-    diff = x[better] - x[worse]  # (m, k): in order when diff @ w > 0
+    top = float(np.abs(x).max())
+    if not top > 0:
+        return np.full(k, 1.0 / k)
+    diff = (x[better] - x[worse]) / top  # (m, k): in order when diff @ w > 0
     # variables: w (k), slack (m), margin t; minimise Σ slack − ε t
     # diff @ w + slack − t ≥ 0   →   −diff @ w − slack + t ≤ 0
-    scale = float(np.abs(diff).max()) or 1.0
+    scale = float(np.abs(diff).max())
+    if not (scale > 0 and np.isfinite(1.0 / scale)):  # no child orders any pair
+        return np.full(k, 1.0 / k)
     c = np.concatenate([np.zeros(k), np.ones(m) / scale, [-1e-3 / scale]])
     a_ub = sparse.hstack(
         [
@@ -256,6 +261,10 @@ def published_column(result: Result, against: str) -> tuple[np.ndarray, int]:
         prefix, _, rest = against.partition(".")
         if prefix == units.name:
             column = rest
+        else:  # a column of another table: one the index reads, one value per unit
+            found = _read_elsewhere(result, prefix, rest)
+            if found is not None:
+                return found
     if column not in table.columns:
         hints = suggest(column, table.columns)
         raise DiagnosticError(
@@ -287,6 +296,26 @@ def published_column(result: Result, against: str) -> tuple[np.ndarray, int]:
     return values, decimals
 
 
+def _read_elsewhere(result: Result, table: str, column: str) -> tuple[np.ndarray, int] | None:
+    """A column of a data table that the index reads per unit (as a node's `reference
+    scores` or `reference ranks`, or in an indicator), or None."""
+    data = result.data
+    for node in result.graph.model.root.walk():
+        for ref, values in (
+            (node.reference_scores, data.reference_scores.get(node.name)),
+            (node.reference, data.references.get(node.name)),
+        ):
+            wanted = ref is not None and (ref.table, ref.column) == (table, column)
+            if wanted and values is not None:
+                if isinstance(values, tuple):
+                    return np.asarray(values[0], dtype=float), int(values[1])
+                return np.asarray(values, dtype=float), 0
+    values = data.columns.get((table, column))
+    if values is not None and np.ndim(values) == 1 and len(values) == data.n_units:
+        return np.asarray(values, dtype=float), 0
+    return None
+
+
 def _find_node(model: IndexModel, name: str | None) -> Node:
     if name is None:
         return model.root
@@ -295,14 +324,17 @@ def _find_node(model: IndexModel, name: str | None) -> Node:
         hints = suggest(name, list(nodes))
         raise DiagnosticError([errors.unknown_node(name, hints[0] if hints else None)])
     node = nodes[name]
-    if node.is_leaf or not node.children:
-        raise DiagnosticError([errors.fit_node_without_children(name, node.span)])
+    if node.is_leaf or not any(not c.auxiliary for c in node.children):
+        what = "an indicator" if node.is_leaf else "a node without aggregated children"
+        raise DiagnosticError([errors.fit_node_without_children(name, what, node.span)])
     return node
 
 
 def _with_weights(node: Node, name: str, weights: dict[str, float]) -> Node:
     if node.name == name:
-        children = tuple(attrs.evolve(c, weight=weights[c.name]) for c in node.children)
+        children = tuple(
+            attrs.evolve(c, weight=weights.get(c.name, c.weight)) for c in node.children
+        )
         chosen = {k: v for k, v in node.chosen.items() if k != "weighting"}
         return attrs.evolve(node, children=children, chosen=chosen)
     return attrs.evolve(

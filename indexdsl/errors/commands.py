@@ -145,11 +145,12 @@ def no_common_units(
     )
 
 
-def fit_node_without_children(name: str, span: Span | None) -> Diagnostic:
-    """E720: `fit --node` names an indicator, which has no children to weight."""
+def fit_node_without_children(name: str, what: str, span: Span | None) -> Diagnostic:
+    """E720: `fit --node` names an indicator (or a formula node), which has no children
+    to weight."""
     return error(
         "E720",
-        f"`{name}` is an indicator: it has no children whose weights could be fitted",
+        f"`{name}` is {what}: it has no children whose weights could be fitted",
         span,
         label="declared here",
         help="give a dimension (or leave `--node` out for the index's own children)",
