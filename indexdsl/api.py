@@ -297,6 +297,36 @@ class Results:
             ) from None
         return explain(self.result, position, rivals)
 
+    def fit(
+        self,
+        against: str,
+        node: str | None = None,
+        *,
+        ranks: bool = False,
+        bootstrap: int = 0,
+        seed: int = 1,
+    ):
+        """The non-negative weights, summing to one, of the children of ``node`` (the
+        index by default) that best reproduce the published scores (or, with ``ranks``,
+        ranks) in column ``against`` of the units table: an
+        :class:`indexdsl.analyses.fitting.WeightFit` with the goodness of fit and, with
+        ``bootstrap`` > 0, a 95 % interval per weight.  Needs scipy (the ``stats``
+        extra); raises :class:`InvalidIndexError` for an unknown node or column."""
+        from indexdsl.analyses.fitting import fit_weights
+
+        try:
+            return fit_weights(
+                self.result,
+                node,
+                against,
+                ranks=ranks,
+                bootstrap=bootstrap,
+                seed=seed,
+                evaluate=evaluate_model,
+            )
+        except DiagnosticError as exc:
+            raise InvalidIndexError(exc.diagnostics) from None
+
     # ---- tables ------------------------------------------------------------------------------
     def to_pandas(self) -> dict[str, Any]:
         """One pandas DataFrame per table of the output folder: ``units`` (scores and

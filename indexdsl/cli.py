@@ -177,6 +177,37 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
     )
+    fit = sub.add_parser(
+        "fit", help="the weights of a node's children that best reproduce published values"
+    )
+    fit.add_argument("file", type=Path)
+    fit.add_argument(
+        "--node", default=None, help="the node whose children are weighted (default: the index)"
+    )
+    fit.add_argument(
+        "--against",
+        required=True,
+        metavar="COLUMN",
+        help="the column of the units table holding the published scores (or ranks)",
+    )
+    fit.add_argument(
+        "--ranks", action="store_true", help="the column holds ranks (1 best), not scores"
+    )
+    fit.add_argument(
+        "--bootstrap",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="resample the units N times for an interval per weight (0: none)",
+    )
+    fit.add_argument("--seed", type=_seed, default=1, help="random seed of the bootstrap (1)")
+    fit.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
     expl = sub.add_parser("explain", help="why a unit ranks where it does")
     expl.add_argument("file", type=Path)
     expl.add_argument("unit", help="the unit's key or label")
@@ -223,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--top", type=_count, default=10, help="movers to list (10)")
     for command, stem in (
         (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
-        (what, "whatif"), (cmp_, "compare"),
+        (what, "whatif"), (fit, "fit_weights, fit_units"), (cmp_, "compare"),
     ):  # fmt: skip
         if stem is not None:
             command.add_argument(
@@ -960,6 +991,120 @@ def cmd_whatif(args, session) -> int:
     return EXIT_OK
 
 
+def cmd_fit(args, session) -> int:
+    from rich.table import Table
+
+    from indexdsl.analyses.fitting import fit_weights
+    from indexdsl.output.analysis_files import AnalysisTable
+    from indexdsl.pipeline import evaluate_model
+
+    result = _run_one_edition(args, session)
+    found = fit_weights(
+        result, args.node, args.against, ranks=args.ranks, bootstrap=args.bootstrap,
+        seed=args.seed, evaluate=evaluate_model,
+    )  # fmt: skip
+    data = result.data
+    intervals = found.intervals
+    weight_rows = [
+        (
+            child, found.declared[c], found.weights[c],
+            intervals[c, 0] if intervals is not None else None,
+            intervals[c, 1] if intervals is not None else None,
+            found.spread[c] if found.spread is not None else None,
+        )
+        for c, child in enumerate(found.children)
+    ]  # fmt: skip
+    fits = [
+        ("declared weights, as the index computes", found.computed_fit),
+        ("declared weights, best linear map" if found.affine else None, found.declared_fit),
+        ("fitted weights", found.fit),
+        ("fitted weights, as the index computes", found.refitted_fit),
+    ]
+    fits = [(name, g) for name, g in fits if name is not None and g is not None]
+    used = set(found.used.tolist())
+    unit_rows = [
+        (
+            data.keys[i], data.labels[i], found.published[i], found.fitted[i],
+            found.fitted[i] - found.published[i] if i in used and not args.ranks else None,
+            "yes" if i in used else "no",
+        )
+        for i in range(data.n_units)
+    ]  # fmt: skip
+    tables = [
+        AnalysisTable(
+            "fit_weights", ("child", "declared", "fitted", "low", "high", "sd"), weight_rows
+        ),
+        AnalysisTable(
+            "fit_goodness",
+            ("weights", "r2", "rmse", "max_error", "exact_ranks", "units", "spearman",
+             "pairs_in_order"),
+            [
+                (name, g.r2, g.rmse, g.max_error, g.exact, g.n, g.spearman, g.concordant)
+                for name, g in fits
+            ],
+        ),
+        AnalysisTable(
+            "fit_units", ("unit", "label", "published", "fitted", "error", "used"), unit_rows
+        ),
+    ]  # fmt: skip
+    settings = {
+        "node": found.node, "against": found.against, "kind": found.kind,
+        "affine": found.affine, "intercept": found.intercept, "scale": found.scale,
+        "bootstrap": found.bootstrap, "seed": found.seed, "units_used": len(found.used),
+        "missing_published": [data.keys[i] for i in found.missing_published],
+        "missing_children": [data.keys[i] for i in found.missing_children],
+    }  # fmt: skip
+    if _analysis_results(args, "fit", settings, tables):
+        return EXIT_OK
+    console = inert_console()
+    left = len(found.missing_published) + len(found.missing_children)
+    console.print(
+        f"Weights of the children of `{found.node}` fitted to the published {found.kind} in "
+        f"`{found.against}`: {len(found.used)} units used, {left} left out "
+        f"({len(found.missing_published)} without a published value, "
+        f"{len(found.missing_children)} without a score for every child)",
+        markup=False,
+    )
+    table = Table(title="Weights", title_justify="left")
+    heading = f"95% interval (bootstrap {found.bootstrap}, seed {found.seed})"
+    for name in ("child", "declared", "fitted", *((heading,) if intervals is not None else ())):
+        table.add_column(name, justify="left" if name == "child" else "right")
+    for child, declared, fitted, low, high, _ in weight_rows:
+        cells = [child, f"{declared:.3f}", f"{fitted:.3f}"]
+        if intervals is not None:
+            cells.append(f"{low:.3f} – {high:.3f}")
+        table.add_row(*cells)
+    console.print(table)
+    table = Table(title="Goodness of fit", title_justify="left")
+    for name in ("weights", "R²", "RMSE", "max |error|", "exact ranks", "Spearman ρ",
+                 "pairs in order"):  # fmt: skip
+        table.add_column(name, justify="left" if name == "weights" else "right")
+    for name, g in fits:
+        table.add_row(
+            name,
+            "–" if g.r2 is None else f"{g.r2:.3f}",
+            "–" if g.rmse is None else f"{g.rmse:.2f}",
+            "–" if g.max_error is None else f"{g.max_error:.2f}",
+            f"{g.exact} / {g.n}",
+            f"{g.spearman:.3f}",
+            f"{g.concordant:.1%}",
+        )
+    console.print(table)
+    if found.affine:
+        console.print(
+            f"`{found.node}` rescales its score, so the published values are fitted as "
+            f"{found.intercept:.3g} + {found.scale:.3g} × the weighted mean of its children",
+            markup=False,
+        )
+    if found.degenerate:
+        console.print(
+            "no child's score increases with the published values: the weights are "
+            "undetermined (shown equal)",
+            markup=False,
+        )
+    return EXIT_OK
+
+
 def _one_edition(args) -> dict[str, str]:
     from indexdsl.diagnostics import UsageError
 
@@ -1300,6 +1445,7 @@ def _main(argv: list[str] | None = None) -> int:
         "sensitivity": cmd_sensitivity,
         "audit": cmd_audit,
         "whatif": cmd_whatif,
+        "fit": cmd_fit,
         "compare": cmd_compare,
         "explain": cmd_explain,
         "graph": cmd_graph,

@@ -163,3 +163,65 @@ def no_common_units(
         help="units are matched by their key column: compare indices of the same units, "
         "keyed alike (the same codes, in the same case)",
     )
+
+
+def fit_node_without_children(name: str, what: str, span: Span | None) -> Diagnostic:
+    """E720: `fit --node` names an indicator (or a formula node), which has no children
+    to weight."""
+    return error(
+        "E720",
+        f"`{name}` is {what}: it has no children whose weights could be fitted",
+        span,
+        label="declared here",
+        help="give a dimension (or leave `--node` out for the index's own children)",
+    )
+
+
+def unknown_published_column(
+    column: str, table: str, span: Span | None, hint: str | None
+) -> Diagnostic:
+    """E721: `fit --against` names no column of the units table."""
+    return error(
+        "E721",
+        f"the units table `{table}` has no column `{column}`",
+        span,
+        label="the published values are read from this table",
+        help=f"did you mean `{hint}`?" if hint else "name a column of the units table",
+    )
+
+
+def published_value_not_a_number(column: str, text: str, span: Span | None) -> Diagnostic:
+    """E722: a cell of the `fit --against` column is neither a number nor missing."""
+    return error(
+        "E722",
+        f"`{text}` in column `{column}` is not a number",
+        span,
+        label="a published value",
+        help="write the value as published (e.g. `83.7`), or leave the cell empty when "
+        "it is not legible: a missing value is left out of the fit and counted",
+    )
+
+
+def too_few_published_values(
+    node: str, column: str, usable: int, needed: int, missing: int
+) -> Diagnostic:
+    """E723: `fit` has fewer units with a published value than unknowns to fit."""
+    return error(
+        "E723",
+        f"only {usable} unit{'s' if usable != 1 else ''} with a value in `{column}` and a "
+        f"score for every child of `{node}`; fitting its weights needs {needed} or more",
+        None,
+        help=f"{missing} unit{'s' if missing != 1 else ''} left out for a missing value; "
+        "transcribe more published values, or fit a node with fewer children",
+    )
+
+
+def fit_needs_scipy() -> Diagnostic:
+    """E724: `fit` needs scipy, which is not installed."""
+    return error(
+        "E724",
+        "fitting weights needs scipy, which is not installed",
+        None,
+        help='install the statistics extra: pip install "indexdsl[stats]" '
+        "(or uv sync --extra stats)",
+    )
