@@ -41,7 +41,7 @@ def compare_ranking(result: Result, column: str) -> Comparison:
     if column not in table.columns:
         hints = suggest(column, table.columns)
         raise DiagnosticError(
-            [errors.unknown_published_column(column, table.path, hints[0] if hints else None)]
+            [errors.unknown_units_column(column, table.path, hints[0] if hints else None)]
         )
     there: dict[str, float] = {}
     for key, cell in zip(result.data.keys, table.cells(column), strict=True):

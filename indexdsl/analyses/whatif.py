@@ -40,7 +40,7 @@ def published_changes(result: Result, column: str) -> list[int | None]:
     if column not in table.columns:
         hints = suggest(column, table.columns)
         raise DiagnosticError(
-            [errors.unknown_published_column(column, table.path, hints[0] if hints else None)]
+            [errors.unknown_units_column(column, table.path, hints[0] if hints else None)]
         )
     out: list[int | None] = []
     for cell in table.cells(column):

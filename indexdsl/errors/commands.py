@@ -114,8 +114,9 @@ def unknown_node(name: str, hint: str | None) -> Diagnostic:
     )
 
 
-def unknown_published_column(column: str, path: str, hint: str | None) -> Diagnostic:
-    """E713: `whatif --published` names no column of the units table."""
+def unknown_units_column(column: str, path: str, hint: str | None) -> Diagnostic:
+    """E713: `whatif --published` or `compare --ranking` names no column of the units
+    table."""
     return error(
         "E713",
         f"`{column}` is not a column of the units table ({path})",
