@@ -36,6 +36,15 @@ def short(text: str, length: int = 30) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def wrapped(text: str, width: int = 16) -> str:
+    """``text`` on lines of about ``width`` characters, for labels that must be read
+    whole (a dimension's title on a radar chart): wrapped, never cut."""
+    import textwrap
+
+    text = printable(text)
+    return textwrap.fill(text, width, break_long_words=False) if len(text) > width else text
+
+
 def heat_colour(t: float) -> tuple[str, str]:
     """Background and text colour for a position ``t`` in [0, 1] of a column's range."""
     rgb = [round(lo + (hi - lo) * t) for lo, hi in zip(_LOW, _HIGH, strict=True)]
@@ -115,7 +124,7 @@ class Charts:
             ax = figure.add_subplot()
             y = list(range(len(labels)))
             ax.barh(y, shown, height=0.72, color=_BAR)
-            ax.set_yticks(y, [short(t) for t in labels])
+            ax.set_yticks(y, [wrapped(t, 30) for t in labels])
             ax.invert_yaxis()
             ax.margins(y=0.01)
             ax.tick_params(axis="y", length=0)
@@ -140,7 +149,7 @@ class Charts:
             y = list(range(len(labels)))
             colours = [_UP if m > 0 else _DOWN for m in moves]
             ax.barh(y, moves, height=0.7, color=colours)
-            ax.set_yticks(y, [short(t) for t in labels])
+            ax.set_yticks(y, [wrapped(t, 30) for t in labels])
             ax.invert_yaxis()
             ax.margins(y=0.01)
             ax.axvline(0, color="#59636e", linewidth=0.8)
@@ -167,7 +176,7 @@ class Charts:
                     continue
                 ax.plot([r["min"], r["max"]], [i, i], color="#8c959f", linewidth=2)
                 ax.plot([r["mean"]], [i], "o", color=_BAR, markersize=6)
-            ax.set_yticks(range(len(rows)), [short(g) for g, _ in rows])
+            ax.set_yticks(range(len(rows)), [wrapped(g, 30) for g, _ in rows])
             ax.set_ylim(len(rows) - 0.5, -0.5)
             ax.tick_params(axis="y", length=0)
             ax.grid(axis="x", color="#eaeef2")
@@ -209,7 +218,7 @@ class Charts:
                             linewidth=1)  # fmt: skip
                     ax.plot(closed, [*filled(row), filled(row)[0]], color=_BAR, linewidth=1.5)
                     ax.fill(closed, [*filled(row), filled(row)[0]], color=_BAR, alpha=0.25)
-                    ax.set_xticks(angles, [short(a, 16) for a in axes], fontsize=7)
+                    ax.set_xticks(angles, [wrapped(a, 16) for a in axes], fontsize=7)
                     ax.set_ylim(low, high)
                     ax.set_yticks(np.linspace(low, high, 3)[1:], [])
                     ax.grid(color="#d1d9e0", linewidth=0.6)
@@ -218,11 +227,11 @@ class Charts:
                     y = list(range(len(axes)))
                     ax.barh(y, filled(row), height=0.6, color=_BAR)
                     ax.plot(filled(mean), y, "|", color="#59636e", markersize=14)
-                    ax.set_yticks(y, [short(a, 16) for a in axes], fontsize=7)
+                    ax.set_yticks(y, [wrapped(a, 18) for a in axes], fontsize=7)
                     ax.invert_yaxis()
                     ax.set_xlim(low, high)
                     ax.tick_params(labelsize=7)
-                ax.set_title(short(unit, 28), fontsize=8.5, pad=8 if radar else 4)
+                ax.set_title(wrapped(unit, 28), fontsize=8.5, pad=8 if radar else 4)
 
         height = (2.45 if radar else 0.55 + 0.3 * len(axes)) * rows
         return self.draw(title, (10.0, height), paint)
@@ -252,8 +261,8 @@ class Charts:
             ax.set_xlim(0, n)
             ax.set_ylim(n, 0)
             ticks = [i + 0.5 for i in range(n)]
-            ax.set_xticks(ticks, [short(t, 22) for t in labels], rotation=90, fontsize=7.5)
-            ax.set_yticks(ticks, [short(t, 22) for t in labels], fontsize=7.5)
+            ax.set_xticks(ticks, [printable(t) for t in labels], rotation=90, fontsize=7.5)
+            ax.set_yticks(ticks, [printable(t) for t in labels], fontsize=7.5)
             ax.tick_params(length=0)
             for side in ("left", "bottom"):
                 ax.spines[side].set_visible(False)
@@ -289,7 +298,7 @@ class Charts:
                 nominal, y, "D", markerfacecolor="none", markeredgecolor="#bf8700",
                 markersize=6, markeredgewidth=1.3, label="nominal rank",
             )  # fmt: skip
-            ax.set_yticks(y, [short(t) for t in labels])
+            ax.set_yticks(y, [wrapped(t, 30) for t in labels])
             ax.set_ylim(len(labels) - 0.5, -0.5)
             ax.tick_params(axis="y", length=0)
             ax.set_xlim(0.5, max([*high, *nominal, 1]) + 0.5)
