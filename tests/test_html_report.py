@@ -468,3 +468,20 @@ def test_every_table_scrolls_in_its_own_box(tmp_path):
     assert page.count("<table") == page.count('<div class="scroll"><table') > 10
     charts = "".join(re.findall(r"<svg.*?</svg>", page, flags=re.S))
     assert "…" not in charts  # chart labels are wrapped, never cut
+
+
+def test_the_definition_writes_a_method_where_it_changes(tmp_path):
+    """Not 25 rows of the same normalisation: the first, then only where it differs."""
+    from indexdsl import cli
+
+    out = tmp_path / "iec"
+    assert cli.main(["run", str(REPO / "indices" / "iec.idx"), "-q", "--out", str(out),
+                     "--format", "html,csv"]) == 0  # fmt: skip
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="definition">') :]
+    section = section[: section.index("</section>")]
+    with (out / "nodes.csv").open(encoding="utf-8") as handle:
+        normalisers = [r["normaliser"] for r in csv.DictReader(handle) if r["normaliser"]]
+    changes = 1 + sum(a != b for a, b in zip(normalisers, normalisers[1:]))
+    shown = sum(section.count(f">{html.escape(n)}<") for n in set(normalisers))
+    assert len(normalisers) == 25 and shown == changes < 25

@@ -127,6 +127,7 @@ def definition(result: Any, tables: dict[str, Any], record: dict) -> dict:
 
     graph, data = result.graph, result.data
     root = graph.model.root
+    records = tables["nodes"].records()
     rows = [
         [
             {
@@ -143,8 +144,17 @@ def definition(result: Any, tables: dict[str, Any], record: dict) -> dict:
             r["better"] or "",
             r["unit"] or "",
         ]
-        for r in tables["nodes"].records()
+        for r in records
     ]
+    # a method is written where it changes, not on every row: 40 rows of
+    # `minmax(low=0.0, high=100.0)` hide the one row that differs
+    for column in (4, 5):
+        last = None
+        for row in rows:
+            if row[column] and row[column] == last:
+                row[column] = ""
+            elif row[column]:
+                last = row[column]
     steps: dict[str, Any] = {"screening": None, "imputation": None, "untreated": False}
     if root.screen is not None:
         labels = dict(zip(data.keys, data.labels, strict=True))
