@@ -238,6 +238,15 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--dir", type=Path, default=Path("."), help="folder to write into (default: here)"
     )
+    new.add_argument(
+        "--from",
+        dest="data",
+        type=Path,
+        metavar="DATA.csv",
+        help="start from your own data file instead of the made-up one: each numeric "
+        "column becomes an indicator (the file is read, not copied or changed)",
+    )
+    new.add_argument("--key", metavar="COLUMN", help="with --from: the column naming the units")
     cmp_ = sub.add_parser(
         "compare", help="compare the ranking with another index file's, or with a ranking column"
     )
@@ -1140,7 +1149,11 @@ def cmd_graph(args, session) -> int:
 def cmd_new(args, session) -> int:
     from indexdsl.starter import create
 
-    written = create(args.name, args.dir)
+    if args.key and not args.data:
+        from indexdsl.diagnostics import UsageError
+
+        raise UsageError("`--key` names a column of the file given with `--from`")
+    written = create(args.name, args.dir, args.data, args.key)
     index = written[0]
     print("Wrote " + " and ".join(str(p) for p in written) + ".")
     print(f"Run it with: indexdsl run {index}")

@@ -50,12 +50,19 @@ def _check_name(name: str) -> None:
         )
 
 
-def create(name: str, folder: Path) -> list[Path]:
-    """Write the starter files for ``name`` into ``folder``; returns their paths.
+def create(name: str, folder: Path, data: Path | None = None, key: str | None = None) -> list[Path]:
+    """Write the starter files for ``name`` into ``folder``; returns their paths.  With
+    ``data``, only the index file, started from that data file (see
+    :mod:`indexdsl.starter.from_data`).
 
     Writes nothing when any of them exists already: raises a diagnostic (E702)."""
     _check_name(name)
-    files = {folder / relative: text for relative, text in starter_files(name).items()}
+    if data is not None:
+        from indexdsl.starter.from_data import index_from_data
+
+        files = {folder / f"{name}.idx": index_from_data(name, data, folder, key)}
+    else:
+        files = {folder / relative: text for relative, text in starter_files(name).items()}
     existing = [path for path in files if path.exists()]
     if existing:
         raise _exists(existing)
