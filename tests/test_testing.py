@@ -52,6 +52,7 @@ PARAMS = {
     ("imputer", "group_median"): [{"group": "region"}],
     ("loader", "sqlite"): [{"path": "table.sqlite", "table": "t"}],
     ("loader", "parquet"): [{"path": "table.parquet"}],
+    ("loader", "xlsx"): [{"path": "table.xlsx"}, {"path": "table.xlsx", "sheet": "t"}],
 }
 
 
@@ -60,6 +61,16 @@ def sample_files(folder):
     with sqlite3.connect(folder / "table.sqlite") as db:
         db.execute("CREATE TABLE t (id TEXT, x REAL)")
         db.executemany("INSERT INTO t VALUES (?, ?)", [("a", 1.0), ("b", None)])
+    try:
+        import openpyxl
+    except ImportError:
+        pass
+    else:
+        book = openpyxl.Workbook()
+        book.active.title = "t"
+        for row in (("id", "x"), ("a", 1.0), ("b", None)):
+            book.active.append(row)
+        book.save(folder / "table.xlsx")
     try:
         import pyarrow
         import pyarrow.parquet
