@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
         help="print the run record (scores location, agreement, warnings) as JSON",
     )
     run.add_argument("--no-write", action="store_true", help="do not write the output folder")
+    run.add_argument(
+        "--min-coverage",
+        type=_coverage,
+        default=None,
+        metavar="SHARE",
+        help="flag units with less than this share of the indicators (default 2/3; "
+        "0.8, 80%% or 4/5): availability.csv and a line in the report",
+    )
 
     run.add_argument(
         "--format",
@@ -138,6 +146,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
     )
+    stat = sub.add_parser(
+        "stats",
+        help="statistics and data quality: availability, indicator statistics, "
+        "correlations, effective weights and importance",
+    )
+    stat.add_argument("file", type=Path)
+    stat.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
+    stat.add_argument(
+        "--min-coverage",
+        type=_coverage,
+        default=None,
+        metavar="SHARE",
+        help="flag units with less than this share of the indicators (default 2/3; "
+        "0.8, 80%% or 4/5)",
+    )
+    stat.add_argument(
+        "--top", type=_count, default=10, help="least covered units listed (default 10)"
+    )
     what = sub.add_parser("whatif", help="rank changes when a node of the hierarchy is left out")
     what.add_argument("file", type=Path)
     what.add_argument(
@@ -190,7 +222,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--top", type=_count, default=10, help="movers to list (10)")
     for command, stem in (
         (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
-        (what, "whatif"), (cmp_, "compare"),
+        (stat, "statistics.csv, availability"), (what, "whatif"), (cmp_, "compare"),
     ):  # fmt: skip
         if stem is not None:
             command.add_argument(
@@ -258,6 +290,12 @@ def inert_console(**options):
     from indexdsl.output.inert import console
 
     return console(**options)
+
+
+def _coverage(text: str) -> float:
+    from indexdsl.analyses.statistics import coverage_option
+
+    return coverage_option(text)
 
 
 def _share(text: str) -> float:
@@ -388,6 +426,7 @@ def cmd_run(args, session) -> int:
                 formats=args.format,
                 # one database for every edition of a run, beside their folders
                 database=base / "results.sqlite",
+                min_coverage=args.min_coverage,
             )
         if args.json:
             from indexdsl.output.results import run_record
@@ -409,6 +448,7 @@ def cmd_run(args, session) -> int:
             console.print(line + (f" → {out}/" if written else ""))
         else:
             print_report(result, console, top=args.top)
+            _print_availability(console, result, args.min_coverage)
             if written:
                 console.print(
                     f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
@@ -835,6 +875,112 @@ def cmd_audit(args, session) -> int:
     return EXIT_OK
 
 
+def _print_availability(console, result, min_coverage) -> None:
+    """`run`'s line on data availability, only when units are below the threshold."""
+    from indexdsl.analyses.statistics import cached
+
+    stats = cached(result, min_coverage)
+    if stats.below:
+        shown = ", ".join(stats.below[:10]) + (", …" if len(stats.below) > 10 else "")
+        console.print(
+            f"Data availability: {len(stats.below)} of {result.data.n_units} units have less "
+            f"than {stats.min_coverage:.0%} of the {len(stats.indicators)} indicators: {shown} "
+            "(availability.csv; `indexdsl stats` for more)"
+        )
+
+
+def _figure(value) -> str:
+    return "–" if value is None else f"{value:.3g}"
+
+
+def cmd_stats(args, session) -> int:
+    from rich.table import Table
+
+    from indexdsl.analyses.statistics import HIGH_CORRELATION, LOW_CORRELATION, compute, flags
+    from indexdsl.output.analysis_files import AnalysisTable
+
+    result = _run_one_edition(args, session)
+    stats = compute(result, args.min_coverage)
+    tables = [AnalysisTable(t.name, tuple(t.names), t.rows) for t in stats.tables()]
+    if _analysis_results(args, "statistics", stats.settings(), tables):
+        return EXIT_OK
+    console = inert_console()
+    k, n = len(stats.indicators), result.data.n_units
+    console.print(
+        f"Data availability: {n} units, {k} indicators; "
+        f"{len(stats.below)} units have less than {stats.min_coverage:.0%} of them"
+        + (f": {', '.join(stats.below)}" if stats.below else "")
+    )
+    least = stats.least_covered()[: args.top]
+    if least:
+        table = Table(title="Least covered units", title_justify="left")
+        for heading in ("unit", "name", "indicators", "coverage", "flagged"):
+            table.add_column(heading, justify="left" if heading in ("unit", "name") else "right")
+        for r in least:
+            table.add_row(
+                r["unit"],
+                r["label"],
+                f"{r['present']} of {r['indicators']}",
+                f"{r['coverage']:.0%}",
+                "below" if r["below_threshold"] else "",
+            )
+        console.print(table)
+    table = Table(
+        title="Statistics: indicators (raw values) and nodes (scores)", title_justify="left"
+    )
+    headings = ("node", "n", "missing", "min", "max", "mean", "sd", "skew", "kurt", "flags")
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in ("node", "flags") else "right")
+    for r in stats.statistics.records():
+        table.add_row(
+            r["node"],
+            str(r["n"]),
+            str(r["missing"]),
+            *(_figure(r[c]) for c in ("min", "max", "mean", "sd", "skewness", "kurtosis")),
+            ", ".join(flags(r)),
+        )
+    console.print(table)
+    flagged = stats.flagged_pairs()
+    console.print(
+        f"Correlations (Pearson) of siblings and of a node with its parent at or above "
+        f"{HIGH_CORRELATION:g} or at or below {LOW_CORRELATION:g} "
+        f"({len(flagged)} of {len(stats.correlations.rows)} pairs of nodes; every pair in "
+        "correlations.csv with -o):"
+    )
+    if flagged:
+        table = Table()
+        for heading in ("a", "b", "relation", "n", "Pearson r", "Spearman ρ"):
+            table.add_column(heading, justify="left" if heading in "a b relation" else "right")
+        for r in flagged:
+            table.add_row(
+                r["a"], r["b"], r["relation"], str(r["n"]),
+                _figure(r["pearson"]), _figure(r["spearman"]),
+            )  # fmt: skip
+        console.print(table)
+    table = Table(
+        title="Effective weights and importance (squared correlation with the index)",
+        title_justify="left",
+    )
+    headings = ("node", "parent", "weight in parent", "effective weight", "r with index",
+                "importance", "share of importance")  # fmt: skip
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in ("node", "parent") else "right")
+    for r in stats.effective_weights.records():
+        if r["depth"] == 0:
+            continue
+        table.add_row(
+            r["node"],
+            r["parent"] or "",
+            _figure(r["weight_in_parent"]),
+            _figure(r["effective_weight"]) if r["note"] is None else r["note"],
+            _figure(r["r_with_index"]),
+            _figure(r["importance"]),
+            _figure(r["importance_share"]),
+        )
+    console.print(table)
+    return EXIT_OK
+
+
 def cmd_whatif(args, session) -> int:
     from rich.table import Table
 
@@ -1153,6 +1299,7 @@ def _main(argv: list[str] | None = None) -> int:
         "uncertainty": cmd_uncertainty,
         "sensitivity": cmd_sensitivity,
         "audit": cmd_audit,
+        "stats": cmd_stats,
         "whatif": cmd_whatif,
         "compare": cmd_compare,
         "explain": cmd_explain,

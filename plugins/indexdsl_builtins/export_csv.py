@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from indexdsl.analyses.statistics import Statistics
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
+from indexdsl.output.exports import table_csv
 from indexdsl.output.results import tables
 
 
 class CsvExporter(Exporter):
     name = "csv"
     summary = "CSV files, one per table (the default)"
-    writes = "units.csv, groups.csv, indicators.csv, nodes.csv, pathways.csv"
+    writes = (
+        "units.csv, groups.csv, indicators.csv, nodes.csv, pathways.csv, and the statistics: "
+        "availability.csv, statistics.csv, correlations.csv, effective_weights.csv"
+    )
     role_default = True  # what `indexdsl run` writes without `--format`
 
     def render(self, export: Export) -> dict[str, str | bytes]:
-        return dict(tables(export.result))
+        files = dict(tables(export.result))
+        for name in Statistics.NAMES:  # data availability, statistics, correlations, weights
+            files[f"{name}.csv"] = table_csv(export.tables[name])
+        return files
 
 
 @hookimpl
