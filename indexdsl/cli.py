@@ -877,14 +877,15 @@ def cmd_audit(args, session) -> int:
 
 def _print_availability(console, result, min_coverage) -> None:
     """`run`'s line on data availability, only when units are below the threshold."""
-    from indexdsl.analyses.statistics import cached
+    from indexdsl.analyses.statistics import UNIT_COVERAGE, units_below
 
-    stats = cached(result, min_coverage)
-    if stats.below:
-        shown = ", ".join(stats.below[:10]) + (", …" if len(stats.below) > 10 else "")
+    below, indicators = units_below(result, min_coverage)
+    if below:
+        share = UNIT_COVERAGE if min_coverage is None else min_coverage
+        shown = ", ".join(below[:10]) + (", …" if len(below) > 10 else "")
         console.print(
-            f"Data availability: {len(stats.below)} of {result.data.n_units} units have less "
-            f"than {stats.min_coverage:.0%} of the {len(stats.indicators)} indicators: {shown} "
+            f"Data availability: {len(below)} of {result.data.n_units} units have less "
+            f"than {share:.0%} of the {indicators} indicators: {shown} "
             "(availability.csv; `indexdsl stats` for more)"
         )
 
@@ -957,6 +958,11 @@ def cmd_stats(args, session) -> int:
                 _figure(r["pearson"]), _figure(r["spearman"]),
             )  # fmt: skip
         console.print(table)
+    if not stats.spearman_complete:
+        console.print(
+            "Spearman's ρ is left out for pairs of nodes missing in different units: too many "
+            "units to rank each pair (Pearson's r is there)"
+        )
     table = Table(
         title="Effective weights and importance (squared correlation with the index)",
         title_justify="left",

@@ -85,7 +85,8 @@ def test_pairwise_correlations_use_the_rows_where_both_are_present():
     x[:, 3] = np.round(x[:, 3])  # ties for Spearman
     x[rng.random((40, 5)) < 0.2] = NAN
     r, n = pairwise_pearson(x)
-    rho = pairwise_spearman(x)
+    rho, complete = pairwise_spearman(x)
+    assert complete
     for i in range(5):
         for j in range(5):
             both = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
@@ -101,7 +102,19 @@ def test_a_constant_column_or_too_few_rows_has_no_correlation():
     assert math.isnan(r[0, 1])  # column 0 is constant
     assert n[1, 2] == 2 and math.isnan(r[1, 2])  # two rows in common
     assert r[1, 1] == pytest.approx(1.0)
-    assert math.isnan(pairwise_spearman(x)[0, 1])
+    assert math.isnan(pairwise_spearman(x)[0][0, 1])
+
+
+def test_spearman_of_pairs_missing_in_different_units_keeps_to_its_budget():
+    x = np.array(
+        [[1.0, 2.0, NAN], [2.0, 1.0, 3.0], [3.0, 4.0, 1.0], [4.0, 3.0, 2.0], [5.0, 5.0, 5.0]]
+    )
+    rho, complete = pairwise_spearman(x, budget=0)
+    assert not complete
+    assert rho[0, 1] == pytest.approx(sps.spearmanr(x[:, 0], x[:, 1]).statistic)  # one block
+    assert math.isnan(rho[0, 2]) and math.isnan(rho[2, 1])  # not ranked: over budget
+    rho, complete = pairwise_spearman(x)
+    assert complete and rho[0, 2] == pytest.approx(sps.spearmanr(x[1:, 0], x[1:, 2]).statistic)
 
 
 @pytest.mark.parametrize(("text", "value"), [("0.8", 0.8), ("80%", 0.8), ("2/3", 2 / 3)])
@@ -364,3 +377,32 @@ def test_statistics_of_the_run_are_computed_once_for_all_formats(project, monkey
     monkeypatch.setattr(statistics, "compute", counting)
     assert project.cli("run", _index(project), "-o", "res", "--format", "csv,json").code == 0
     assert len(calls) == 1
+
+
+def test_availability_counts_what_a_formula_reads(project):
+    # as the IHDI: a formula node reads an indicator outside the framework and an
+    # auxiliary node's score; both are data of the index
+    framework = """
+        aggregate arithmetic
+        adjusted = (1 - d / 10) * side
+        a
+        auxiliary side {
+          e
+        }
+    """
+    result, _ = project.run(_index(project, framework).read_text())
+    stats = compute(result)
+    assert set(stats.indicators) == {"a", "d", "e"}
+    by_unit = {r["unit"]: r for r in stats.availability.records()}
+    # e is missing for u2, u3 and u4, d for u3
+    assert [by_unit[u]["present"] for u in ("u0", "u1", "u2", "u3", "u4")] == [3, 3, 2, 1, 2]
+    assert by_unit["u2"]["adjusted_coverage"] == pytest.approx(1 / 2)  # d of d and e
+    assert stats.below == ("u3",)
+
+
+def test_the_report_line_flags_the_units_the_statistics_flag(project):
+    from indexdsl.analyses.statistics import units_below
+
+    result, _ = project.run(_index(project).read_text())
+    for threshold in (None, 0.5, 0.8, 1.0):
+        assert units_below(result, threshold) == (compute(result, threshold).below, 4)

@@ -35,6 +35,7 @@ import numpy as np
 
 from indexdsl.analyses.audit import KURTOSIS_LIMIT, SKEW_LIMIT, skew_kurtosis
 from indexdsl.evaluate import Result
+from indexdsl.model import IndicatorValue, NodeScore, walk
 from indexdsl.output.exports import Column, Table
 from indexdsl.stats import average_ranks
 
@@ -100,6 +101,9 @@ class Statistics:
     effective_weights: Table
     #: the keys of the units with less than ``min_coverage`` of the indicators
     below: tuple[str, ...]
+    #: False when Spearman's ρ was left out for pairs of nodes missing in different
+    #: units, too many to rank (see :data:`SPEARMAN_BUDGET`)
+    spearman_complete: bool = True
 
     def tables(self) -> list[Table]:
         return [getattr(self, name) for name in self.NAMES]
@@ -128,6 +132,7 @@ class Statistics:
             "skewness_limit": SKEW_LIMIT,
             "kurtosis_limit": KURTOSIS_LIMIT,
             "units_below": list(self.below),
+            "spearman_complete": self.spearman_complete,
         }
 
 
@@ -178,9 +183,31 @@ def _places(result: Result) -> list[_Place]:
     return out
 
 
-def _leaves_below(place: _Place) -> list[str]:
-    """The indicators under a node that enter its score (auxiliary nodes left out)."""
-    return list(dict.fromkeys(n.name for n in place.node.walk_index() if n.is_leaf))
+def _indicators_of(node, by_name: dict[str, _Place], model) -> list[str]:
+    """The indicators (per unit) whose data make a node's score: its leaves (auxiliary
+    nodes left out) and what its formula nodes read, directly or through the nodes
+    they read (an auxiliary node read by a formula included)."""
+    out: dict[str, None] = {}
+    seen: set[str] = set()
+
+    def visit(node):
+        if node.name in seen:
+            return
+        seen.add(node.name)
+        for n in node.walk_index():
+            if n.is_leaf:
+                out[n.indicator] = None
+            if n.formula is None:
+                continue
+            for e in walk(n.formula):
+                if isinstance(e, IndicatorValue) and e.name in model.indicators:
+                    if model.indicators[e.name].level != "pair":
+                        out[e.name] = None
+                elif isinstance(e, NodeScore) and e.name in by_name:
+                    visit(by_name[e.name].node)
+
+    visit(node)
+    return list(out)
 
 
 # ---- numbers ------------------------------------------------------------------------------
@@ -215,15 +242,21 @@ def pairwise_pearson(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows or a column constant over them."""
     x = np.asarray(matrix, dtype=float)
     present = ~np.isnan(x)
-    p = present.astype(float)
+    counts = present.sum(axis=0)
     # centred on each column's mean first: fewer digits lost in the sums below
-    means = np.array([x[present[:, j], j].mean() if present[:, j].any() else 0.0
-                      for j in range(x.shape[1])])  # fmt: skip
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, np.where(present, x, 0.0).sum(axis=0) / counts, 0.0)
     z = np.where(present, x - means, 0.0)
-    n = p.T @ p
-    sx = z.T @ p  # sx[i, j]: sum of column i over the rows where j is present too
-    sxx = (z * z).T @ p
     sxy = z.T @ z
+    if present.all():  # every row in every pair: the sums of one column are its own
+        n = np.full(sxy.shape, float(x.shape[0]))
+        sx = np.zeros(sxy.shape)
+        sxx = np.broadcast_to(np.diag(sxy), sxy.shape).T.copy()
+    else:
+        p = present.astype(float)
+        n = p.T @ p
+        sx = z.T @ p  # sx[i, j]: sum of column i over the rows where j is present too
+        sxx = (z * z).T @ p
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sx.T / n
         var_i = sxx - sx * sx / n
@@ -238,36 +271,49 @@ def pairwise_pearson(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, n.astype(np.int64)
 
 
-def pairwise_spearman(matrix: np.ndarray) -> np.ndarray:
+#: the most values ranked for Spearman's ρ of pairs of nodes missing in different
+#: units (each such pair is ranked over the units it shares): about 5 s of sorting
+SPEARMAN_BUDGET = 50_000_000
+
+
+def pairwise_spearman(matrix: np.ndarray, budget: int = SPEARMAN_BUDGET) -> tuple[np.ndarray, bool]:
     """Spearman's ρ of every pair of columns over the rows where both are present (ties
     share their average rank): Pearson's r of the ranks, the ranks taken over those
-    rows.  Pairs of columns missing in the same rows share one ranking."""
+    rows.  Columns missing in the same rows are ranked once, as a block; so is each
+    pair of such blocks, over the rows they share.  When ranking the pairs of blocks
+    would sort more than ``budget`` values, their ρ is left NaN and the second value
+    returned is False."""
     x = np.asarray(matrix, dtype=float)
     present = ~np.isnan(x)
     k = x.shape[1]
     rho = np.full((k, k), np.nan)
-    # columns with the same missing rows: rank each once, correlate them as a block
     masks: dict[bytes, list[int]] = {}
     for j in range(k):
         masks.setdefault(np.packbits(present[:, j]).tobytes(), []).append(j)
-    for columns in masks.values():
-        rows = present[:, columns[0]]
-        ranks = np.column_stack([average_ranks(x[rows, j]) for j in columns])
-        r, _ = pairwise_pearson(ranks) if rows.sum() else (np.full((len(columns),) * 2, np.nan), 0)
-        rho[np.ix_(columns, columns)] = r
     groups = list(masks.values())
-    for a in range(len(groups)):
-        for b in range(a + 1, len(groups)):
-            for i in groups[a]:
-                for j in groups[b]:
-                    both = present[:, i] & present[:, j]
-                    if both.sum() < 3:
-                        continue
-                    ri, rj = average_ranks(x[both, i]), average_ranks(x[both, j])
-                    if ri.std() == 0 or rj.std() == 0:
-                        continue
-                    rho[i, j] = rho[j, i] = float(np.corrcoef(ri, rj)[0, 1])
-    return rho
+    blocks = [(a, a) for a in range(len(groups))]
+    mixed = [(a, b) for a in range(len(groups)) for b in range(a + 1, len(groups))]
+    work = sum(
+        (len(groups[a]) + len(groups[b])) * int(present[:, groups[a][0]].sum()) for a, b in mixed
+    )
+    complete = work <= budget
+    for a, b in blocks + (mixed if complete else []):
+        columns = groups[a] if a == b else groups[a] + groups[b]
+        rows = present[:, groups[a][0]] & present[:, groups[b][0]]
+        if len(columns) == 1:  # a column with itself
+            rho[columns[0], columns[0]] = 1.0 if rows.sum() >= 3 else np.nan
+            continue
+        if rows.sum() < 3:
+            continue
+        ranks = np.column_stack([average_ranks(x[rows, j]) for j in columns])
+        r, _ = pairwise_pearson(ranks)
+        if a == b:
+            rho[np.ix_(columns, columns)] = r
+        else:
+            left, right = len(groups[a]), len(columns)
+            rho[np.ix_(groups[a], groups[b])] = r[:left, left:right]
+            rho[np.ix_(groups[b], groups[a])] = r[left:right, :left]
+    return rho, complete
 
 
 # ---- the tables ----------------------------------------------------------------------------
@@ -284,6 +330,38 @@ def _relation(a: _Place, b: _Place) -> str:
     return ""
 
 
+def _raw(result: Result, indicator: str) -> np.ndarray:
+    """An indicator's raw values per unit (NaN where it has none per unit)."""
+    n_units = result.data.n_units
+    values = result.units.raw.get(indicator)
+    if values is None or np.ndim(values) == 0:
+        return np.full(n_units, np.nan)
+    return np.broadcast_to(np.asarray(values, dtype=float), (n_units,))
+
+
+def _present(result: Result, names: list[str] | tuple[str, ...]) -> np.ndarray:
+    """How many of the indicators ``names`` each unit has a value of."""
+    if not names:
+        return np.zeros(result.data.n_units, dtype=np.int64)
+    return np.sum([~np.isnan(_raw(result, name)) for name in names], axis=0).astype(np.int64)
+
+
+def units_below(result: Result, min_coverage: float | None = None) -> tuple[tuple[str, ...], int]:
+    """The keys of the units with less than ``min_coverage`` (default 2/3) of the index's
+    indicators, and how many indicators the index has: the availability of
+    :func:`compute` alone, without the rest (cheap, for the report of a run)."""
+    threshold = UNIT_COVERAGE if min_coverage is None else float(min_coverage)
+    places = _places(result)
+    indicators = _indicators_of(
+        places[0].node, {p.node.name: p for p in places}, result.graph.model
+    )
+    if not indicators:
+        return (), 0
+    share = _present(result, indicators) / len(indicators)
+    flagged = share < threshold - 1e-12
+    return tuple(k for k, f in zip(result.data.keys, flagged, strict=True) if f), len(indicators)
+
+
 def compute(result: Result, min_coverage: float | None = None) -> Statistics:
     """The statistics of a run (see the module's docstring)."""
     threshold = UNIT_COVERAGE if min_coverage is None else float(min_coverage)
@@ -293,13 +371,6 @@ def compute(result: Result, min_coverage: float | None = None) -> Statistics:
     root = places[0]
     n_units = data.n_units
 
-    def raw(leaf: str) -> np.ndarray:
-        node = by_name[leaf].node
-        values = units.raw.get(node.indicator)
-        if values is None or np.ndim(values) == 0:
-            return np.full(n_units, np.nan)
-        return np.broadcast_to(np.asarray(values, dtype=float), (n_units,))
-
     def score(name: str) -> np.ndarray:
         values = units.scores.get(name)
         if values is None:
@@ -307,17 +378,11 @@ def compute(result: Result, min_coverage: float | None = None) -> Statistics:
         return np.broadcast_to(np.asarray(values, dtype=float), (n_units,))
 
     # ---- availability: per unit, overall and below each inner node
-    indicators = tuple(_leaves_below(root))
-    present = {leaf: ~np.isnan(raw(leaf)) for leaf in by_name if by_name[leaf].node.is_leaf}
+    model = result.graph.model
+    indicators = tuple(_indicators_of(root.node, by_name, model))
     inner = [p for p in places if not p.node.is_leaf]
-    inner_leaves = {p.node.name: _leaves_below(p) for p in inner}
-
-    def count(leaves: list[str]) -> np.ndarray:
-        if not leaves:
-            return np.zeros(n_units, dtype=np.int64)
-        return np.sum([present[leaf] for leaf in leaves], axis=0).astype(np.int64)
-
-    total = count(list(indicators))
+    inner_leaves = {p.node.name: _indicators_of(p.node, by_name, model) for p in inner}
+    total = _present(result, indicators)
     k = len(indicators)
     share = total / k if k else np.full(n_units, np.nan)
     below_mask = share < threshold - 1e-12
@@ -336,21 +401,22 @@ def compute(result: Result, min_coverage: float | None = None) -> Statistics:
         if p is root or not leaves:
             continue
         columns.append(Column(f"{p.node.name}_coverage", "real"))
-        node_shares.append(count(leaves) / len(leaves))
-    rows = []
-    for i, key in enumerate(data.keys):
-        rows.append(
-            (
-                key,
-                data.labels[i],
-                k,
-                int(total[i]),
-                int(k - total[i]),
-                _real(share[i]),
-                bool(below_mask[i]),
-                *(_real(s[i]) for s in node_shares),
-            )
-        )
+        node_shares.append(_present(result, leaves) / len(leaves))
+
+    def reals(values: np.ndarray) -> list[float | None]:
+        return [None if v != v else v + 0.0 for v in np.asarray(values, dtype=float).tolist()]
+
+    rows = zip(
+        data.keys,
+        data.labels,
+        [k] * n_units,
+        total.tolist(),
+        (k - total).tolist(),
+        reals(share),
+        below_mask.tolist(),
+        *(reals(s) for s in node_shares),
+        strict=True,
+    )
     availability = Table("availability", tuple(columns), tuple(rows))
     below = tuple(key for key, flagged in zip(data.keys, below_mask, strict=True) if flagged)
 
@@ -358,7 +424,7 @@ def compute(result: Result, min_coverage: float | None = None) -> Statistics:
     rows = []
     for p in places:
         name = p.node.name
-        values = raw(name) if p.node.is_leaf else score(name)
+        values = _raw(result, p.node.indicator) if p.node.is_leaf else score(name)
         s = describe(values)
         coverage = s["n"] / n_units if n_units else float("nan")
         outliers = bool(
@@ -410,7 +476,7 @@ def compute(result: Result, min_coverage: float | None = None) -> Statistics:
     # ---- correlations of every pair of nodes' scores
     matrix = np.column_stack([score(p.node.name) for p in places]) if places else np.empty((0, 0))
     pearson, n_both = pairwise_pearson(matrix)
-    spearman = pairwise_spearman(matrix)
+    spearman, spearman_complete = pairwise_spearman(matrix)
     rows = []
     for i, a in enumerate(places):
         for j in range(i + 1, len(places)):
@@ -515,7 +581,14 @@ def compute(result: Result, min_coverage: float | None = None) -> Statistics:
         tuple(rows),
     )
     return Statistics(
-        threshold, indicators, availability, statistics, correlations, effective_weights, below
+        threshold,
+        indicators,
+        availability,
+        statistics,
+        correlations,
+        effective_weights,
+        below,
+        spearman_complete,
     )
 
 
