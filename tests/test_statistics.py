@@ -406,3 +406,15 @@ def test_the_report_line_flags_the_units_the_statistics_flag(project):
     result, _ = project.run(_index(project).read_text())
     for threshold in (None, 0.5, 0.8, 1.0):
         assert units_below(result, threshold) == (compute(result, threshold).below, 4)
+
+
+def test_the_csv_format_writes_the_statistics_from_tables_without_them(project):
+    # an exporter called with the result tables alone (as a plugin's test would)
+    from indexdsl.components import Export
+    from indexdsl.output.exports import result_tables
+    from indexdsl_builtins.export_csv import CsvExporter
+
+    result, _ = project.run(_index(project).read_text())
+    export = Export(result, {}, result_tables(result), project.root, project.root / "db")
+    files = CsvExporter().render(export)
+    assert files["availability.csv"].splitlines()[3].startswith("u2,U2,4,2,2,0.5,yes")

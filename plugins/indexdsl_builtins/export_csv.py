@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexdsl.analyses.statistics import Statistics
+from indexdsl.analyses.statistics import Statistics, cached
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
 from indexdsl.output.exports import table_csv
@@ -20,8 +20,15 @@ class CsvExporter(Exporter):
 
     def render(self, export: Export) -> dict[str, str | bytes]:
         files = dict(tables(export.result))
-        for name in Statistics.NAMES:  # data availability, statistics, correlations, weights
-            files[f"{name}.csv"] = table_csv(export.tables[name])
+        # data availability, statistics, correlations, weights: the run's, shared with
+        # the other formats (computed here when the tables given do not hold them)
+        given = export.tables
+        if all(name in given for name in Statistics.NAMES):
+            statistics = [given[name] for name in Statistics.NAMES]
+        else:
+            statistics = cached(export.result).tables()
+        for table in statistics:
+            files[f"{table.name}.csv"] = table_csv(table)
         return files
 
 
