@@ -418,3 +418,15 @@ def test_the_csv_format_writes_the_statistics_from_tables_without_them(project):
     export = Export(result, {}, result_tables(result), project.root, project.root / "db")
     files = CsvExporter().render(export)
     assert files["availability.csv"].splitlines()[3].startswith("u2,U2,4,2,2,0.5,yes")
+
+
+def test_a_run_written_without_a_threshold_flags_at_two_thirds(project):
+    # statistics computed earlier at another threshold do not leak into the files
+    from indexdsl.output.writing import write_outputs
+
+    path = _index(project)
+    result, session = project.run(path.read_text())
+    assert statistics.cached(result, 0.5).below == ()
+    write_outputs(result, project.root / "w", path, [], session.registry)
+    text = (project.root / "w" / "availability.csv").read_text()
+    assert [line.split(",")[6] for line in text.splitlines()[1:]] == ["", "", "yes", "yes", ""]

@@ -107,7 +107,9 @@ def write_outputs(
         record,
         _LazyTables(
             lambda: exports.result_tables(result),
-            lambda: statistics.cached(result, min_coverage).tables(),
+            lambda: statistics.cached(
+                result, statistics.UNIT_COVERAGE if min_coverage is None else min_coverage
+            ).tables(),
             statistics.Statistics.NAMES,
         ),
         out_dir,
