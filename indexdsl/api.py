@@ -327,6 +327,16 @@ class Results:
         except DiagnosticError as exc:
             raise InvalidIndexError(exc.diagnostics) from None
 
+    def statistics(self, min_coverage: float | None = None):
+        """Statistics and data quality of the run: an
+        :class:`indexdsl.analyses.statistics.Statistics` with its tables ``availability``
+        (units below ``min_coverage`` of the indicators, default 2/3, flagged),
+        ``statistics``, ``correlations`` and ``effective_weights`` (with importance), each
+        with ``records()``."""
+        from indexdsl.analyses.statistics import compute
+
+        return compute(self.result, min_coverage)
+
     # ---- tables ------------------------------------------------------------------------------
     def to_pandas(self) -> dict[str, Any]:
         """One pandas DataFrame per table of the output folder: ``units`` (scores and

@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         help="print the run record (scores location, agreement, warnings) as JSON",
     )
     run.add_argument("--no-write", action="store_true", help="do not write the output folder")
+    run.add_argument(
+        "--min-coverage",
+        type=_coverage,
+        default=None,
+        metavar="SHARE",
+        help="flag units with less than this share of the indicators (default 2/3; "
+        "0.8, 80%% or 4/5): availability.csv and a line in the report",
+    )
 
     run.add_argument(
         "--format",
@@ -144,6 +152,30 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
+    )
+    stat = sub.add_parser(
+        "stats",
+        help="statistics and data quality: availability, indicator statistics, "
+        "correlations, effective weights and importance",
+    )
+    stat.add_argument("file", type=Path)
+    stat.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
+    stat.add_argument(
+        "--min-coverage",
+        type=_coverage,
+        default=None,
+        metavar="SHARE",
+        help="flag units with less than this share of the indicators (default 2/3; "
+        "0.8, 80%% or 4/5)",
+    )
+    stat.add_argument(
+        "--top", type=_count, default=10, help="least covered units listed (default 10)"
     )
     what = sub.add_parser(
         "whatif", help="rank changes when a node of the hierarchy is left out (or added)"
@@ -263,7 +295,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--top", type=_count, default=10, help="movers to list (10)")
     for command, stem in (
         (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
-        (what, "whatif"), (fit, "fit_weights, fit_units"), (cmp_, "compare"),
+        (stat, "statistics.csv, availability"), (what, "whatif"),
+        (fit, "fit_weights, fit_units"), (cmp_, "compare"),
     ):  # fmt: skip
         if stem is not None:
             command.add_argument(
@@ -331,6 +364,12 @@ def inert_console(**options):
     from indexdsl.output.inert import console
 
     return console(**options)
+
+
+def _coverage(text: str) -> float:
+    from indexdsl.analyses.statistics import coverage_option
+
+    return coverage_option(text)
 
 
 def _share(text: str) -> float:
@@ -475,6 +514,7 @@ def cmd_run(args, session) -> int:
                     formats=args.format,
                     # one database for every edition of a run, beside their folders
                     database=base / "results.sqlite",
+                    min_coverage=args.min_coverage,
                 )
         if args.json:
             from indexdsl.output.results import run_record
@@ -496,6 +536,7 @@ def cmd_run(args, session) -> int:
             console.print(line + (f" → {out}/" if written else ""))
         else:
             print_report(result, console, top=args.top, depth=args.depth)
+            _print_availability(console, result, args.min_coverage)
             if written:
                 console.print(
                     f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
@@ -919,6 +960,118 @@ def cmd_audit(args, session) -> int:
             or "none"
         )
     )
+    return EXIT_OK
+
+
+def _print_availability(console, result, min_coverage) -> None:
+    """`run`'s line on data availability, only when units are below the threshold."""
+    from indexdsl.analyses.statistics import UNIT_COVERAGE, units_below
+
+    below, indicators = units_below(result, min_coverage)
+    if below:
+        share = UNIT_COVERAGE if min_coverage is None else min_coverage
+        shown = ", ".join(below[:10]) + (", …" if len(below) > 10 else "")
+        console.print(
+            f"Data availability: {len(below)} of {result.data.n_units} units have less "
+            f"than {share:.0%} of the {indicators} indicators: {shown} "
+            "(availability.csv; `indexdsl stats` for more)"
+        )
+
+
+def _figure(value) -> str:
+    return "–" if value is None else f"{value:.3g}"
+
+
+def cmd_stats(args, session) -> int:
+    from rich.table import Table
+
+    from indexdsl.analyses.statistics import HIGH_CORRELATION, LOW_CORRELATION, compute, flags
+    from indexdsl.output.analysis_files import AnalysisTable
+
+    result = _run_one_edition(args, session)
+    stats = compute(result, args.min_coverage)
+    tables = [AnalysisTable(t.name, tuple(t.names), t.rows) for t in stats.tables()]
+    if _analysis_results(args, "statistics", stats.settings(), tables):
+        return EXIT_OK
+    console = inert_console()
+    k, n = len(stats.indicators), result.data.n_units
+    console.print(
+        f"Data availability: {n} units, {k} indicators; "
+        f"{len(stats.below)} units have less than {stats.min_coverage:.0%} of them"
+        + (f": {', '.join(stats.below)}" if stats.below else "")
+    )
+    least = stats.least_covered()[: args.top]
+    if least:
+        table = Table(title="Least covered units", title_justify="left")
+        for heading in ("unit", "name", "indicators", "coverage", "flagged"):
+            table.add_column(heading, justify="left" if heading in ("unit", "name") else "right")
+        for r in least:
+            table.add_row(
+                r["unit"],
+                r["label"],
+                f"{r['present']} of {r['indicators']}",
+                f"{r['coverage']:.0%}",
+                "below" if r["below_threshold"] else "",
+            )
+        console.print(table)
+    table = Table(
+        title="Statistics: indicators (raw values) and nodes (scores)", title_justify="left"
+    )
+    headings = ("node", "n", "missing", "min", "max", "mean", "sd", "skew", "kurt", "flags")
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in ("node", "flags") else "right")
+    for r in stats.statistics.records():
+        table.add_row(
+            r["node"],
+            str(r["n"]),
+            str(r["missing"]),
+            *(_figure(r[c]) for c in ("min", "max", "mean", "sd", "skewness", "kurtosis")),
+            ", ".join(flags(r)),
+        )
+    console.print(table)
+    flagged = stats.flagged_pairs()
+    console.print(
+        f"Correlations (Pearson) of siblings and of a node with its parent at or above "
+        f"{HIGH_CORRELATION:g} or at or below {LOW_CORRELATION:g} "
+        f"({len(flagged)} of {len(stats.correlations.rows)} pairs of nodes; every pair in "
+        "correlations.csv with -o):"
+    )
+    if flagged:
+        table = Table()
+        for heading in ("a", "b", "relation", "n", "Pearson r", "Spearman ρ"):
+            table.add_column(heading, justify="left" if heading in "a b relation" else "right")
+        for r in flagged:
+            table.add_row(
+                r["a"], r["b"], r["relation"], str(r["n"]),
+                _figure(r["pearson"]), _figure(r["spearman"]),
+            )  # fmt: skip
+        console.print(table)
+    if not stats.spearman_complete:
+        console.print(
+            "Spearman's ρ is left out for pairs of nodes missing in different units: too many "
+            "units to rank each pair (Pearson's r is there)"
+        )
+    table = Table(
+        title="Effective weights and importance (squared correlation with the index)",
+        title_justify="left",
+    )
+    headings = ("node", "parent", "weight in parent", "effective weight", "r with index",
+                "importance", "share of importance")  # fmt: skip
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading in ("node", "parent") else "right")
+    for r in stats.effective_weights.records():
+        if r["depth"] == 0:
+            continue
+        table.add_row(
+            r["node"],
+            r["parent"] or "",
+            _figure(r["weight_in_parent"]),
+            _figure(r["effective_weight"]) if r["note"] is None else r["note"],
+            _figure(r["r_with_index"]),
+            _figure(r["importance"]),
+            _figure(r["importance_share"]),
+        )
+    console.print(table)
     return EXIT_OK
 
 
@@ -1457,6 +1610,7 @@ def _main(argv: list[str] | None = None) -> int:
         "uncertainty": cmd_uncertainty,
         "sensitivity": cmd_sensitivity,
         "audit": cmd_audit,
+        "stats": cmd_stats,
         "whatif": cmd_whatif,
         "fit": cmd_fit,
         "compare": cmd_compare,

@@ -275,7 +275,7 @@ class TestGoodRuns:
         assert result.out.index("BETA") < result.out.index("GAMMA") < result.out.index("ALPHA")
         out = good.root / "indexdsl-out" / "t"
         assert (out / "units.csv").is_file() and (out / "run.json").is_file()
-        assert "Wrote 4 files" in result.out
+        assert "Wrote 8 files" in result.out  # 3 tables, 4 of statistics, run.json
         assert good.digests() == before
 
     def test_quiet_prints_nothing(self, good):
@@ -292,7 +292,9 @@ class TestGoodRuns:
         record = json.loads(result.out)
         assert record["units"]["count"] == 3
         assert sorted(record["outputs"]) == sorted(
-            f"o/{n}" for n in ("units.csv", "indicators.csv", "nodes.csv", "run.json")
+            f"o/{n}"
+            for n in ("units.csv", "indicators.csv", "nodes.csv", "run.json")
+            + ("availability.csv", "statistics.csv", "correlations.csv", "effective_weights.csv")
         )
 
     def test_check_reports_ok_and_writes_nothing(self, good):

@@ -172,6 +172,10 @@ class TestSheets:
             "normalised",
             "nodes",
             "treatment",
+            "availability",
+            "statistics",
+            "correlations",
+            "effective weights",
             "fitted",
             "warnings",  # W406: the fixture's units scored with missing values
             "run",
@@ -282,7 +286,7 @@ class TestReproducible:
 
 
 def test_a_table_a_plugin_adds_gets_a_sheet(cities):
-    """Another table of the run (statistics, say) is a sheet before the analyses'."""
+    """Another table of the run (a plugin's audit, say) is a sheet before the analyses'."""
     from indexdsl.components import Export
     from indexdsl.output.exports import Column, Table, result_tables
     from indexdsl.output.results import run_record
@@ -290,8 +294,8 @@ def test_a_table_a_plugin_adds_gets_a_sheet(cities):
 
     result, _ = cities.run()
     tables = result_tables(result)
-    tables["statistics"] = Table(
-        "statistics",
+    tables["audit"] = Table(
+        "audit",
         (Column("node", "text"), Column("econ_score", "real"), Column("best_rank", "integer")),
         (("=x", 1.5, 0), ("y", None, 2)),
     )
@@ -299,8 +303,8 @@ def test_a_table_a_plugin_adds_gets_a_sheet(cities):
     export = Export(result, record, tables, cities.root, cities.root / "db")
     sheets = {s.name: s for s in workbook_sheets(export)}
     names = list(sheets)
-    assert names.index("treatment") < names.index("statistics") < names.index("fitted")
-    sheet = sheets["statistics"]
+    assert names.index("treatment") < names.index("audit") < names.index("fitted")
+    sheet = sheets["audit"]
     assert sheet.headers == ("Node", "Economy (score)", "Best rank")
     assert [row[2] for row in sheet.rows] == [None, 2]  # rank 0: not ranked
 

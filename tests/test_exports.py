@@ -175,11 +175,15 @@ class TestFormatOption:
     def test_default_is_csv_and_run_json(self, cities):
         run(cities, "--out", "out")
         assert sorted(p.name for p in (cities.root / "out").iterdir()) == [
+            "availability.csv",
+            "correlations.csv",
+            "effective_weights.csv",
             "groups.csv",
             "indicators.csv",
             "nodes.csv",
             "pathways.csv",
             "run.json",
+            "statistics.csv",
             "units.csv",
         ]
 
@@ -238,7 +242,9 @@ class TestJson:
         run(cities, "--out", "out", "--format", "json")
         document = json.loads((cities.root / "out" / "results.json").read_text(encoding="utf-8"))
         result = computed(cities)
-        assert set(document["tables"]) == {"units", "groups", "indicators", "nodes", "pathways"}
+        assert set(document["tables"]) == {"units", "groups", "indicators", "nodes", "pathways"} | {
+            "availability", "statistics", "correlations", "effective_weights"
+        }  # fmt: skip
 
         expected = unit_expectations(result)
         records = document["tables"]["units"]

@@ -64,10 +64,14 @@ class TestFiles:
         out = city_project.root / "out"
         assert city_project.cli("run", "index.idx", "--quiet", "--out", out).code == 0
         assert sorted(p.name for p in out.iterdir()) == [
+            "availability.csv",
+            "correlations.csv",
+            "effective_weights.csv",
             "indicators.csv",
             "nodes.csv",
             "pathways.csv",
             "run.json",
+            "statistics.csv",
             "units.csv",
         ]
 

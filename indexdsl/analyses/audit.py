@@ -80,7 +80,8 @@ def skew_kurtosis(x: np.ndarray) -> tuple[float, float]:
     if n < 4 or x.std() == 0:
         return float("nan"), float("nan")
     d = x - x.mean()
-    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
+    d2 = d * d  # products, not powers: several times faster on large arrays
+    m2, m3, m4 = d2.mean(), (d2 * d).mean(), (d2 * d2).mean()
     g1 = m3 / m2**1.5
     g2 = m4 / m2**2 - 3
     skew = np.sqrt(n * (n - 1)) / (n - 2) * g1

@@ -172,6 +172,33 @@ class Table:
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
 
+def table_csv(table: Table) -> str:
+    """A typed table as a CSV file, as the run's other CSV files write their cells: text
+    neutralised against formulas, numbers in full (``repr``), ``yes`` or empty for a
+    boolean, an empty cell for a missing value."""
+    import csv
+    import io
+
+    from indexdsl.output.results import safe_text
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "yes" if value else ""
+        if isinstance(value, float):
+            return repr(value + 0.0) if math.isfinite(value) else ""
+        if isinstance(value, str):
+            return safe_text(value)
+        return str(value)
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([safe_text(c.name) for c in table.columns])
+    writer.writerows([[cell(v) for v in row] for row in table.rows])
+    return buffer.getvalue()
+
+
 def real(value) -> float | None:
     value = float(value)
     return None if math.isnan(value) else value + 0.0  # `+ 0.0`: no negative zero

@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from indexdsl.analyses import statistics
 from indexdsl.components import Export
 from indexdsl.diagnostics import Diagnostic, IndexdslError, PluginError
 from indexdsl.errors import plugins as errors
@@ -46,18 +47,26 @@ from indexdsl.output.results import StreamedCsv, run_record
 
 class _LazyTables(Mapping):
     """The typed tables of a run, built when an exporter first reads them: the CSV
-    exporter does not, and for 100,000 units they take most of a minute to build."""
+    exporter does not, and for 100,000 units they take most of a minute to build.
+    ``extra`` builds the tables named ``extra_names`` (the statistics), read without
+    building the others."""
 
-    def __init__(self, build):
+    def __init__(self, build, extra=None, extra_names: tuple[str, ...] = ()):
         self._build = build
         self._tables = None
+        self._extra = extra
+        self._extra_names = extra_names
 
     def _get(self) -> dict:
         if self._tables is None:
             self._tables = self._build()
+            for name in self._extra_names:
+                self._tables[name] = self[name]
         return self._tables
 
     def __getitem__(self, name):
+        if name in self._extra_names:
+            return {t.name: t for t in self._extra()}[name]
         return self._get()[name]
 
     def __iter__(self):
@@ -75,10 +84,13 @@ def write_outputs(
     registry,
     formats: str | Iterable[str] | None = None,
     database: Path | None = None,
+    min_coverage: float | None = None,
 ) -> list[Path]:
     """Write the run in each of ``formats`` (default ``csv``; each format is an exporter
     of the registry, see :mod:`indexdsl.output.exports`) and ``run.json`` into ``out_dir``; the
     ``sqlite`` exporter appends to ``database`` (default ``out_dir/results.sqlite``).
+    Every format is given the run's statistics (:mod:`indexdsl.analyses.statistics`),
+    units flagged below ``min_coverage`` of the indicators (default 2/3).
     Returns the files written.  Raises :class:`indexdsl.output.exports.OutputError` when they
     cannot be written, leaving the earlier results as they were, and
     :class:`~indexdsl.diagnostics.PluginError` when an exporter fails."""
@@ -93,7 +105,13 @@ def write_outputs(
     export = Export(
         result,
         record,
-        _LazyTables(lambda: exports.result_tables(result)),
+        _LazyTables(
+            lambda: exports.result_tables(result),
+            lambda: statistics.cached(
+                result, statistics.UNIT_COVERAGE if min_coverage is None else min_coverage
+            ).tables(),
+            statistics.Statistics.NAMES,
+        ),
         out_dir,
         database or out_dir / "results.sqlite",
     )

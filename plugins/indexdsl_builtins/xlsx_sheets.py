@@ -10,9 +10,10 @@ run record is a readable sheet of fields and values, not JSON.  The sheets, in o
   values normalised: after imputation and outlier treatment, when these changed any)
   and ``normalised`` (each indicator's score);
 - the analyses that the run holds: ``treatment`` (the imputation and treatment log),
-  any table another plugin adds to the run, ``fitted`` (each normaliser's fitted
-  state), ``rank agreement`` and ``score agreement`` (with published ranks and
-  scores), ``warnings``;
+  the statistics of every run (``availability``, ``statistics``, ``correlations``,
+  ``effective weights``: :mod:`indexdsl.analyses.statistics`), any table another
+  plugin adds to the run, ``fitted`` (each normaliser's fitted state), ``rank
+  agreement`` and ``score agreement`` (with published ranks and scores), ``warnings``;
 - ``run``: the index, its provenance and the run's figures, one field a row.
 
 Nothing here imports openpyxl: :mod:`indexdsl_builtins.export_xlsx` writes these sheets.
@@ -474,6 +475,59 @@ _NODE_HEADERS = {"node": "Node", "unit": "Unit of measurement", "title": "Title"
 #: the tables of every run (:func:`indexdsl.output.exports.result_tables`)
 _RESULT_TABLES = ("units", "groups", "indicators", "nodes", "pathways")
 
+#: the statistics of every run (:mod:`indexdsl.analyses.statistics`): their sheets'
+#: names, the columns that name a node (shown by its title) and those that are shares
+_STATISTICS = {
+    "availability": "availability",
+    "statistics": "statistics",
+    "correlations": "correlations",
+    "effective_weights": "effective weights",
+}
+_STATISTICS_NODES = ("node", "parent", "a", "b")
+_STATISTICS_SHARES = ("coverage", "weight_in_parent", "effective_weight", "importance_share")
+_STATISTICS_WORDS = {
+    "n": "Values",
+    "sd": "Standard deviation",
+    "nonzero": "Non-zero values",
+    "unique": "Unique values",
+    "low_coverage": "Low data availability",
+    "below_threshold": "Below the threshold",
+    "a": "Node A",
+    "b": "Node B",
+    "a_depth": "Depth of A",
+    "b_depth": "Depth of B",
+    "pearson": "Pearson's r",
+    "spearman": "Spearman's rho",
+    "r_with_index": "Correlation with the index",
+    "importance": "Importance (r squared)",
+    "importance_share": "Share of importance",
+    "values": "Values of",
+}
+
+
+def statistics_sheet(table: Table, titles: Titles) -> Sheet:
+    """A table of the run's statistics: nodes by their titles, shares as percentages."""
+    names = table.names
+    headers = []
+    for name in names:
+        if name.endswith("_coverage") and name[: -len("_coverage")] in titles.nodes:
+            headers.append(f"{titles.nodes[name[: -len('_coverage')]]} (coverage)")
+        elif name == "n" and table.name == "correlations":
+            headers.append("Units compared")
+        else:
+            headers.append(_STATISTICS_WORDS.get(name) or titles.header(name))
+    kinds = tuple(
+        "percent" if c.name.endswith(_STATISTICS_SHARES) and c.kind == "real" else _kind(c)
+        for c in table.columns
+    )
+    nodes = [j for j, n in enumerate(names) if n in _STATISTICS_NODES]
+    rows = [
+        tuple(titles.nodes.get(v, v) if j in nodes and v else v for j, v in enumerate(row))
+        for row in table.rows
+    ]
+    frozen = 2 if names[:2] in (["unit", "label"], ["a", "b"]) else 1
+    return Sheet(_STATISTICS[table.name], _unique(headers, names), kinds, rows, frozen)
+
 
 def workbook_sheets(export) -> list[Sheet]:
     """Every sheet of the workbook of a run, in order (see the module's docstring)."""
@@ -481,8 +535,11 @@ def workbook_sheets(export) -> list[Sheet]:
     titles = Titles(result)
     sheets: list[Sheet] = []
     others: list[Sheet] = []  # a plugin's tables: after the treatment log
+    statistics: list[Sheet] = []  # after the treatment log
     for name, table in tables.items():
-        if name not in _RESULT_TABLES:
+        if name in _STATISTICS:
+            statistics.append(statistics_sheet(table, titles))
+        elif name not in _RESULT_TABLES:
             others.append(table_sheet(table, titles))
         elif name == "nodes":
             sheets.append(table_sheet(table, titles, _NODE_HEADERS))
@@ -504,6 +561,7 @@ def workbook_sheets(export) -> list[Sheet]:
     run, extra = run_sheet(record)
     for sheet in (
         treatment_sheet(result, titles),
+        *statistics,
         *others,
         *extra,
         fitted_sheet(record, result, titles),

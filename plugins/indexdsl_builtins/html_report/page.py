@@ -67,6 +67,7 @@ def render_html(
         sections.agreement(result),
         sections.groups(charts, result, tables),
         sections.pathways(charts, result, tables, units, dims),
+        sections.statistics(result, tables),
         definition.definition(result, tables, record),
         definition.sources(record),
         definition.provenance(record, run_id(record)),

@@ -484,3 +484,126 @@ def _matrix(charts: Charts, result: Any, units: list[dict], records: list[dict])
             [r["label"] for r in shown], grid, "Heat map of pathway scores", directed
         ),
     }
+
+
+#: units listed in the statistics section: those below the threshold, else the least
+#: covered with a value missing
+STATISTICS_UNITS = 20
+
+
+def _figure(value: float | None) -> str:
+    """A statistic as the page shows it: 3 significant digits; a dash for none."""
+    return "–" if value is None else f"{value:.3g}"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def statistics(result: Any, tables: dict) -> dict | None:
+    """Statistics and data quality: data availability (units below the threshold),
+    each indicator's and node's statistics with COINr's flags, correlations of siblings
+    and parents beyond the thresholds, effective weights and importance."""
+    from indexdsl.analyses.statistics import (
+        HIGH_CORRELATION,
+        INDICATOR_COVERAGE,
+        KURTOSIS_LIMIT,
+        LOW_CORRELATION,
+        SKEW_LIMIT,
+        cached,
+        flags,
+    )
+
+    if "statistics" not in tables:
+        return None
+    graph = result.graph
+    stats = cached(result)
+    title = {name: graph.nodes[name].title or name for name in graph.node_order}
+    units = tables["availability"].records()
+    below = [r for r in units if r["below_threshold"]]
+    shown = below or stats.least_covered()
+    availability = {
+        "units": len(units),
+        "indicators": len(stats.indicators),
+        "threshold": f"{stats.min_coverage:.0%}",
+        "below": len(below),
+        "listed": "below" if below else "least",
+        "header": ["unit", "name", "indicators", "coverage"],
+        "numeric": [False, False, True, True],
+        "rows": [
+            [r["unit"], r["label"], f"{r['present']} of {r['indicators']}", _share(r["coverage"])]
+            for r in shown[:STATISTICS_UNITS]
+        ],
+        "cut": len(shown) > STATISTICS_UNITS and len(shown),
+    }
+    rows = []
+    for r in tables["statistics"].records():
+        rows.append(
+            [
+                title.get(r["node"], r["node"]),
+                r["values"],
+                str(r["n"]),
+                str(r["missing"]),
+                *(_figure(r[c]) for c in ("min", "max", "mean", "median", "sd")),
+                *(_figure(r[c]) for c in ("skewness", "kurtosis")),
+                ", ".join(flags(r)),
+            ]
+        )
+    header = ["node", "values", "n", "missing", "min", "max", "mean", "median", "sd",
+              "skewness", "kurtosis", "flags"]  # fmt: skip
+    described = {"header": header, "numeric": [False, False, *[True] * 9, False], "rows": rows}
+    flagged = stats.flagged_pairs()
+    correlations = {
+        "high": f"{HIGH_CORRELATION:g}",
+        "low": f"{LOW_CORRELATION:g}",
+        "pairs": len(tables["correlations"].rows),
+        "header": ["node A", "node B", "relation", "units", "Pearson r", "Spearman ρ"],
+        "numeric": [False, False, False, True, True, True],
+        "rows": [
+            [
+                title.get(r["a"], r["a"]),
+                title.get(r["b"], r["b"]),
+                r["relation"],
+                str(r["n"]),
+                _figure(r["pearson"]),
+                _figure(r["spearman"]),
+            ]
+            for r in flagged
+        ],  # fmt: skip
+    }
+    weights = {
+        "header": [
+            "node",
+            "parent",
+            "weight in parent",
+            "effective weight",
+            "r with the index",
+            "importance (r²)",
+            "share of importance",
+        ],  # fmt: skip
+        "numeric": [False, False, True, True, True, True, True],
+        "rows": [
+            [
+                title.get(r["node"], r["node"]),
+                title.get(r["parent"], r["parent"] or ""),
+                _share(r["weight_in_parent"]),
+                _share(r["effective_weight"]) if r["note"] is None else r["note"],
+                _figure(r["r_with_index"]),
+                _figure(r["importance"]),
+                _share(r["importance_share"]),
+            ]
+            for r in tables["effective_weights"].records()
+            if r["depth"]
+        ],
+    }
+    return {
+        "id": "statistics",
+        "heading": "Statistics and data quality",
+        "availability": availability,
+        "described": described,
+        "skew": f"{SKEW_LIMIT:g}",
+        "kurtosis": f"{KURTOSIS_LIMIT:g}",
+        "coverage": f"{INDICATOR_COVERAGE:.0%}",
+        "correlations": correlations,
+        "weights": weights,
+    }
