@@ -247,6 +247,9 @@ def _parser() -> argparse.ArgumentParser:
         "--vary", action="append", default=[], metavar="INPUT", help="ranks: " + vary_help
     )
     plot.add_argument(
+        "--max-failed", type=_share, default=0.05, metavar="SHARE", help="ranks: " + failed_help
+    )
+    plot.add_argument(
         "--set",
         action="append",
         default=[],
@@ -1043,8 +1046,21 @@ def cmd_plot(args, session) -> int:
         from indexdsl.analyses.uncertainty import run_uncertainty
 
         result = run_uncertainty(engine, model.uncertainty, args.samples, args.seed)
+        if not result.reliable(args.max_failed):
+            failed = result.replications - result.evaluated
+            print(
+                f"error: {failed} of {result.replications} replications "
+                f"({result.failed_share:.0%}) could not be evaluated, more than the "
+                f"{args.max_failed:.0%} allowed: the analysis is not reliable, and nothing was "
+                "drawn. Replace the alternative that fails, or accept the share with --max-failed",
+                file=sys.stderr,
+            )
+            return EXIT_UNRELIABLE
         nominal = evaluate_model(model, data)
         settings = [*result.inputs, f"seed {args.seed}"]
+        if result.failed.any():
+            failed = result.replications - result.evaluated
+            settings.append(f"{failed} of {result.replications} replications failed, left out")
         figure = plots.plot(nominal, "ranks", *args.nodes, uncertainty=result, settings=settings)
     else:
         result, _ = run_file(args.file, session, _one_edition(args))

@@ -162,6 +162,35 @@ class TestTheCommand:
         assert outcome.code == 1
         assert "E600" in outcome.err
 
+    def test_ranks_refused_when_too_many_replications_fail(self, project):
+        text = simple_index({"a": "c.a", "b": "c.b"}, "a 50%\nb 50%")
+        text += "uncertainty {\n  aggregate arithmetic or geometric\n}\n"
+        project.index(
+            text, {"units.csv": units_csv({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 5.0]})}
+        )
+        outcome = project.cli("plot", "ranks", "index.idx", "-N", "20", "-o", "r.svg")
+        assert outcome.code == 6, outcome.err
+        assert "the analysis is not reliable, and nothing was drawn" in outcome.err
+        assert not (project.root / "r.svg").exists()
+
+    @pytest.mark.parametrize(
+        ("name", "args"),
+        [
+            ("framework", ["framework"]),
+            ("scatter", ["scatter", "Conn", "Sust"]),
+            ("correlations", ["correlations", "--level", "2"]),
+        ],
+    )
+    def test_the_figures_in_the_docs_are_what_the_command_draws(self, project, name, args):
+        outcome = project.cli("plot", args[0], ASEM, *args[1:], "-o", f"{name}.svg")
+        assert outcome.code == 0, outcome.err
+        drawn = (project.root / f"{name}.svg").read_bytes()
+        committed = (REPO / "docs" / "images" / "plots" / f"{name}.svg").read_bytes()
+        assert drawn == committed, (
+            f"docs/images/plots/{name}.svg is out of date: redraw it with "
+            f"`indexdsl plot {' '.join(args[:1])} indices/asem.idx …` (docs/how-to/plots.md)"
+        )
+
     def test_a_missing_matplotlib_names_the_extra(self, project, monkeypatch):
         monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
         outcome = plot(project, "framework")
@@ -327,6 +356,29 @@ class TestFigures:
             model = asem.graph.model
             for node in model.root.walk():
                 assert any(node.title in t for t in titles), node.title
+
+    @pytest.mark.parametrize(
+        "index", [ASEM, HDI, REPO / "indices" / "gdi.idx"], ids=lambda p: p.stem
+    )
+    def test_the_trees_lines_cross_no_label(self, index):
+        from matplotlib.lines import Line2D
+
+        figure = indexdsl.load(index).plot("framework")
+        renderer = figure.canvas.get_renderer()
+        figure.draw_without_rendering()
+        labels = [t.get_window_extent(renderer) for t in figure.findobj(Text) if t.get_text()]
+        lines = [
+            line for line in figure.findobj(Line2D) if line.get_linestyle() not in ("None", "")
+        ]
+        assert lines and len(labels) > 5
+        crossed = [
+            (line.get_xydata().tolist(), box.bounds)
+            for line in lines
+            for box in labels
+            if line.get_window_extent(renderer).overlaps(box)
+        ]
+        assert crossed == []
+        assert all_text_inside(figure) == []
 
     def test_the_api_draws_and_writes(self, project, asem):
         index = indexdsl.load(ASEM)

@@ -244,7 +244,7 @@ def contributions(result: Result, node: str | None = None) -> Contributions:
     reason = _additive(spec)
     if reason is not None:
         role = "rescaler" if spec.rescaler is not None else "aggregator"
-        chosen = spec.chosen.get(role)
+        chosen = None if spec.formula is not None else spec.chosen.get(role)
         span = chosen.span if chosen is not None and chosen.span is not None else spec.span
         raise DiagnosticError([errors.plot_not_additive(name, span, reason)])
     step = next(s for s in graph.steps if isinstance(s, AggregateNode) and s.node == name)
@@ -416,7 +416,8 @@ def _node_label(node: Node, parent: Node | None) -> str:
     if parent is None:
         return title
     if node in parent.inputs:
-        return f"{title} (input of the formula)"
+        reads = parent.formula_reads if parent.formula is not None else ()
+        return f"{title} ({'read by the formula' if node.name in reads else 'auxiliary'})"
     return f"{title}  {node.weight * 100:.3g}%"
 
 
@@ -445,7 +446,13 @@ def plot_framework(model: IndexModel, style: str = "tree"):
         ax = figure.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
         labels = {id(n): _node_label(n, p) for n, p, _ in rows}
-        texts = {id(n): ax.text(0, 0, labels[id(n)], va="center", fontsize=8.5) for n, _, _ in rows}
+        texts = {
+            id(n): ax.text(
+                0, 0, labels[id(n)], va="center", fontsize=8.5, color="#1f2328",
+                fontweight="bold" if _children(n) else "normal",
+            )
+            for n, _, _ in rows
+        }  # fmt: skip
         figure.draw_without_rendering()
         renderer = figure.canvas.get_renderer()
         widths = {k: t.get_window_extent(renderer).width / figure.dpi for k, t in texts.items()}
@@ -469,10 +476,6 @@ def plot_framework(model: IndexModel, style: str = "tree"):
         for node, _, d in rows:
             x, yy = column[d], y[id(node)]
             texts[id(node)].set_position((x + 0.08, yy))
-            if not node.children and not node.inputs:
-                texts[id(node)].set_color("#1f2328")
-            else:
-                texts[id(node)].set_fontweight("bold")
             ax.plot([x], [yy], "o", color=_BAR, markersize=3.5)
             kids = _children(node)
             if kids:
