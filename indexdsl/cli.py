@@ -240,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
         "--label", type=_count, default=3, help="scatter: units named at each extreme (3)"
     )
     plot.add_argument(
+        "--top",
+        type=_count,
+        default=None,
+        help="contributions, ranks: the first N units (default: all, up to 150)",
+    )
+    plot.add_argument(
         "-N", "--samples", type=int, default=200, help="ranks: uncertainty replications (200)"
     )
     plot.add_argument("--seed", type=_seed, default=1, help="ranks: random seed (1)")
@@ -1061,7 +1067,9 @@ def cmd_plot(args, session) -> int:
         if result.failed.any():
             failed = result.replications - result.evaluated
             settings.append(f"{failed} of {result.replications} replications failed, left out")
-        figure = plots.plot(nominal, "ranks", *args.nodes, uncertainty=result, settings=settings)
+        figure = plots.plot(
+            nominal, "ranks", *args.nodes, uncertainty=result, settings=settings, top=args.top
+        )
     else:
         result, _ = run_file(args.file, session, _one_edition(args))
         _print_diagnostics(session.warnings, session.sources)
@@ -1069,7 +1077,7 @@ def cmd_plot(args, session) -> int:
             "correlations": {"level": args.level, "against": args.against, "raw": args.raw},
             "distribution": {"raw": args.raw},
             "scatter": {"label": args.label, "raw": args.raw},
-            "contributions": {"node": args.node},
+            "contributions": {"node": args.node, "top": args.top},
         }[args.kind]
         figure = plots.plot(result, args.kind, *args.nodes, **options)
     plots.save(figure, args.out)

@@ -380,6 +380,15 @@ class TestFigures:
         assert crossed == []
         assert all_text_inside(figure) == []
 
+    def test_top_limits_the_bars(self, asem):
+        figure = Results(asem).plot("contributions", top=5)
+        ax = figure.axes[0]
+        assert [t.get_text() for t in ax.get_yticklabels()] == [
+            asem.data.labels[i] for i in plots.contributions(asem).order[:5]
+        ]
+        assert "(the first 5 of 51)" in ax.get_title(loc="left")
+        assert "first" not in Results(asem).plot("contributions").axes[0].get_title(loc="left")
+
     def test_the_api_draws_and_writes(self, project, asem):
         index = indexdsl.load(ASEM)
         figure = index.plot("framework", out=project.root / "f.svg")

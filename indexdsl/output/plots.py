@@ -44,6 +44,8 @@ KINDS = ("framework", "correlations", "distribution", "scatter", "contributions"
 #: how many node names each kind takes after the index file
 NODES_TAKEN = {"distribution": 1, "scatter": 2}
 SUFFIXES = (".svg", ".png")
+#: units shown by the one-bar-per-unit figures when ``top`` is not given
+TOP = 150
 
 #: rcParams of every figure: text kept as text (escaped by matplotlib, searchable), no
 #: mathematics in unit names (`$`), a fixed salt for the ids so reruns give the same bytes
@@ -404,6 +406,15 @@ def _labels(result: Result) -> list[str]:
     return [_text(label) for label in result.data.labels]
 
 
+def _shown(order: list[int], top: int | None) -> tuple[list[int], str]:
+    """The first ``top`` units of ``order`` (all up to :data:`TOP` when not given), and
+    a note for the title when some are left out."""
+    count = TOP if top is None or top <= 0 else top
+    if len(order) <= count:
+        return order, ""
+    return order[:count], f" (the first {count} of {len(order)})"
+
+
 # ---- framework -------------------------------------------------------------------------------
 
 
@@ -737,12 +748,13 @@ def plot_scatter(result: Result, x: str, y: str, label: int = 3, raw: bool = Fal
 # ---- contributions ---------------------------------------------------------------------------
 
 
-def plot_contributions(result: Result, node: str | None = None):
+def plot_contributions(result: Result, node: str | None = None, top: int | None = None):
     """Stacked bars: each unit's score at ``node`` (the index by default) as the sum
-    of its children's weighted scores, best first."""
+    of its children's weighted scores, best first (the first ``top`` units; up to
+    :data:`TOP` when not given)."""
     table = contributions(result, node)
     names = _labels(result)
-    order = list(table.order)
+    order, note = _shown(list(table.order), top)
     with _Drawing((8.5, 1.4 + 0.2 * len(order))) as drawing:
         ax = drawing.figure.add_subplot()
         left = np.zeros(len(order))
@@ -764,7 +776,7 @@ def plot_contributions(result: Result, node: str | None = None):
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(4, len(table.children)),
                   fontsize=7.5, frameon=False)  # fmt: skip
         ax.set_title(
-            f"{_index_title(result)}: contributions to `{table.node}`", pad=8 + 12 *
+            f"{_index_title(result)}: contributions to `{table.node}`{note}", pad=8 + 12 *
             -(-len(table.children) // 4),
         )  # fmt: skip
     return drawing.figure
@@ -779,12 +791,17 @@ def _many_colours(count: int) -> list:
 # ---- rank intervals --------------------------------------------------------------------------
 
 
-def plot_ranks(result: Result, uncertainty, settings: Sequence[str] = ()):
+def plot_ranks(result: Result, uncertainty, settings: Sequence[str] = (), top: int | None = None):
     """Per unit (best nominal rank on top): a line over the 5–95 % interval of its
     ranks, a dot at the median rank, a diamond at the nominal rank; ``settings`` (lines
     of text: what varied, the seed) go under the title."""
     table = rank_intervals(uncertainty)
     names = _labels(result)
+    shown, note = _shown(list(range(len(table.units))), top)
+    table = attrs.evolve(
+        table, units=tuple(table.units[k] for k in shown), nominal=table.nominal[shown],
+        median=table.median[shown], low=table.low[shown], high=table.high[shown],
+    )  # fmt: skip
     count = len(table.units)
     with _Drawing((8.0, 1.5 + 0.2 * count)) as drawing:
         ax = drawing.figure.add_subplot()
@@ -809,7 +826,7 @@ def plot_ranks(result: Result, uncertainty, settings: Sequence[str] = ()):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), ncols=3, fontsize=7.5,
                   frameon=False)  # fmt: skip
-        title = f"{_index_title(result)}: ranks over {table.replications} replications"
+        title = f"{_index_title(result)}: ranks over {table.replications} replications{note}"
         ax.set_title("\n".join([title, *settings]), fontsize=9)
     return drawing.figure
 
