@@ -343,6 +343,12 @@ class Results:
                 raise ValueError("`samples` must be at least 1")
             engine = evaluator(model, self.result.data)
             uncertainty = run_uncertainty(engine, model.uncertainty, samples, seed)
+            if not uncertainty.reliable():
+                raise ValueError(
+                    f"{uncertainty.replications - uncertainty.evaluated} of {samples} "
+                    "replications could not be evaluated, more than 5%: the analysis is not "
+                    "reliable; replace the alternative that fails"
+                )
             options.setdefault("settings", [*uncertainty.inputs, f"seed {seed}"])
         return _plotted(
             lambda: plots.plot(self.result, kind, *nodes, uncertainty=uncertainty, **options), out

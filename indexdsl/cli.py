@@ -214,7 +214,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     plot.add_argument("file", type=Path)
     plot.add_argument(
-        "nodes", nargs="*", metavar="NODE", help="distribution: one node; scatter: two"
+        "nodes",
+        nargs="*",
+        metavar="NODE",
+        help="distribution: one node; scatter: two; correlations: any (instead of --level)",
     )
     plot.add_argument(
         "-o", "--out", type=Path, required=True, help="the figure to write (.svg or .png)"

@@ -149,6 +149,11 @@ class TestTheCommand:
         outcome = plot(project, "correlations", "--level", "7")
         assert outcome.code == 2
         assert "no nodes at depth 7" in outcome.err
+        outcome = project.cli(
+            "plot", "framework", REPO / "indices" / "gdi.idx", "--style", "sunburst", "-o", "g.svg"
+        )
+        assert outcome.code == 2
+        assert "`gdi` is a formula of other nodes" in outcome.err
         outcome = plot(project, "distribution", "Conn", "--raw")
         assert outcome.code == 2
         assert "`Conn` is not an indicator, so it has no raw values" in outcome.err
@@ -190,6 +195,18 @@ class TestTheCommand:
             f"docs/images/plots/{name}.svg is out of date: redraw it with "
             f"`indexdsl plot {' '.join(args[:1])} indices/asem.idx …` (docs/how-to/plots.md)"
         )
+
+    def test_correlations_of_the_nodes_named(self, project):
+        outcome = plot(project, "correlations", "Conn", "Sust", "CO2", out="c.svg")
+        assert outcome.code == 0, outcome.err
+        text = (project.root / "c.svg").read_text(encoding="utf-8")
+        assert "CO2 emissions per capita" in text and "Logistics" not in text
+        outcome = plot(project, "correlations", "Conn", out="c.svg")
+        assert outcome.code == 2
+        assert "takes two nodes or more" in outcome.err
+        outcome = plot(project, "correlations", "Conn", "Sustt", out="c.svg")
+        assert outcome.code == 1
+        assert "did you mean `Sust`?" in outcome.err
 
     def test_a_missing_matplotlib_names_the_extra(self, project, monkeypatch):
         monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
@@ -399,6 +416,15 @@ class TestFigures:
             results.plot("scatter", "Con", "Sust")
         with pytest.raises(ValueError, match="takes two nodes"):
             results.plot("scatter", "Conn")
+
+    def test_the_api_refuses_an_unreliable_analysis(self, project):
+        text = simple_index({"a": "c.a", "b": "c.b"}, "a 50%\nb 50%")
+        text += "uncertainty {\n  aggregate arithmetic or geometric\n}\n"
+        project.index(
+            text, {"units.csv": units_csv({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 5.0]})}
+        )
+        with pytest.raises(ValueError, match="not reliable"):
+            indexdsl.load("index.idx").run().plot("ranks", samples=20)
 
     def test_the_api_refuses_a_non_additive_node(self):
         results = indexdsl.load(HDI).run()

@@ -517,6 +517,11 @@ def effective_weights(model: IndexModel) -> dict[str, float]:
 
 
 def _sunburst(model: IndexModel):
+    if not model.root.children:
+        raise UsageError(
+            f"`{model.root.name}` is a formula of other nodes, not a weighted hierarchy, so "
+            "it has no sunburst of weights: draw the tree (`--style tree`)"
+        )
     weights = effective_weights(model)
     rings: list[list[tuple[Node, float, float]]] = []  # per depth: node, start, span
 
@@ -633,7 +638,7 @@ def plot_correlations(
     nodes: Sequence[str] = (),
 ):
     """A heat map of Pearson's r between the nodes of ``level`` (``indicators`` or a
-    depth) and those of ``against`` (the same level by default), or between ``nodes``."""
+    depth), or the ``nodes`` named, and those of ``against`` (the same by default)."""
     rows = tuple(nodes) or level_nodes(result, level)
     columns = None if against is None else level_nodes(result, against)
     table = correlations(result, rows, columns, raw)
@@ -840,6 +845,10 @@ def plot(result: Result, kind: str, *nodes: str, uncertainty=None, **options: An
             + (f"; did you mean `{hints[0]}`?" if hints else f"; one of {', '.join(KINDS)}")
         )
     taken = NODES_TAKEN.get(kind, 0)
+    if kind == "correlations" and nodes:  # the nodes named, instead of a level's
+        if len(nodes) < 2:
+            raise UsageError("`plot correlations` takes two nodes or more, or none (`--level`)")
+        return plot_correlations(result, nodes=nodes, **options)
     if len(nodes) != taken:
         what = {0: "no node", 1: "one node", 2: "two nodes"}[taken]
         raise UsageError(f"`plot {kind}` takes {what}, not {len(nodes)}: {' '.join(nodes)}")
