@@ -142,6 +142,19 @@ class Index:
 
         return render(self.model, format)
 
+    def plot(self, kind: str, *nodes: str, out: str | PathLike[str] | None = None, **options):
+        """A figure (:class:`matplotlib.figure.Figure`) of this index: ``"framework"``
+        is drawn from the definition alone (``style="tree"`` or ``"sunburst"``); the
+        other kinds run the index first (see :meth:`Results.plot`).  With ``out``
+        (``.svg`` or ``.png``) the figure is also written there, as ``indexdsl plot``
+        writes it."""
+        if kind != "framework":
+            return self.run().plot(kind, *nodes, out=out, **options)
+        plots = _plots()
+        if nodes:
+            raise ValueError(f"`plot framework` takes no node, not {len(nodes)}")
+        return _plotted(lambda: plots.plot_framework(self.model, **options), out)
+
     # ---- computing ------------------------------------------------------------------------
     def run(self) -> Results:
         """Compute every score and rank.  Raises :class:`InvalidIndexError` when the
@@ -336,6 +349,51 @@ class Results:
         from indexdsl.analyses.statistics import compute
 
         return compute(self.result, min_coverage)
+
+    def plot(
+        self,
+        kind: str,
+        *nodes: str,
+        out: str | PathLike[str] | None = None,
+        samples: int = 200,
+        seed: int = 1,
+        **options: Any,
+    ):
+        """A figure (:class:`matplotlib.figure.Figure`) of this run, as ``indexdsl plot``
+        draws it: ``"framework"`` (``style="tree"`` or ``"sunburst"``),
+        ``"correlations"`` (``level="indicators"`` or a depth, ``against=``, ``raw=``),
+        ``"distribution"`` of one node (``raw=``), ``"scatter"`` of two (``label=3``,
+        ``raw=``), ``"contributions"`` (``node=`` the node split, the index by default),
+        ``"ranks"`` (an uncertainty analysis of ``samples`` replications from ``seed``).
+        With ``out`` (``.svg`` or ``.png``) the figure is also written there.  Raises
+        KeyError for an unknown node, ValueError for a figure that cannot be drawn (the
+        contributions of a node that is not a weighted sum)."""
+        plots = _plots()
+        uncertainty = None
+        if kind == "ranks":
+            from indexdsl.analyses.uncertainty import run_uncertainty
+            from indexdsl.pipeline import evaluator
+
+            model = self.model
+            if model.uncertainty is None:
+                raise ValueError(
+                    f"index `{self.name}` declares no uncertain inputs: add an "
+                    "`uncertainty { … }` block to plot rank intervals"
+                )
+            if samples < 1:
+                raise ValueError("`samples` must be at least 1")
+            engine = evaluator(model, self.result.data)
+            uncertainty = run_uncertainty(engine, model.uncertainty, samples, seed)
+            if not uncertainty.reliable():
+                raise ValueError(
+                    f"{uncertainty.replications - uncertainty.evaluated} of {samples} "
+                    "replications could not be evaluated, more than 5%: the analysis is not "
+                    "reliable; replace the alternative that fails"
+                )
+            options.setdefault("settings", [*uncertainty.inputs, f"seed {seed}"])
+        return _plotted(
+            lambda: plots.plot(self.result, kind, *nodes, uncertainty=uncertainty, **options), out
+        )
 
     # ---- tables ------------------------------------------------------------------------------
     def to_pandas(self) -> dict[str, Any]:
@@ -580,3 +638,35 @@ def _message(exc: DiagnosticError) -> str:
 
 def _score(value: float, decimals: int = 2) -> str:
     return "–" if math.isnan(value) else f"{value:.{decimals}f}"
+
+
+def _plots():
+    """:mod:`indexdsl.output.plots`, once matplotlib is known to be installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "plots need matplotlib, which is not installed; install it with "
+            '`pip install "indexdsl[html]"` (or `uv add matplotlib`)'
+        ) from None
+    from indexdsl.output import plots
+
+    return plots
+
+
+def _plotted(draw, out):
+    """The figure ``draw()`` returns, written to ``out`` when given; a diagnostic
+    becomes KeyError (an unknown node) or ValueError, a usage error ValueError."""
+    from indexdsl.diagnostics import UsageError
+
+    try:
+        figure = draw()
+        if out is not None:
+            _plots().save(figure, out)
+    except DiagnosticError as exc:
+        diagnostic = exc.diagnostics[0]
+        message = diagnostic.message + (f"; {diagnostic.help}" if diagnostic.help else "")
+        raise (KeyError if diagnostic.code == "E725" else ValueError)(message) from None
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
+    return figure

@@ -265,6 +265,69 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="change a `parameter` of the index",
     )
+    plot = sub.add_parser(
+        "plot",
+        help="draw a figure as SVG or PNG: framework, correlations, distribution, scatter, "
+        "contributions, ranks",
+    )
+    plot.add_argument(
+        "kind",
+        choices=("framework", "correlations", "distribution", "scatter", "contributions", "ranks"),
+        help="what to draw",
+    )
+    plot.add_argument("file", type=Path)
+    plot.add_argument(
+        "nodes",
+        nargs="*",
+        metavar="NODE",
+        help="distribution: one node; scatter: two; correlations: any (instead of --level)",
+    )
+    plot.add_argument(
+        "-o", "--out", type=Path, required=True, help="the figure to write (.svg or .png)"
+    )
+    plot.add_argument(
+        "--style", choices=("tree", "sunburst"), default="tree", help="framework: tree or sunburst"
+    )
+    plot.add_argument(
+        "--level",
+        default="indicators",
+        help="correlations: `indicators` (default) or a depth of the hierarchy (1: dimensions)",
+    )
+    plot.add_argument(
+        "--against", default=None, metavar="LEVEL", help="correlations: columns at another level"
+    )
+    plot.add_argument(
+        "--raw", action="store_true", help="indicators' values before normalisation, not scores"
+    )
+    plot.add_argument(
+        "--node", default=None, help="contributions: the node split into its children (the index)"
+    )
+    plot.add_argument(
+        "--label", type=_count, default=3, help="scatter: units named at each extreme (3)"
+    )
+    plot.add_argument(
+        "--top",
+        type=_count,
+        default=None,
+        help="contributions, ranks: the first N units (default: all, up to 150)",
+    )
+    plot.add_argument(
+        "-N", "--samples", type=int, default=200, help="ranks: uncertainty replications (200)"
+    )
+    plot.add_argument("--seed", type=_seed, default=1, help="ranks: random seed (1)")
+    plot.add_argument(
+        "--vary", action="append", default=[], metavar="INPUT", help="ranks: " + vary_help
+    )
+    plot.add_argument(
+        "--max-failed", type=_share, default=0.05, metavar="SHARE", help="ranks: " + failed_help
+    )
+    plot.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
+    )
     new = sub.add_parser("new", help="write a starter index NAME.idx and a tiny data set")
     new.add_argument("name", help="the index's short name (letters, digits, underscores)")
     new.add_argument(
@@ -1299,6 +1362,53 @@ def cmd_graph(args, session) -> int:
     return EXIT_OK
 
 
+def cmd_plot(args, session) -> int:
+    from indexdsl.output import plots
+    from indexdsl.pipeline import check_file, evaluate_model, run_file
+
+    plots.check_target(args.out)  # before computing: the suffix, and matplotlib installed
+    if args.kind == "framework":
+        model = check_file(args.file, session, _one_edition(args))
+        _print_diagnostics(session.warnings, session.sources)
+        figure = plots.plot_framework(model, style=args.style)
+    elif args.kind == "ranks":
+        model, data, engine = _uncertain_model(args, session)
+        from indexdsl.analyses.uncertainty import run_uncertainty
+
+        result = run_uncertainty(engine, model.uncertainty, args.samples, args.seed)
+        if not result.reliable(args.max_failed):
+            failed = result.replications - result.evaluated
+            print(
+                f"error: {failed} of {result.replications} replications "
+                f"({result.failed_share:.0%}) could not be evaluated, more than the "
+                f"{args.max_failed:.0%} allowed: the analysis is not reliable, and nothing was "
+                "drawn. Replace the alternative that fails, or accept the share with --max-failed",
+                file=sys.stderr,
+            )
+            return EXIT_UNRELIABLE
+        nominal = evaluate_model(model, data)
+        settings = [*result.inputs, f"seed {args.seed}"]
+        if result.failed.any():
+            failed = result.replications - result.evaluated
+            settings.append(f"{failed} of {result.replications} replications failed, left out")
+        figure = plots.plot(
+            nominal, "ranks", *args.nodes, uncertainty=result, settings=settings, top=args.top
+        )
+    else:
+        result, _ = run_file(args.file, session, _one_edition(args))
+        _print_diagnostics(session.warnings, session.sources)
+        options = {
+            "correlations": {"level": args.level, "against": args.against, "raw": args.raw},
+            "distribution": {"raw": args.raw},
+            "scatter": {"label": args.label, "raw": args.raw},
+            "contributions": {"node": args.node, "top": args.top},
+        }[args.kind]
+        figure = plots.plot(result, args.kind, *args.nodes, **options)
+    plots.save(figure, args.out)
+    print(f"Wrote {args.out}.")
+    return EXIT_OK
+
+
 def cmd_new(args, session) -> int:
     from indexdsl.starter import create
 
@@ -1616,6 +1726,7 @@ def _main(argv: list[str] | None = None) -> int:
         "compare": cmd_compare,
         "explain": cmd_explain,
         "graph": cmd_graph,
+        "plot": cmd_plot,
         "new": cmd_new,
         "plugins": cmd_plugins,
         "lsp": cmd_lsp,

@@ -226,3 +226,29 @@ def fit_needs_scipy() -> Diagnostic:
         help='install the statistics extra: pip install "indexdsl[stats]" '
         "(or uv sync --extra stats)",
     )
+
+
+def plot_unknown_node(name: str, span: Span | None, index: str, hint: str | None) -> Diagnostic:
+    """E725: `indexdsl plot` names no node or indicator of the index."""
+    return error(
+        "E725",
+        f"`{name}` is not a node or indicator of index `{index}`",
+        span,
+        label=f"the nodes of `{index}` are declared here",
+        help=f"did you mean `{hint}`?"
+        if hint
+        else "give a node's or an indicator's name as the index file writes it",
+    )
+
+
+def plot_not_additive(name: str, span: Span | None, why: str) -> Diagnostic:
+    """E726: `indexdsl plot contributions` of a node whose score is not a sum of parts."""
+    return error(
+        "E726",
+        f"the score of `{name}` cannot be split into contributions: {why}",
+        span,
+        label="not a weighted sum of its children",
+        help="stacked contributions add up to a score only under a weighted arithmetic "
+        "mean; choose an additive node with `--node`, or compare the children with "
+        "`indexdsl plot scatter` or `indexdsl explain FILE UNIT`",
+    )
