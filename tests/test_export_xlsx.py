@@ -336,3 +336,41 @@ def test_asem_full_workbook(project):
     screen = next(row[1] for row in workbook["run"].iter_rows() if row[0].value == "Screen")
     assert screen.value == 0.9 and screen.number_format == "0.0%"
     assert path.stat().st_size < 1_000_000
+
+
+class TestAnalysisSheets:
+    """`indexdsl uncertainty` and `sensitivity` written into the output folder get a
+    sheet each, when they belong to this version of the index file."""
+
+    INDEX_UNCERTAIN = (
+        INDEX + "uncertainty {\n  weights vary 25%\n  normalise minmax(0, 100) or rank\n}\n"
+    )
+
+    def test_rank_intervals_and_sobol_indices_get_sheets(self, project):
+        project.index(self.INDEX_UNCERTAIN, {"units.csv": UNITS})
+        for command in ("uncertainty", "sensitivity"):
+            outcome = project.cli(command, "index.idx", "-N", "32", "-o", "out")
+            assert outcome.code == 0, outcome.err
+        _, workbook = write(project)
+        intervals = rows(workbook["uncertainty"])
+        with (project.root / "out" / "uncertainty.csv").open(encoding="utf-8") as handle:
+            import csv
+
+            written = list(csv.DictReader(handle))
+        assert len(intervals) == len(written) == 6
+        by_rank = sorted(
+            written, key=lambda r: (r["nominal_rank"] in ("", "–"), int(r["nominal_rank"] or 0))
+        )
+        assert [r["Median rank"] for r in intervals] == [float(r["median_rank"]) for r in by_rank]
+        sobol = rows(workbook["sensitivity"])
+        assert [r["Uncertain input"] for r in sobol] == ["weights", "normaliser"]
+
+    def test_intervals_of_another_version_of_the_index_are_left_out_and_said(self, project):
+        project.index(self.INDEX_UNCERTAIN, {"units.csv": UNITS})
+        assert project.cli("uncertainty", "index.idx", "-N", "32", "-o", "out").code == 0
+        text = (project.root / "index.idx").read_text(encoding="utf-8")
+        (project.root / "index.idx").write_text(text.replace("25%", "30%"), encoding="utf-8")
+        _, workbook = write(project)
+        assert "uncertainty" not in workbook.sheetnames
+        run = {r["Field"]: r["Value"] for r in rows(workbook["run"])}
+        assert "another version of the index file" in run["Uncertainty analysis"]

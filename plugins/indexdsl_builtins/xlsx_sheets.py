@@ -529,6 +529,63 @@ def statistics_sheet(table: Table, titles: Titles) -> Sheet:
     return Sheet(_STATISTICS[table.name], _unique(headers, names), kinds, rows, frozen)
 
 
+def uncertainty_sheet(export, titles: Titles) -> tuple[Sheet | None, str]:
+    """The rank intervals of `indexdsl uncertainty FILE -o DIR` written into this
+    output folder, as a sheet, when they belong to this run; else no sheet and why
+    (shown in the `run` sheet): intervals of another version of the index are never
+    shown beside these scores."""
+    from indexdsl_builtins.uncertainty_file import read_uncertainty
+
+    if export.out_dir is None:
+        return None, ""
+    try:
+        found, settings = read_uncertainty(
+            export.result, export.out_dir, export.record["provenance"]["index"]["sha256"]
+        )
+    except ValueError as exc:
+        return None, f"uncertainty.csv in the output folder is left out: {exc}"
+    if not found:
+        return None, ""
+    labels = export.result.data.labels
+    order = sorted(found, key=lambda i: (found[i][0] == 0, found[i][0], i))
+    rows = [(labels[i], found[i][0] or None, *found[i][1:]) for i in order]
+    headers = (titles.unit, "Nominal rank", "Median rank", "5th percentile", "95th percentile")
+    return Sheet("uncertainty", headers, ("text", "rank", "real", "real", "real"), rows), settings
+
+
+def sensitivity_sheet(export) -> tuple[Sheet | None, str]:
+    """The Sobol' indices of `indexdsl sensitivity FILE -o DIR` written into this output
+    folder, when they were computed from this version of the index file."""
+    import json
+
+    if export.out_dir is None:
+        return None, ""
+    path = export.out_dir / "sensitivity.json"
+    if not path.is_file():
+        return None, ""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        rows = record["tables"]["sensitivity"]
+        sha = record["index"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"sensitivity.json in the output folder cannot be read ({exc})"
+    if sha != export.record["provenance"]["index"]["sha256"]:
+        return None, (
+            "sensitivity.json in the output folder is left out: it was computed from "
+            "another version of the index file"
+        )
+    columns = ("input", "first", "first_low", "first_high", "total", "total_low", "total_high")
+    headers = ("Uncertain input", "First order", "First order, low", "First order, high",
+               "Total", "Total, low", "Total, high")  # fmt: skip
+    table = [tuple(row.get(c) for c in columns) for row in rows]
+    settings = (
+        f"{record.get('samples')} base samples (seed {record.get('seed')}), "
+        f"{record.get('evaluations')} evaluations, "
+        f"{record.get('base_samples_left_out', 0)} base samples left out"
+    )
+    return Sheet("sensitivity", headers, ("text", *("real",) * 6), table), settings
+
+
 def workbook_sheets(export) -> list[Sheet]:
     """Every sheet of the workbook of a run, in order (see the module's docstring)."""
     result, record, tables = export.result, export.record, export.tables
@@ -559,9 +616,17 @@ def workbook_sheets(export) -> list[Sheet]:
             )
             sheets += data_sheets(result, titles)
     run, extra = run_sheet(record)
+    intervals, said = uncertainty_sheet(export, titles)
+    if said:
+        run = attrs.evolve(run, rows=[*run.rows, ("Uncertainty analysis", said)])
+    sobol, said = sensitivity_sheet(export)
+    if said:
+        run = attrs.evolve(run, rows=[*run.rows, ("Sensitivity analysis", said)])
     for sheet in (
         treatment_sheet(result, titles),
         *statistics,
+        intervals,
+        sobol,
         *others,
         *extra,
         fitted_sheet(record, result, titles),
