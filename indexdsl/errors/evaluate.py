@@ -110,3 +110,18 @@ def scored_with_missing_children(per_node: list[tuple[str, list[str]]], span) ->
         help="this is the default; write `missing propagate` on a node to give no score "
         "where a child is missing, or impute the indicators (`impute …`)",
     )
+
+
+def engine_cannot_compute(
+    engine: str, what: str, reason: str, span: Span | None, secondary: tuple
+) -> Diagnostic:
+    """E404: the chosen engine cannot compute a method or an analysis of this index (a
+    normaliser that sorts every pathway at once, under the Dask engine)."""
+    return error(
+        "E404",
+        f"the {engine} engine cannot compute {what}: {reason}",
+        span,
+        secondary=secondary,
+        help="run it with `--engine numpy`, or choose a method the engine computes "
+        "partition by partition (docs/how-to/cluster.md lists them)",
+    )
