@@ -64,7 +64,10 @@ class DaskEvaluator(Evaluator):
             import dask.array as da
 
             values = self.data.columns[key]
-            self._lazy[key] = da.from_array(values, chunks=self._chunks(table), name=False)
+            # sent to the workers once, then read there by every computation
+            self._lazy[key] = _persist(
+                da.from_array(values, chunks=self._chunks(table), name=False)
+            )
         return self._lazy[key]
 
     def _chunks(self, table: str) -> tuple[int, ...]:
@@ -81,8 +84,8 @@ class DaskEvaluator(Evaluator):
             pairs = self.data.pairs[table]
             chunks = self._chunks(table)
             self._ends[table] = (
-                da.from_array(pairs.a, chunks=chunks, name=False),
-                da.from_array(pairs.b, chunks=chunks, name=False),
+                _persist(da.from_array(pairs.a, chunks=chunks, name=False)),
+                _persist(da.from_array(pairs.b, chunks=chunks, name=False)),
             )
         return self._ends[table]
 
@@ -125,7 +128,9 @@ class DaskEvaluator(Evaluator):
 
     def _array(self, value):
         if _is_lazy(value):
-            return value.astype(float)
+            # an indicator's pair values are computed once, kept on the workers (spilled
+            # to their disk when memory runs short), and read by what follows
+            return _persist(value.astype(float))
         return super()._array(value)
 
     # ---- guarded component calls ---------------------------------------------------------
@@ -150,7 +155,12 @@ class DaskEvaluator(Evaluator):
                     [evaluate_errors.engine_cannot_compute("dask", what, reason, span, secondary)]
                 ) from None
 
-        return super()._guard(call, span, what, plugin, secondary, unit_names, expect)
+        out = super()._guard(call, span, what, plugin, secondary, unit_names, expect)
+        # a leaf's or a node's scores kept on the workers: the checks and the nodes
+        # above read them there instead of computing them again from the indicators
+        if isinstance(out, tuple) and out and _is_lazy(out[0]):
+            return (_persist(out[0]), *out[1:])
+        return _persist(out) if _is_lazy(out) else out
 
     def _check_output(self, out, expect, span, what, plugin) -> None:
         values = out[0] if isinstance(out, tuple) else out
@@ -217,6 +227,17 @@ class DaskEvaluator(Evaluator):
             result.screened,
             weights,
         )
+
+
+def _persist(array):
+    """The array computed on the cluster and kept there (as it is, without one)."""
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:
+        return array
+    return client.persist(array)
 
 
 def _partial_group_by(values, *ends, how: str, n: int):
