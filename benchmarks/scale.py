@@ -5,6 +5,16 @@
     uv run python benchmarks/scale.py --case pathways  # 5,000 units, 12,497,500 pairs
     uv run python benchmarks/scale.py --case pathways-parquet  # the same pairs, as Parquet
     uv run python benchmarks/scale.py --repeats 1 --data /tmp/indexdsl-scale
+    uv run python benchmarks/scale.py --case pathways-parquet --units 2000 --engine dask
+    uv run python benchmarks/scale.py --case pathways-parquet --units 2000 --engine dask \
+        --workers 1                                    # on a cluster of 1 worker (or 2)
+
+`--units N` sets the units of the pathways cases (N (N - 1) / 2 pairs; keep a --data
+folder per N).  `--engine dask` runs them on the Dask engine: on the local cluster
+`indexdsl run` starts, or with `--workers N` on a cluster of N single-threaded worker
+processes started here beforehand (its start-up not timed), whose peak memory is then
+reported too (the workers are not children of the measured process); `--scheduler
+ADDRESS` uses a running cluster.
 
 The data are SYNTHETIC: random numbers drawn with a fixed numpy seed, written to a
 folder outside the repository (a temporary folder, or --data, where they are kept and
@@ -188,6 +198,30 @@ CASES = {"units": make_units, "pathways": make_pathways}
 CASES |= {f"{case}-parquet": as_parquet(case) for case in list(CASES)}
 
 
+class Cluster:
+    """A Dask cluster of ``workers`` single-threaded processes for the measured runs,
+    with the largest peak RSS of its workers (GiB) so far."""
+
+    def __init__(self, workers: int):
+        from distributed import Client, LocalCluster
+
+        self.cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        self.client = Client(self.cluster)
+        self.address = self.cluster.scheduler_address
+
+    def peak(self) -> float:
+        import resource
+
+        peaks = self.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return max(peaks.values()) / 2**20
+
+    def close(self) -> None:
+        self.client.close()
+        self.cluster.close()
+
+
 def measure(index: Path, args: list[str], repeats: int) -> tuple[float, float]:
     """Median wall time (s) and largest peak RSS (GiB) of `indexdsl run` in new processes."""
     times, peaks = [], []
@@ -220,7 +254,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", type=Path, help="folder for the synthetic data (kept)")
     parser.add_argument("--no-outputs", action="store_true", help="only measure --no-write")
+    parser.add_argument("--units", type=int, default=N_PAIR_UNITS, help="units of `pathways`")
+    parser.add_argument("--engine", default=None, help="`indexdsl run --engine` (dask)")
+    parser.add_argument("--scheduler", default=None, help="a running Dask scheduler")
+    parser.add_argument("--workers", type=int, default=None, help="start a Dask cluster")
     options = parser.parse_args()
+    globals()["N_PAIR_UNITS"] = options.units  # read by make_pathways
+    engine = ["--engine", options.engine] if options.engine else []
+    cluster = None
+    if options.workers:
+        cluster = Cluster(options.workers)
+        options.scheduler = cluster.address
+    if options.scheduler:
+        engine += ["--scheduler", options.scheduler]
     folder = options.data or Path(tempfile.mkdtemp(prefix="indexdsl-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(
@@ -238,17 +284,23 @@ def main() -> None:
             kind = "parquet" if case.endswith("-parquet") else "csv"
             size = sum(f.stat().st_size for f in folder.glob(f"*.{kind}")) / 2**20
             print(f"{case}: {kind} files in {folder}: {size:,.0f} MiB in all")
-            seconds, peak = measure(index, ["--no-write"], options.repeats)
-            print(f"{case}: run --no-write  {seconds:6.2f} s, peak RSS {peak:.2f} GiB")
+            seconds, peak = measure(index, ["--no-write", *engine], options.repeats)
+            print(
+                f"{case}: run --no-write {' '.join(engine[:2])} {seconds:6.2f} s, peak RSS "
+                f"{peak:.2f} GiB"
+                + (f" (workers: {cluster.peak():.2f} GiB each at most)" if cluster else "")
+            )
             if not options.no_outputs:
                 out = folder / f"out-{case}"
-                seconds, peak = measure(index, ["-o", str(out)], options.repeats)
+                seconds, peak = measure(index, ["-o", str(out), *engine], options.repeats)
                 written = sum(f.stat().st_size for f in out.iterdir()) / 2**20
                 print(
                     f"{case}: run -o DIR    {seconds:6.2f} s, peak RSS {peak:.2f} GiB "
                     f"({written:,.0f} MiB written)"
                 )
     finally:
+        if cluster is not None:
+            cluster.close()
         if options.data is None:
             shutil.rmtree(folder, ignore_errors=True)
 

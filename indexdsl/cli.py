@@ -80,6 +80,20 @@ def _parser() -> argparse.ArgumentParser:
         help="what to write (repeatable): csv (the default), json, md, sqlite (appends to "
         "results.sqlite), xlsx, parquet, html (report.html), or a plugin's format",
     )
+    run.add_argument(
+        "--engine",
+        default=None,
+        metavar="NAME",
+        help="what computes the index: numpy (the default, in this process), dask (a local "
+        "cluster, or the one of --scheduler), or a plugin's engine",
+    )
+    run.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: a running Dask scheduler (tcp://host:8786) whose workers "
+        "compute, instead of a local cluster",
+    )
     check = sub.add_parser("check", help="check an index file and its data without computing")
     check.add_argument("file", type=Path)
     check.add_argument(
@@ -546,13 +560,16 @@ def cmd_run(args, session) -> int:
 
         session.registry = session.registry or load_registry(session.disabled_plugins)
         exporters(args.format, session.registry)
+    engine = None
+    if args.engine is not None or args.scheduler is not None:  # before computing
+        engine = _engine(args.engine, args.scheduler, session)
     if printing:  # labels and titles reach the terminal with their control characters escaped
         console = inert_console()
     records = []
     for parameters in editions:
         if several:
             session = Session(sources=session.sources, registry=session.registry)
-        result, session = run_file(args.file, session, parameters)
+        result, session = run_file(args.file, session, parameters, engine)
         _print_diagnostics(session.warnings, session.sources)
         model = result.graph.model
         written = []
@@ -608,6 +625,40 @@ def cmd_run(args, session) -> int:
         shown = records[0] if len(records) == 1 else records
         print(json.dumps(shown, indent=2, sort_keys=True, default=str))
     return EXIT_OK
+
+
+def _engine(name: str | None, scheduler: str | None, session):
+    """The engine ``--engine`` names (the default one when only ``--scheduler`` is
+    given), with its library present; a usage error otherwise."""
+    from indexdsl.diagnostics import UsageError
+    from indexdsl.plugins import load_registry
+
+    registry = session.registry = session.registry or load_registry(session.disabled_plugins)
+    names = list(registry.components["engine"])
+    provided = registry.get("engine", name) if name else registry.default("engine")
+    if provided is None:
+        hints = registry.suggestions("engine", name) if name else []
+        hint = f"; did you mean {' or '.join(hints)}?" if hints else ""
+        raise UsageError(
+            f"`--engine {name}`: no such engine{hint} (choose from {', '.join(names)})"
+        )
+    cls = provided.cls
+    if scheduler is not None and not any(p.name == "scheduler" for p in cls.params):
+        raise UsageError(
+            f"`--scheduler` is for an engine that runs on a cluster; `{cls.name}` does not "
+            "(add `--engine dask`)"
+        )
+    if cls.requires:
+        modules, extra = cls.requires
+        for module in (modules,) if isinstance(modules, str) else modules:
+            try:
+                __import__(module)
+            except ImportError:
+                raise UsageError(
+                    f"`--engine {cls.name}` needs {module}, which is not installed; install "
+                    f'it with `pip install "indexdsl[{extra}]"`'
+                ) from None
+    return cls(scheduler=scheduler) if scheduler is not None else cls()
 
 
 def cmd_check(args, session) -> int:

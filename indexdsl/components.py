@@ -420,6 +420,22 @@ class Exporter(Component):
         return []
 
 
+class Engine(Component):
+    """Evaluates a compiled index on its data: ``indexdsl run --engine NAME``.
+
+    ``evaluate(graph, data)`` returns the same :class:`~indexdsl.evaluate.Result` as the
+    embedded numpy engine (``role_default``), scores, ranks, fitted states and weights
+    alike, so that every analysis and output format reads it unchanged.  ``requires``
+    names an optional library as for exporters, checked before anything is computed;
+    ``params`` are the engine's options (``scheduler``: the address of a cluster)."""
+
+    role: ClassVar[str] = "engine"
+    requires: ClassVar[tuple[str | tuple[str, ...], str] | None] = None
+
+    def evaluate(self, graph: Any, data: Any) -> Any:
+        raise NotImplementedError
+
+
 ROLES: dict[str, type[Component]] = {
     "normaliser": Normaliser,
     "aggregator": Aggregator,
@@ -428,4 +444,5 @@ ROLES: dict[str, type[Component]] = {
     "weighting": WeightingScheme,
     "imputer": Imputer,
     "exporter": Exporter,
+    "engine": Engine,
 }

@@ -190,6 +190,11 @@ class Evaluator:
             reducer.at(out, end[present], values[present])
         return out
 
+    def _array(self, value) -> np.ndarray:
+        """An indicator's computed values as floats (an engine keeping them elsewhere,
+        such as partitions on a cluster, overrides this)."""
+        return np.asarray(value, dtype=float)
+
     # ---- guarded component calls ---------------------------------------------------------
     def _guard(
         self,
@@ -287,7 +292,7 @@ class Evaluator:
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
                     continue
-                value = np.asarray(step.compute(self, level, raw), dtype=float)
+                value = self._array(step.compute(self, level, raw))
                 if variation is None and level == "unit" and indicator.level == "unit":
                     self._lost_values(indicator, value, raw)
                 if indicator.level == "pair" and level == "unit":

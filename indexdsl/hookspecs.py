@@ -20,6 +20,7 @@ import pluggy
 
 from indexdsl.components import (
     Aggregator,
+    Engine,
     Exporter,
     Imputer,
     Loader,
@@ -34,8 +35,8 @@ hookimpl = pluggy.HookimplMarker("indexdsl")
 #: version of the hook specifications (docs/plugins/versioning.md): 1 = registration
 #: hooks without arguments; 2 = ``indexdsl_register_weighting_schemes``,
 #: ``indexdsl_register_imputers`` and the optional ``api_version`` argument of every
-#: registration hook; 3 = ``indexdsl_register_exporters``
-HOOKSPEC_VERSION = 3
+#: registration hook; 3 = ``indexdsl_register_exporters``; 4 = ``indexdsl_register_engines``
+HOOKSPEC_VERSION = 4
 
 
 # ---- loading data ----------------------------------------------------------------
@@ -76,3 +77,9 @@ def indexdsl_register_imputers(api_version: int) -> list[type[Imputer]]:
 @hookspec
 def indexdsl_register_exporters(api_version: int) -> list[type[Exporter]]:
     """Output formats, chosen with ``indexdsl run --format NAME`` (csv, json, html …)."""
+
+
+# ---- evaluating ----------------------------------------------------------------------------
+@hookspec
+def indexdsl_register_engines(api_version: int) -> list[type[Engine]]:
+    """Engines that evaluate a compiled index, chosen with ``indexdsl run --engine NAME``."""

@@ -13,6 +13,7 @@ import attrs
 
 from indexdsl.check import check
 from indexdsl.compile import compile_model
+from indexdsl.components import Engine
 from indexdsl.data import Dataset, load_data
 from indexdsl.diagnostics import (
     Diagnostic,
@@ -194,10 +195,12 @@ def load(model: IndexModel, path: Path, session: Session) -> Dataset:
     return data
 
 
-def evaluate_model(model: IndexModel, data: Dataset) -> Result:
+def evaluate_model(model: IndexModel, data: Dataset, engine: Engine | None = None) -> Result:
     """Compile a checked model and evaluate it on its data: the one place the two
-    stages meet (analyses that change the model, such as what-if, come through here)."""
-    return evaluate(compile_model(model), data)
+    stages meet (analyses that change the model, such as what-if, come through here).
+    ``engine`` is an engine component (``--engine``); None: the embedded numpy one."""
+    graph = compile_model(model)
+    return evaluate(graph, data) if engine is None else engine.evaluate(graph, data)
 
 
 def evaluator(model: IndexModel, data: Dataset) -> Evaluator:
@@ -217,12 +220,16 @@ def check_tree(tree: ast.IndexFile, registry: Registry) -> list[Diagnostic]:
 
 
 def run_file(
-    path: Path, session: Session | None = None, parameters: dict[str, str] | None = None
+    path: Path,
+    session: Session | None = None,
+    parameters: dict[str, str] | None = None,
+    engine: Engine | None = None,
 ) -> tuple[Result, Session]:
-    """Compute an index file end to end, with optional parameter overrides."""
+    """Compute an index file end to end, with optional parameter overrides, on the
+    embedded numpy engine or the ``engine`` given."""
     session = session or Session()
     model = check_file(path, session, parameters)
     data = load(model, path, session)
-    result = evaluate_model(model, data)
+    result = evaluate_model(model, data, engine)
     session.warnings.extend(result.warnings)
     return result, session

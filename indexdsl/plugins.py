@@ -44,6 +44,7 @@ BUILTIN_PLUGINS = (
     "indexdsl_builtins.transforms",
     "indexdsl_builtins.weighting",
     "indexdsl_builtins.imputation",
+    "indexdsl_builtins.engines",
     # one module per output format, in the order `--format` lists them
     "indexdsl_builtins.export_csv",
     "indexdsl_builtins.export_json",
@@ -63,6 +64,7 @@ ROLE_HOOKS = {
     "weighting": "indexdsl_register_weighting_schemes",
     "imputer": "indexdsl_register_imputers",
     "exporter": "indexdsl_register_exporters",
+    "engine": "indexdsl_register_engines",
 }
 
 

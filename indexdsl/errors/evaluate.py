@@ -125,3 +125,18 @@ def tier_overfull(
         "standing in for its cities, a score at a goalpost) make the ties, so the tier "
         "cannot hold its stated share",
     )
+
+
+def engine_cannot_compute(
+    engine: str, what: str, reason: str, span: Span | None, secondary: tuple
+) -> Diagnostic:
+    """E404: the chosen engine cannot compute a method or an analysis of this index (a
+    normaliser that sorts every pathway at once, under the Dask engine)."""
+    return error(
+        "E404",
+        f"the {engine} engine cannot compute {what}: {reason}",
+        span,
+        secondary=secondary,
+        help="run it with `--engine numpy`, or choose a method the engine computes "
+        "partition by partition (docs/how-to/cluster.md lists them)",
+    )

@@ -152,8 +152,8 @@ class GoalpostsNormaliser(Normaliser):
             return y * self.scale, {}
         state = {"capped_low": np.sum(y < 0, axis=-1), "capped_high": np.sum(y > 1, axis=-1)}
         if np.ndim(y) == 1:  # which units, so that a run can say whom the goalposts cap
-            state["capped_low_units"] = np.flatnonzero(y < 0).tolist()
-            state["capped_high_units"] = np.flatnonzero(y > 1).tolist()
+            state["capped_low_units"] = np.asarray(np.flatnonzero(y < 0)).tolist()
+            state["capped_high_units"] = np.asarray(np.flatnonzero(y > 1)).tolist()
         return np.clip(y, 0.0, 1.0) * self.scale, state
 
     def warnings(self, state):

@@ -1,0 +1,289 @@
+"""The Dask engine: the numpy engine's steps, with every per-pathway array a Dask array.
+
+The units of an index are few (thousands at most) and stay numpy arrays; what grows
+with the square of the units is the pairs table, so its columns become Dask arrays cut
+into partitions of pathways.  The compiled expressions and the components are the
+numpy engine's own (numpy functions dispatch to Dask on Dask arrays), so that:
+
+- a partner aggregation (``sum(route.flights)``: a unit's value over its partners) is
+  a group-by done as map-reduce: per partition, sums, counts, minima or maxima per
+  unit (``bincount`` over the unit codes of each end), then those partial results
+  reduced across partitions into one value per unit;
+- a normaliser fitted on the pathways (min-max, z-score …) computes its statistics as
+  global reductions (``nanmin``, ``nanmean``, ``nanstd`` over every partition), then
+  scores each partition with them;
+- aggregating children, rescaling and `missing propagate` run partition by partition.
+
+Everything the pathway level needs is then computed in one pass on the cluster, and
+the result is the numpy engine's :class:`~indexdsl.evaluate.Result`, equal to it up to
+the order of floating-point sums (1e-12 relative; identical ranks).
+
+A method that needs every pathway at once in memory (a rank normaliser, which sorts)
+is refused with ``E404`` at the index's line that chose it, rather than materialised
+on one machine behind the user's back.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+
+from indexdsl.diagnostics import DiagnosticError, UsageError
+from indexdsl.errors import evaluate as evaluate_errors
+from indexdsl.evaluate import Evaluator, LazyRanks, LevelResult
+
+#: dask's warning when a numpy function has no Dask implementation (it would compute
+#: the whole array into memory to call numpy on it)
+_NOT_IMPLEMENTED = r".*is not implemented by Dask array"
+
+
+def _is_lazy(value) -> bool:
+    import dask.array as da
+
+    return isinstance(value, da.Array)
+
+
+class DaskEvaluator(Evaluator):
+    """The numpy engine with the pairs tables' columns as Dask arrays."""
+
+    def __init__(self, graph, data, partition: int = 1_000_000):
+        super().__init__(graph, data)
+        self.partition = max(int(partition), 1)
+        self._lazy: dict[tuple[str, str], object] = {}
+        self._ends: dict[str, tuple] = {}
+        self._checks: list[tuple] = []  # output checks made once the values are computed
+
+    # ---- what compiled expressions ask of the engine -------------------------------
+    def column(self, table: str, column: str):
+        if table not in self.data.pairs:
+            return super().column(table, column)
+        key = (table, column)
+        if key not in self._lazy:
+            import dask.array as da
+
+            values = self.data.columns[key]
+            # sent to the workers once, then read there by every computation
+            self._lazy[key] = _persist(
+                da.from_array(values, chunks=self._chunks(table), name=False)
+            )
+        return self._lazy[key]
+
+    def _chunks(self, table: str) -> tuple[int, ...]:
+        n = len(self.data.pairs[table].a)
+        return (self.partition,) * (n // self.partition) + (
+            (n % self.partition,) if n % self.partition or n == 0 else ()
+        )
+
+    def _unit_codes(self, table: str):
+        """The unit numbers of each pair's two ends, partitioned like its columns."""
+        if table not in self._ends:
+            import dask.array as da
+
+            pairs = self.data.pairs[table]
+            chunks = self._chunks(table)
+            self._ends[table] = (
+                _persist(da.from_array(pairs.a, chunks=chunks, name=False)),
+                _persist(da.from_array(pairs.b, chunks=chunks, name=False)),
+            )
+        return self._ends[table]
+
+    def partner_aggregate(self, how: str, values, table: str | None, flow: str):
+        """A group-by of pair values by unit, as map-reduce over the partitions: each
+        partition's per-unit partial sums and counts (or minima, maxima), reduced across
+        partitions; the numpy engine's rules for direction and missing values."""
+        import dask.array as da
+
+        pairs = self.data.pairs[table]
+        n = self.data.n_units
+        a, b = self._unit_codes(table)
+        chunks = a.chunks
+        values = da.broadcast_to(da.asarray(values, dtype=float), pairs.a.shape).rechunk(chunks)
+        ends = []
+        if flow in ("both", "out") or not pairs.spec.directed:
+            ends.append(a)
+        if flow in ("both", "in") or not pairs.spec.directed:
+            ends.append(b)
+        parts = da.map_blocks(
+            _partial_group_by,
+            values,
+            *ends,
+            how=how,
+            n=n,
+            new_axis=[1, 2],
+            chunks=(tuple(1 for _ in chunks[0]), (2,), (n,)),
+            dtype=float,
+            meta=np.empty((0, 2, 0)),
+        )
+        if how in ("sum", "mean", "count"):
+            total, count = parts.sum(axis=0).compute()
+            if how == "mean":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+            return total
+        reducer = np.fmax if how == "max" else np.fmin
+        partial = parts[:, 0, :].compute()
+        return reducer.reduce(partial, axis=0) if len(partial) else np.full(n, np.nan)
+
+    def _array(self, value):
+        if _is_lazy(value):
+            # an indicator's pair values are computed once, kept on the workers (spilled
+            # to their disk when memory runs short), and read by what follows
+            return _persist(value.astype(float))
+        return super()._array(value)
+
+    # ---- guarded component calls ---------------------------------------------------------
+    def _guard(self, fn, span, what, plugin, secondary=(), unit_names=None, expect=None):
+        def call():
+            try:
+                return fn()
+            except (FutureWarning, TypeError) as exc:
+                # a numpy function that Dask cannot run on partitions of pathways
+                text = str(exc)
+                if isinstance(exc, TypeError) and "__array_ufunc__" not in text:
+                    raise
+                found = re.search(r"`([\w.]+)`|<ufunc '(\w+)'>", text)
+                function = "a numpy function"
+                if found:
+                    function = f"`{found.group(1) or 'numpy.' + found.group(2)}`"
+                reason = (
+                    f"it calls {function}, which Dask cannot run on pathways held in "
+                    "partitions (it needs them all at once, in one process)"
+                )
+                raise DiagnosticError(
+                    [evaluate_errors.engine_cannot_compute("dask", what, reason, span, secondary)]
+                ) from None
+
+        out = super()._guard(call, span, what, plugin, secondary, unit_names, expect)
+        # a leaf's or a node's scores kept on the workers: the checks and the nodes
+        # above read them there instead of computing them again from the indicators
+        if isinstance(out, tuple) and out and _is_lazy(out[0]):
+            return (_persist(out[0]), *out[1:])
+        return _persist(out) if _is_lazy(out) else out
+
+    def _check_output(self, out, expect, span, what, plugin) -> None:
+        values = out[0] if isinstance(out, tuple) else out
+        if _is_lazy(values) or (expect[1] is not None and _is_lazy(expect[1])):
+            # checked on the computed values, in the same pass as the scores
+            self._checks.append((out, expect, span, what, plugin))
+            return
+        super()._check_output(out, expect, span, what, plugin)
+
+    # ---- one level -------------------------------------------------------------------------
+    def level(self, level, variation=None, ranked=None) -> LevelResult:
+        if variation is not None:
+            raise DiagnosticError(
+                [
+                    evaluate_errors.engine_cannot_compute(
+                        "dask",
+                        "replications of an uncertainty or sensitivity analysis",
+                        "the Dask engine evaluates one index at a time",
+                        self.model.root.span,
+                        (),
+                    )
+                ]
+            )
+        import dask
+
+        # no fusing of tasks: a normaliser computes its statistics (a graph) and then
+        # its scores (a larger graph with the same keys), and a key fused in one but
+        # not in the other would differ between the two (dask issue 9888)
+        with warnings.catch_warnings(), dask.config.set({"optimization.fuse.active": False}):
+            warnings.filterwarnings("error", _NOT_IMPLEMENTED, FutureWarning)
+            result = super().level(level, variation, ranked)
+            return self._computed(result) if level == "pair" else result
+
+    def _computed(self, result: LevelResult) -> LevelResult:
+        """Every lazy array of the pathway level computed in one pass on the cluster."""
+        import dask
+
+        checks = self._checks
+        self._checks = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            raw, scores, fitted, weights, checked = dask.compute(
+                result.raw,
+                result.scores,
+                result.fitted,
+                result.weights,
+                [(out, (shape, missing)) for out, (shape, missing), *_ in checks],
+            )
+        for (out, expect), (_, _, span, what, plugin) in zip(checked, checks, strict=True):
+            Evaluator._check_output(self, out, expect, span, what, plugin)
+        lazy = result.ranks
+        names = list(lazy)
+        ranked_on = {
+            name: scores[name] if self._higher_is_better(name) else -scores[name] for name in names
+        }
+        ranks = LazyRanks(ranked_on, names, {name: self._rank_decimals(name) for name in names})
+        return LevelResult(
+            raw,
+            scores,
+            ranks,
+            fitted,
+            result.prepared,
+            result.preparation,
+            result.screened,
+            weights,
+        )
+
+
+def _persist(array):
+    """The array computed on the cluster and kept there (as it is, without one)."""
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:
+        return array
+    return client.persist(array)
+
+
+def _partial_group_by(values, *ends, how: str, n: int):
+    """One partition's per-unit partial results: (1, 2, n) of sums and counts (``sum``,
+    ``mean``, ``count``), or of minima or maxima (row 0) for ``min`` and ``max``."""
+    present = ~np.isnan(values)
+    out = np.zeros((1, 2, n))
+    if how in ("sum", "mean", "count"):
+        for end in ends:
+            if how == "count":
+                weights = (present & (values != 0)).astype(float)
+            else:
+                weights = np.where(present, values, 0.0)
+            out[0, 0] += np.bincount(end, weights=weights, minlength=n)
+            out[0, 1] += np.bincount(end, weights=present.astype(float), minlength=n)
+        return out
+    out[0, 0] = np.nan
+    reducer = np.fmax if how == "max" else np.fmin
+    for end in ends:
+        reducer.at(out[0, 0], end[present], values[present])
+    return out
+
+
+def evaluate_on_cluster(graph, data, scheduler: str | None, workers: int, partition: int):
+    """Evaluate on the cluster at ``scheduler``, or on a local cluster of ``workers``
+    single-threaded worker processes started for this run and stopped after it."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s", set_as_default=True)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(
+                f"`--scheduler {scheduler}`: no Dask scheduler answered there ({exc}); start "
+                "one with `dask scheduler` and its workers with `dask worker ADDRESS`, or "
+                "leave out `--scheduler` for a local cluster"
+            ) from None
+        with client:
+            return DaskEvaluator(graph, data, partition).run()
+    with (
+        LocalCluster(
+            n_workers=max(workers, 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster, set_as_default=True),
+    ):
+        return DaskEvaluator(graph, data, partition).run()
