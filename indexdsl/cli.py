@@ -621,6 +621,15 @@ def cmd_run(args, session) -> int:
                 console.print(
                     f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
                 )
+                from indexdsl.output.exports import default_left_out
+
+                left_out = default_left_out(args.format, session.registry)
+                if left_out:
+                    asked = ",".join(f for group in args.format for f in group)
+                    console.print(
+                        f"(the tables were not written: `--format {asked}` leaves out the "
+                        f"default format; write `--format {left_out},{asked}` to keep them)"
+                    )
     if args.json:
         shown = records[0] if len(records) == 1 else records
         print(json.dumps(shown, indent=2, sort_keys=True, default=str))

@@ -429,3 +429,14 @@ def test_writing_shows_a_spinner_on_a_terminal_only(monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     status = _writing_status(Path("out"), [("html", "csv"), ("xlsx",)])
     assert "Writing html, csv, xlsx to out/" in str(status.status)
+
+
+def test_a_run_without_the_default_format_says_the_tables_were_not_written(project):
+    project.index(simple_index({"x": "c.x"}, "x"), {"units.csv": units_csv({"x": [1, 2, 3]})})
+    out = project.cli("run", "index.idx", "--format", "json", "-o", "out")
+    assert out.code == 0, out.err
+    assert "the tables were not written" in out.out and "--format csv,json" in out.out
+    out = project.cli("run", "index.idx", "--format", "csv,json", "-o", "out")
+    assert "the tables were not written" not in out.out
+    out = project.cli("run", "index.idx", "-o", "out")
+    assert "the tables were not written" not in out.out

@@ -77,6 +77,15 @@ def _names(formats: str | Iterable[str | Iterable[str]] | None, registry: Regist
     return names
 
 
+def default_left_out(formats, registry: Registry) -> str | None:
+    """The default format (the tables), when ``--format`` named others without it: the
+    run says so, since a user asking for a report alone may expect the tables too."""
+    default = registry.default("exporter")
+    if formats is None or default is None:
+        return None
+    return None if default.cls.name in _names(formats, registry) else default.cls.name
+
+
 def available(registry: Registry) -> list[str]:
     """Every output format, the built-in ones first in their own order, then the others
     by name."""
