@@ -485,3 +485,23 @@ def test_the_definition_writes_a_method_where_it_changes(tmp_path):
     changes = 1 + sum(a != b for a, b in zip(normalisers, normalisers[1:], strict=False))
     shown = sum(section.count(f">{html.escape(n)}<") for n in set(normalisers))
     assert len(normalisers) == 25 and shown == changes < 25
+
+
+def test_the_report_draws_the_framework_and_the_correlations(tmp_path):
+    """The figures `indexdsl plot framework` and `plot correlations` draw, in the page:
+    every node's title in the framework, every indicator's in the heat map."""
+    from indexdsl import cli
+    from indexdsl.pipeline import run_file
+
+    out = tmp_path / "iec"
+    assert cli.main(["run", str(REPO / "indices" / "iec.idx"), "-q", "--out", str(out),
+                     "--format", "html"]) == 0  # fmt: skip
+    page = (out / "report.html").read_text(encoding="utf-8")
+    result, _ = run_file(REPO / "indices" / "iec.idx")
+    framework = chart_texts(page, "The framework")
+    heat = chart_texts(page, "Pearson correlations between the indicators")
+    joined = " ".join(framework)
+    for node in result.graph.model.root.walk():
+        assert node.title in joined, node.title
+    indicators = [n.title for n in result.graph.model.root.walk() if n.is_leaf]
+    assert all(title in heat for title in indicators)

@@ -112,6 +112,16 @@ class Charts:
         self._count += 1
         return Markup(_inline_svg(buffer.getvalue(), f"c{self._count}-", printable(label)))
 
+    def figure(self, label: str, figure) -> Markup:
+        """A figure drawn elsewhere (by :mod:`indexdsl.output.plots`, as `indexdsl plot`
+        draws it), inlined like the report's own charts."""
+        buffer = io.StringIO()
+        with self._matplotlib.rc_context(RC), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # text as text, as the page's
+            figure.savefig(buffer, format="svg", metadata=_METADATA)
+        self._count += 1
+        return Markup(_inline_svg(buffer.getvalue(), f"c{self._count}-", printable(label)))
+
     # ---- the charts --------------------------------------------------------------------
 
     def bars(self, labels: Sequence[str], values: Sequence[float | None], title: str) -> Markup:
