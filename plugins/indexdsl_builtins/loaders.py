@@ -189,6 +189,35 @@ def _decimal_point(cell: str) -> str:
     return cell
 
 
+def _located(path_text: str, base: Path) -> tuple[Path, str]:
+    """A loader's `path`, relative to the index file's folder, and as users are shown it."""
+    path = (base / path_text) if not Path(path_text).is_absolute() else Path(path_text)
+    return path, display_path(path)
+
+
+def _existing_file(path: Path, shown: str, base: Path) -> None:
+    """Raise a located error unless ``path`` is a file (read whole by a library)."""
+    if not path.exists():
+        raise DataError(
+            f"data file `{shown}` does not exist",
+            shown,
+            help=f"paths are relative to the index file's folder ({base})",
+        )
+    if path.is_dir():
+        raise DataError(f"`{shown}` is a folder, not a data file", shown)
+
+
+def _missing_library(library: str, extra: str, shown: str, what: str) -> DataError:
+    """The error for a loader whose optional library is not installed: how to install
+    it, and the way round it."""
+    return DataError(
+        f"reading `{shown}` needs {library}, which is not installed",
+        shown,
+        help=f'install it with `pip install "indexdsl[{extra}]"` (or `pip install '
+        f"{library}`), or save {what} as CSV and use `csv(...)`",
+    )
+
+
 class ParquetLoader(Loader):
     name = "parquet"
     summary = "a Parquet file (needs pyarrow: the `parquet` extra); numeric columns are numbers"
@@ -198,26 +227,13 @@ class ParquetLoader(Loader):
         return (self.path,)
 
     def load(self, base: Path) -> Table:
-        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
-        shown = display_path(path)
+        path, shown = _located(self.path, base)
         try:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            raise DataError(
-                f"reading `{shown}` needs pyarrow, which is not installed",
-                shown,
-                help='install it with `pip install "indexdsl[parquet]"` (or `pip install '
-                "pyarrow`), or save the data as CSV and use `csv(...)`",
-            ) from None
-        if not path.exists():
-            raise DataError(
-                f"data file `{shown}` does not exist",
-                shown,
-                help=f"paths are relative to the index file's folder ({base})",
-            )
-        if path.is_dir():
-            raise DataError(f"`{shown}` is a folder, not a data file", shown)
+            raise _missing_library("pyarrow", "parquet", shown, "the data") from None
+        _existing_file(path, shown, base)
         try:
             data = pq.read_table(path)
         except OSError as exc:
@@ -262,25 +278,12 @@ class XlsxLoader(Loader):
         return (self.path,)
 
     def load(self, base: Path) -> Table:
-        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
-        shown = display_path(path)
+        path, shown = _located(self.path, base)
         try:
             import openpyxl
         except ImportError:
-            raise DataError(
-                f"reading `{shown}` needs openpyxl, which is not installed",
-                shown,
-                help='install it with `pip install "indexdsl[xlsx]"` (or `pip install '
-                "openpyxl`), or save the sheet as CSV and use `csv(...)`",
-            ) from None
-        if not path.exists():
-            raise DataError(
-                f"data file `{shown}` does not exist",
-                shown,
-                help=f"paths are relative to the index file's folder ({base})",
-            )
-        if path.is_dir():
-            raise DataError(f"`{shown}` is a folder, not a data file", shown)
+            raise _missing_library("openpyxl", "xlsx", shown, "the sheet") from None
+        _existing_file(path, shown, base)
         try:
             # values, not formulas: what the spreadsheet program last calculated
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
