@@ -20,6 +20,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import REPO, simple_index
@@ -505,3 +506,22 @@ def test_the_report_draws_the_framework_and_the_correlations(tmp_path):
         assert node.title in joined, node.title
     indicators = [n.title for n in result.graph.model.root.walk() if n.is_leaf]
     assert all(title in heat for title in indicators)
+
+
+def test_each_unit_has_its_profile_as_explain_prints_it(tmp_path):
+    from indexdsl import cli
+    from indexdsl.analyses.explain import explain
+    from indexdsl.pipeline import run_file
+
+    out = tmp_path / "bri"
+    assert cli.main(["run", str(REPO / "indices" / "bri.idx"), "-q", "--out", str(out),
+                     "--format", "html"]) == 0  # fmt: skip
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="unit_profiles">') :]
+    section = section[: section.index("</section>")]
+    result, _ = run_file(REPO / "indices" / "bri.idx")
+    summaries = re.findall(r"<summary>(.*?)</summary><pre>(.*?)</pre>", section, flags=re.S)
+    assert len(summaries) == 22  # every unit (fewer than 60), best first
+    first = int(np.argmin(np.where(result.units.ranks["bri"] > 0, result.units.ranks["bri"], 99)))
+    assert html.unescape(summaries[0][0]) == f"1. {result.data.labels[first]}"
+    assert html.unescape(summaries[0][1]) == explain(result, first).text()

@@ -92,6 +92,7 @@ def render_html(
                 else None
             ),
         ),
+        sections.unit_profiles(result),
         _with_figure(
             definition.definition(result, tables, record),
             "framework_chart",
