@@ -632,9 +632,7 @@ def unit_profiles(result: Any) -> dict | None:
             text = explain(result, i).text()
         except Exception as exc:  # a unit the explanation cannot cover is said, not hidden
             text = f"no profile: {exc}"
-        profiles.append(
-            {"label": result.data.labels[i], "rank": rank(int(ranks[i])), "text": text}
-        )
+        profiles.append({"label": result.data.labels[i], "rank": rank(int(ranks[i])), "text": text})
     return {
         "id": "unit_profiles",
         "heading": "Unit profiles",
