@@ -431,12 +431,14 @@ def test_writing_shows_a_spinner_on_a_terminal_only(monkeypatch):
     assert "Writing html, csv, xlsx to out/" in str(status.status)
 
 
-def test_a_run_without_the_default_format_says_the_tables_were_not_written(project):
+def test_format_adds_to_the_default_tables_unless_only(project):
     project.index(simple_index({"x": "c.x"}, "x"), {"units.csv": units_csv({"x": [1, 2, 3]})})
-    out = project.cli("run", "index.idx", "--format", "json", "-o", "out")
+    out = project.cli("run", "index.idx", "--format", "json", "-o", "a")
     assert out.code == 0, out.err
-    assert "the tables were not written" in out.out and "--format csv,json" in out.out
-    out = project.cli("run", "index.idx", "--format", "csv,json", "-o", "out")
-    assert "the tables were not written" not in out.out
-    out = project.cli("run", "index.idx", "-o", "out")
-    assert "the tables were not written" not in out.out
+    written = sorted(p.name for p in (project.root / "a").iterdir())
+    assert "results.json" in written and "units.csv" in written
+    out = project.cli("run", "index.idx", "--format", "json", "--only", "-o", "b")
+    assert out.code == 0, out.err
+    assert sorted(p.name for p in (project.root / "b").iterdir()) == ["results.json", "run.json"]
+    out = project.cli("run", "index.idx", "--only", "-o", "c")
+    assert out.code == 2 and "--only" in out.err

@@ -142,7 +142,9 @@ def chart_texts(text: str, label: str) -> list[str]:
 
 
 def report(project, *args) -> str:
-    outcome = project.cli("run", "index.idx", "-q", "--out", "out", "--format", "html", *args)
+    outcome = project.cli(
+        "run", "index.idx", "-q", "--out", "out", "--format", "html", "--only", *args
+    )
     assert outcome.code == 0, outcome.err
     return (project.root / "out" / "report.html").read_text(encoding="utf-8")
 

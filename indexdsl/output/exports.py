@@ -77,13 +77,13 @@ def _names(formats: str | Iterable[str | Iterable[str]] | None, registry: Regist
     return names
 
 
-def default_left_out(formats, registry: Registry) -> str | None:
-    """The default format (the tables), when ``--format`` named others without it: the
-    run says so, since a user asking for a report alone may expect the tables too."""
+def with_default(formats, registry: Registry):
+    """``--format`` as the run writes it: the formats asked for, and the default format
+    (the tables) before them; None (the default alone) stays None."""
     default = registry.default("exporter")
-    if formats is None or default is None:
-        return None
-    return None if default.cls.name in _names(formats, registry) else default.cls.name
+    if formats is None or default is None or default.cls.name in _names(formats, registry):
+        return formats
+    return [(default.cls.name,), *formats]
 
 
 def available(registry: Registry) -> list[str]:
