@@ -535,3 +535,21 @@ def test_each_unit_has_its_profile_as_explain_prints_it(tmp_path):
     first = int(np.argmin(np.where(result.units.ranks["bri"] > 0, result.units.ranks["bri"], 99)))
     assert html.unescape(summaries[0][0]) == f"1. {result.data.labels[first]}"
     assert html.unescape(summaries[0][1]) == explain(result, first).text()
+
+
+def test_the_figures_of_indexdsl_plot_are_in_the_report(tmp_path):
+    """Distribution, contributions and a scatter, as `indexdsl plot` draws them; where
+    the index is not a weighted sum, the page says why it has no contributions."""
+    from indexdsl import cli
+
+    pages = {}
+    for name in ("bri", "hdi"):
+        out = tmp_path / name
+        assert cli.main(["run", str(REPO / "indices" / f"{name}.idx"), "-q", "--out",
+                         str(out), "--format", "html", "--only"]) == 0  # fmt: skip
+        pages[name] = (out / "report.html").read_text(encoding="utf-8")
+    bri = chart_texts(pages["bri"], "Contributions of the dimensions to the index")
+    assert "Singapore" in bri and "Policy coordination" in bri
+    assert 'aria-label="Policy coordination against Infrastructure connectivity"' in pages["bri"]
+    assert "No contributions: the score of `hdi` cannot be split" in pages["hdi"]
+    assert 'aria-label="Distribution of the index"' in pages["hdi"]

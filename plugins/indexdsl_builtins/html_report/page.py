@@ -48,6 +48,41 @@ def _environment():
 MAX_CORRELATED = 40
 
 
+#: units in the stacked bars of contributions (the best ones)
+CONTRIBUTIONS_SHOWN = 30
+
+
+def _figures(charts, result, dims) -> dict | None:
+    """The figures of `indexdsl plot` that the report's own charts do not draw: the
+    index's distribution, its contributions (where it is a weighted sum of its
+    children) and the first two dimensions against each other."""
+    from indexdsl.diagnostics import DiagnosticError
+    from indexdsl.output import plots
+
+    root = result.graph.root
+    figures = [charts.figure("Distribution of the index", plots.plot_distribution(result, root))]
+    notes = []
+    try:
+        figures.append(
+            charts.figure(
+                "Contributions of the dimensions to the index",
+                plots.plot_contributions(result, root, top=CONTRIBUTIONS_SHOWN),
+            )
+        )
+    except DiagnosticError as exc:  # not a weighted sum: no stacked bars, and why
+        notes.append(f"No contributions: {exc.diagnostics[0].message}.")
+    inner = [d for d in dims if not d.is_leaf]
+    if len(inner) >= 2:
+        x, y = inner[0].name, inner[1].name
+        figures.append(
+            charts.figure(
+                f"{inner[0].title} against {inner[1].title}",
+                plots.plot_scatter(result, x, y),
+            )
+        )
+    return {"id": "figures", "heading": "Figures", "figures": figures, "notes": notes}
+
+
 def _with_figure(section: dict | None, key: str, draw) -> dict | None:
     """A section with a figure added under ``key`` (None: the figure is not drawn)."""
     if section is None:
@@ -92,6 +127,7 @@ def render_html(
                 else None
             ),
         ),
+        _figures(charts, result, dims),
         sections.unit_profiles(result),
         _with_figure(
             definition.definition(result, tables, record),
