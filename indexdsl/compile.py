@@ -167,6 +167,8 @@ class Graph:
     illustrative: frozenset[str]  # indicators that read illustrative columns
     #: indicators that read illustrative columns generated to reproduce published ranks
     tuned: frozenset[str] = frozenset()
+    #: references written as expressions: (setting, node) -> the compiled expression
+    references: dict = attrs.field(factory=dict, eq=False)
 
     @property
     def root(self) -> str:
@@ -236,6 +238,12 @@ def compile_model(model: IndexModel) -> Graph:
     visit(model.root)
     for node in nodes.values():  # auxiliary nodes, after the index
         visit(node)
+    references = {
+        (kind, node.name): compile_expression(getattr(node, kind).expression)
+        for node in nodes.values()
+        for kind in ("reference", "reference_scores", "previous")
+        if isinstance(getattr(node, kind), m.ReferenceExpression)
+    }
     return Graph(
         model,
         tuple(steps),
@@ -243,4 +251,5 @@ def compile_model(model: IndexModel) -> Graph:
         nodes,
         _illustrative_indicators(model),
         _illustrative_indicators(model, tuned=True),
+        references,
     )

@@ -200,6 +200,26 @@ def columns_read(expr: Expression) -> list[Column]:
 
 
 @attrs.frozen
+class ReferenceExpression:
+    """``reference ranks 44 - country.rank_from_bottom``: published ranks or scores (or
+    the previous edition's ranks) computed per unit from columns of per-unit tables,
+    numbers and parameters.  ``decimals``: the published precision when the expression's
+    outermost call is ``round(x, d)`` (None: the most decimals of the columns read)."""
+
+    expression: Expression
+    text: str  # as written (formatted), for messages and explanations
+    decimals: int | None = None
+    span: Span | None = attrs.field(default=None, eq=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def columns(self) -> list[Column]:
+        return columns_read(self.expression)
+
+
+@attrs.frozen
 class Indicator:
     name: str
     title: str
@@ -273,15 +293,16 @@ class Node:
     indicator: str | None = None
     #: the methods chosen here, by role (see :data:`ROLES`), with where each was chosen
     chosen: dict[str, Chosen] = attrs.field(factory=dict)
-    reference: Column | None = None
-    reference_scores: Column | None = None
+    #: a column, or an expression of per-unit columns (``ReferenceExpression``)
+    reference: Column | ReferenceExpression | None = None
+    reference_scores: Column | ReferenceExpression | None = None
     #: published ranks of the node's pathway scores: a column of a pairs table, matched
     #: to the pathways by their two units (`reference pathway ranks published.overall`)
     reference_pathways: Column | None = None
     #: `reference tolerance 0.001`: a computed score agrees with the published one when
     #: they differ by at most this much (else: when it rounds to the published value)
     reference_tolerance: float | None = None
-    previous: Column | None = None  # ranks in the previous edition
+    previous: Column | ReferenceExpression | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
     #: ranks taken on scores rounded to this many decimals (`rank at 3 decimals`): equal
     #: rounded scores share a rank, as publishers rank; None: full precision

@@ -294,6 +294,10 @@ class RoundTransform(Transform):
         x = np.asarray(x, dtype=float)
         return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
 
+    def decimals(self, digits=0.0):
+        ok = float(digits).is_integer() and 0 <= digits <= 12
+        return int(digits) if ok else None
+
 
 class AboveTransform(Transform):
     name = "above"
