@@ -8,6 +8,7 @@ graph can be evaluated on units, on pairs (pathway scores) and on a batch of var
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -70,6 +71,8 @@ def compile_expression(expr: m.Expression) -> Compiled:
         return _transform(expr)
     if isinstance(expr, m.NormaliserCall):
         return _normaliser(expr)
+    if isinstance(expr, m.EditionReduction):
+        return _editions(expr)
     raise TypeError(f"unexpected expression {expr!r}")  # pragma: no cover
 
 
@@ -108,6 +111,25 @@ def _transform(expr: m.TransformCall) -> Compiled:
         a = [f(engine, level, raw) for f in args]
         k = {key: f(engine, level, raw) for key, f in kwargs}
         return engine.guard(lambda: transform.apply(*a, **k), span, what, plugin)
+
+    return run
+
+
+#: how the editions of a panel are reduced, unit by unit, missing values left out
+_EDITION_REDUCERS = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}
+
+
+def _editions(expr: m.EditionReduction) -> Compiled:
+    parts = [compile_expression(e) for e in expr.editions]
+    reduce = _EDITION_REDUCERS[expr.how]
+
+    def run(engine, level, raw):
+        values = [np.asarray(f(engine, level, raw), dtype=float) for f in parts]
+        stacked = np.stack(np.broadcast_arrays(*values))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a unit missing every edition
+            out = reduce(stacked, axis=0)
+        return np.where(np.isnan(stacked).all(axis=0), np.nan, out)
 
     return run
 

@@ -162,6 +162,17 @@ class NormaliserCall:
     span: Span | None = attrs.field(default=None, eq=False)
 
 
+@attrs.frozen
+class EditionReduction:
+    """``max_over_editions(country.gnipc_{year}, 1990, 2022)``: the largest (``how``:
+    max, min or mean) of one expression over several editions, unit by unit; one
+    expression per edition, its column templates filled."""
+
+    how: str
+    editions: tuple[Expression, ...]
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
 Expression = (
     Constant
     | IndicatorValue
@@ -172,6 +183,7 @@ Expression = (
     | PartnerAggregation
     | TransformCall
     | NormaliserCall
+    | EditionReduction
 )
 
 
@@ -185,6 +197,9 @@ def walk(expr: Expression):
             yield from walk(value)
     elif isinstance(expr, NormaliserCall):
         yield from walk(expr.values)
+    elif isinstance(expr, EditionReduction):
+        for edition in expr.editions:
+            yield from walk(edition)
     elif isinstance(expr, PartnerAggregation):
         yield from walk(expr.inner)
     elif isinstance(expr, Operation):

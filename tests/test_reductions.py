@@ -100,3 +100,69 @@ def test_a_formula_node_divides_by_the_largest_score(project):
     assert present.sum() >= 2
     assert rel[present].tolist() == pytest.approx((d[present] / np.nanmax(d)).tolist())
     assert np.nanmax(rel) == pytest.approx(1.0)
+
+
+# ---- across the editions of a panel ------------------------------------------------
+
+PANEL = "id,g_2019,g_2020,g_2021,g_2022,y\nA,1,5,,2,1\nB,,,,,2\nC,3,2,1,0,3\n"
+
+PANEL_TEXT = """\
+index t "T" {}
+
+parameter year = 2022
+
+units country {
+  from csv("c.csv")
+  key id
+}
+
+indicator peak = max_over_editions(country.g_{year}, 2019, year)
+indicator avg = mean_over_editions(country.g_{year} * 2, 2020, 2022)
+indicator y = country.y
+
+framework {
+  aggregate arithmetic
+  normalise minmax
+  reference scores min_over_editions(country.g_{year}, 2019, 2022)
+  peak
+  avg
+  y
+}
+"""
+
+
+def test_reductions_across_editions_unit_by_unit(project):
+    result, _ = project.run(PANEL_TEXT, {"c.csv": PANEL})
+    raw = result.units.raw
+    # A: 1, 5, -, 2 -> largest 5; C: 3, 2, 1, 0 -> 3; B has no edition: missing
+    assert raw["peak"][[0, 2]].tolist() == [5.0, 3.0] and np.isnan(raw["peak"][1])
+    # 2020-2022 doubled: A (10 + 4) / 2 = 7 (2021 left out), C (4 + 2 + 0) / 3 = 2
+    assert raw["avg"][[0, 2]].tolist() == pytest.approx([7.0, 2.0])
+    values, decimals = result.data.reference_scores["t"]
+    assert values[[0, 2]].tolist() == [1.0, 0.0] and np.isnan(values[1])
+    assert decimals == 0
+
+
+def test_the_formatter_keeps_an_edition_reduction_as_written():
+    from indexdsl.syntax.formatter import format_text
+
+    once = format_text(PANEL_TEXT)
+    assert "indicator peak = max_over_editions(country.g_{year}, 2019, year)\n" in once
+    assert format_text(once) == once
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "needle"),
+    [
+        ("max_over_editions(country.g_{year}, 2019)", "E153", "max_over_editions"),
+        ("max_over_editions(country.g_{year}, 2022, 2019)", "E154", "max_over_editions"),
+        ("max_over_editions(country.g_{year}, 2019, 2021.5)", "E154", "max_over_editions"),
+        ("max_over_editions(country.g_2020, 2019, 2022)", "E155", "country.g_2020"),
+    ],
+)
+def test_an_edition_reduction_written_wrong_is_located(project, call, code, needle):
+    from conftest import line_col_of, only
+
+    text = PANEL_TEXT.replace("max_over_editions(country.g_{year}, 2019, year)", call)
+    found = only(project.fail(text, {"c.csv": PANEL}), code)
+    assert (found.span.line, found.span.col) == line_col_of(text, needle)
