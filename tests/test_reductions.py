@@ -166,3 +166,9 @@ def test_an_edition_reduction_written_wrong_is_located(project, call, code, need
     text = PANEL_TEXT.replace("max_over_editions(country.g_{year}, 2019, year)", call)
     found = only(project.fail(text, {"c.csv": PANEL}), code)
     assert (found.span.line, found.span.col) == line_col_of(text, needle)
+
+
+def test_a_misspelled_edition_reduction_is_suggested(project):
+    text = PANEL_TEXT.replace("max_over_editions(", "max_over_edition(")
+    diagnostics = project.fail(text, {"c.csv": PANEL})
+    assert any("`max_over_editions`" in (d.help or "") for d in diagnostics)

@@ -211,6 +211,7 @@ class IndicatorsPass:
             return
         candidates = (
             list(PARTNER_AGGREGATIONS)
+            + list(EDITION_REDUCTIONS)
             + self.registry.names("transform")
             + self.registry.names("normaliser")
         )
