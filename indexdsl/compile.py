@@ -8,6 +8,7 @@ graph can be evaluated on units, on pairs (pathway scores) and on a batch of var
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -70,6 +71,8 @@ def compile_expression(expr: m.Expression) -> Compiled:
         return _transform(expr)
     if isinstance(expr, m.NormaliserCall):
         return _normaliser(expr)
+    if isinstance(expr, m.EditionReduction):
+        return _editions(expr)
     raise TypeError(f"unexpected expression {expr!r}")  # pragma: no cover
 
 
@@ -108,6 +111,25 @@ def _transform(expr: m.TransformCall) -> Compiled:
         a = [f(engine, level, raw) for f in args]
         k = {key: f(engine, level, raw) for key, f in kwargs}
         return engine.guard(lambda: transform.apply(*a, **k), span, what, plugin)
+
+    return run
+
+
+#: how the editions of a panel are reduced, unit by unit, missing values left out
+_EDITION_REDUCERS = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean}
+
+
+def _editions(expr: m.EditionReduction) -> Compiled:
+    parts = [compile_expression(e) for e in expr.editions]
+    reduce = _EDITION_REDUCERS[expr.how]
+
+    def run(engine, level, raw):
+        values = [np.asarray(f(engine, level, raw), dtype=float) for f in parts]
+        stacked = np.stack(np.broadcast_arrays(*values))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a unit missing every edition
+            out = reduce(stacked, axis=0)
+        return np.where(np.isnan(stacked).all(axis=0), np.nan, out)
 
     return run
 
@@ -167,6 +189,8 @@ class Graph:
     illustrative: frozenset[str]  # indicators that read illustrative columns
     #: indicators that read illustrative columns generated to reproduce published ranks
     tuned: frozenset[str] = frozenset()
+    #: references written as expressions: (setting, node) -> the compiled expression
+    references: dict = attrs.field(factory=dict, eq=False)
 
     @property
     def root(self) -> str:
@@ -236,6 +260,12 @@ def compile_model(model: IndexModel) -> Graph:
     visit(model.root)
     for node in nodes.values():  # auxiliary nodes, after the index
         visit(node)
+    references = {
+        (kind, node.name): compile_expression(getattr(node, kind).expression)
+        for node in nodes.values()
+        for kind in ("reference", "reference_scores", "previous")
+        if isinstance(getattr(node, kind), m.ReferenceExpression)
+    }
     return Graph(
         model,
         tuple(steps),
@@ -243,4 +273,5 @@ def compile_model(model: IndexModel) -> Graph:
         nodes,
         _illustrative_indicators(model),
         _illustrative_indicators(model, tuned=True),
+        references,
     )

@@ -186,6 +186,13 @@ class Transform(Component):
         (each ``[before, after]``)."""
         return self.apply(*args, **kwargs), {}
 
+    def decimals(self, *args: float, **kwargs: float) -> int | None:
+        """How many decimals its values carry, given its arguments after the first as
+        numbers (a rounding transform: the decimals it rounds to), or None.  A
+        ``reference scores`` expression whose outermost call is this transform compares
+        at that precision."""
+        return None
+
 
 class WeightingScheme(Component):
     """Chooses the weights of a node's children: ``weights NAME(...)``.

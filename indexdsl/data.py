@@ -28,7 +28,7 @@ from indexdsl.diagnostics import (
 )
 from indexdsl.errors import data as data_errors
 from indexdsl.errors import plugins as plugin_errors
-from indexdsl.model import IndexModel, PairsSpec, TableSpec, columns_read
+from indexdsl.model import Column, IndexModel, PairsSpec, TableSpec, columns_read
 
 MISSING = {"", "na", "n/a", "nan", "..", "-", "null", "none"}
 MAX_CELL_ERRORS = 5
@@ -62,6 +62,11 @@ class Dataset:
     #: node -> published rank per pathway (NaN: not published), and the published ranks
     #: of rows that name no pathway scored (a pair left out, or not in the pathways table)
     pathway_references: dict[str, tuple[np.ndarray, tuple[float, ...]]] = attrs.field(factory=dict)
+    #: references written as expressions (`reference ranks 44 - t.rank`), not yet
+    #: computed: (setting, node) -> the decimals of the published values; their columns
+    #: are in ``columns``, and the engine fills ``references``, ``reference_scores`` or
+    #: ``previous`` from them (``evaluate.with_references``)
+    pending_references: dict[tuple[str, str], int] = attrs.field(factory=dict)
 
     @property
     def n_units(self) -> int:
@@ -351,16 +356,31 @@ class DataChecker:
         references = {}
         reference_scores = {}
         previous = {}
+        pending: dict[tuple[str, str], int] = {}
         for node in model.nodes():
-            if node.previous is not None:
+            for kind in ("reference", "reference_scores", "previous"):
+                expression = getattr(node, kind)
+                if expression is None or isinstance(expression, Column):
+                    continue
+                # an expression: its columns now, its values once the engine has them
+                most = 0
+                for ref in expression.columns:
+                    found = per_unit(ref)
+                    if found is not None:
+                        columns[(ref.table, ref.column)] = found[0]
+                        most = max(most, _decimals(found[1].cells(ref.column)))
+                decimals = expression.decimals
+                pending[(kind, node.name)] = most if decimals is None else decimals
+        for node in model.nodes():
+            if node.previous is not None and isinstance(node.previous, Column):
                 found = per_unit(node.previous)
                 if found is not None:
                     previous[node.name] = found[0]
-            if node.reference is not None:
+            if isinstance(node.reference, Column):
                 found = per_unit(node.reference)
                 if found is not None:
                     references[node.name] = found[0]
-            if node.reference_scores is not None:
+            if isinstance(node.reference_scores, Column):
                 found = per_unit(node.reference_scores)
                 if found is not None:
                     cells = found[1].cells(node.reference_scores.column)
@@ -380,6 +400,7 @@ class DataChecker:
             previous=previous,
             files=self.files,
             pathway_references=pathway_references,
+            pending_references=pending,
         )
 
     def _pathway_references(self, pairs: dict[str, PairData]) -> dict:

@@ -854,6 +854,36 @@ def _leaves(node) -> list[str]:
     return [n.name for n in node.walk_index() if n.is_leaf]
 
 
+def with_references(graph: Graph, data: Dataset) -> Dataset:
+    """The data with the references written as expressions computed per unit
+    (`reference scores round(country.hdi_{year} * 100, 1)`), beside those read from a
+    column.  A value that cannot be computed is missing, as an empty cell is."""
+    if not data.pending_references:
+        return data
+    engine = Evaluator(graph, data)
+    found = {
+        "reference": dict(data.references),
+        "reference_scores": dict(data.reference_scores),
+        "previous": dict(data.previous),
+    }
+    for (kind, node), decimals in data.pending_references.items():
+        compute = graph.references.get((kind, node))
+        if compute is None:
+            continue
+        with np.errstate(all="ignore"):
+            values = np.asarray(compute(engine, "unit", {}), dtype=float)
+        values = np.array(np.broadcast_to(values, (data.n_units,)), dtype=float)
+        values[~np.isfinite(values)] = np.nan
+        found[kind][node] = (values, decimals) if kind == "reference_scores" else values
+    return attrs.evolve(
+        data,
+        references=found["reference"],
+        reference_scores=found["reference_scores"],
+        previous=found["previous"],
+        pending_references={},
+    )
+
+
 def evaluate(graph: Graph, data: Dataset, registry: object = None) -> Result:
     """Every score and rank of the graph on the data (``registry`` is ignored: the
     graph's components are bound at compile time)."""

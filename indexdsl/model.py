@@ -162,6 +162,17 @@ class NormaliserCall:
     span: Span | None = attrs.field(default=None, eq=False)
 
 
+@attrs.frozen
+class EditionReduction:
+    """``max_over_editions(country.gnipc_{year}, 1990, 2022)``: the largest (``how``:
+    max, min or mean) of one expression over several editions, unit by unit; one
+    expression per edition, its column templates filled."""
+
+    how: str
+    editions: tuple[Expression, ...]
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
 Expression = (
     Constant
     | IndicatorValue
@@ -172,6 +183,7 @@ Expression = (
     | PartnerAggregation
     | TransformCall
     | NormaliserCall
+    | EditionReduction
 )
 
 
@@ -185,6 +197,9 @@ def walk(expr: Expression):
             yield from walk(value)
     elif isinstance(expr, NormaliserCall):
         yield from walk(expr.values)
+    elif isinstance(expr, EditionReduction):
+        for edition in expr.editions:
+            yield from walk(edition)
     elif isinstance(expr, PartnerAggregation):
         yield from walk(expr.inner)
     elif isinstance(expr, Operation):
@@ -197,6 +212,26 @@ def walk(expr: Expression):
 def columns_read(expr: Expression) -> list[Column]:
     """Every column an expression reads, in the order written (repeats kept)."""
     return [node.column for node in walk(expr) if isinstance(node, ColumnValue)]
+
+
+@attrs.frozen
+class ReferenceExpression:
+    """``reference ranks 44 - country.rank_from_bottom``: published ranks or scores (or
+    the previous edition's ranks) computed per unit from columns of per-unit tables,
+    numbers and parameters.  ``decimals``: the published precision when the expression's
+    outermost call is ``round(x, d)`` (None: the most decimals of the columns read)."""
+
+    expression: Expression
+    text: str  # as written (formatted), for messages and explanations
+    decimals: int | None = None
+    span: Span | None = attrs.field(default=None, eq=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def columns(self) -> list[Column]:
+        return columns_read(self.expression)
 
 
 @attrs.frozen
@@ -273,15 +308,16 @@ class Node:
     indicator: str | None = None
     #: the methods chosen here, by role (see :data:`ROLES`), with where each was chosen
     chosen: dict[str, Chosen] = attrs.field(factory=dict)
-    reference: Column | None = None
-    reference_scores: Column | None = None
+    #: a column, or an expression of per-unit columns (``ReferenceExpression``)
+    reference: Column | ReferenceExpression | None = None
+    reference_scores: Column | ReferenceExpression | None = None
     #: published ranks of the node's pathway scores: a column of a pairs table, matched
     #: to the pathways by their two units (`reference pathway ranks published.overall`)
     reference_pathways: Column | None = None
     #: `reference tolerance 0.001`: a computed score agrees with the published one when
     #: they differ by at most this much (else: when it rounds to the published value)
     reference_tolerance: float | None = None
-    previous: Column | None = None  # ranks in the previous edition
+    previous: Column | ReferenceExpression | None = None  # ranks in the previous edition
     top: float | None = None  # share of units marked as the top tier (0.1 for `top 10%`)
     #: ranks taken on scores rounded to this many decimals (`rank at 3 decimals`): equal
     #: rounded scores share a rank, as publishers rank; None: full precision

@@ -24,7 +24,7 @@ from indexdsl.diagnostics import (
     special_file,
 )
 from indexdsl.errors import commands as errors
-from indexdsl.evaluate import Evaluator, Result, evaluate
+from indexdsl.evaluate import Evaluator, Result, evaluate, with_references
 from indexdsl.front.extends import resolve_extends, resolve_or_raise
 from indexdsl.front.metadata import expand_framework_table
 from indexdsl.front.parameters import parameter_values
@@ -192,7 +192,7 @@ def load(model: IndexModel, path: Path, session: Session) -> Dataset:
             [d for d in diagnostics if d.is_error]
             or [errors.data_not_loaded(Span.point(model.file, 1, 1))]
         )
-    return data
+    return with_references(compile_model(model), data)
 
 
 def evaluate_model(model: IndexModel, data: Dataset, engine: Engine | None = None) -> Result:

@@ -14,6 +14,7 @@ SAMPLES = {
     "percent": "10%",
     "target": "skip",
     "column": "c.x",
+    "expression": "100 - round(c.x * 2, 1)",
     "number": "3",
 }
 
@@ -33,7 +34,8 @@ def test_every_setting_of_the_grammar_round_trips(kind):
 def test_the_table_reads_keywords_and_shapes_from_the_grammar():
     rules = setting_rules()
     assert rules["reference"].keywords == "reference ranks"
-    assert rules["reference"].shape == "column"
+    assert rules["reference"].shape == "expression"
+    assert rules["reference_pathways"].shape == "column"
     assert rules["weights"].keywords == "weights equal" and rules["weights"].shape is None
     assert rules["weighting"].keywords == "weights" and rules["weighting"].shape == "component"
     assert rules["top"].shape == "percent" and rules["missing"].shape == "target"

@@ -305,7 +305,8 @@ def _read_elsewhere(result: Result, table: str, column: str) -> tuple[np.ndarray
             (node.reference_scores, data.reference_scores.get(node.name)),
             (node.reference, data.references.get(node.name)),
         ):
-            wanted = ref is not None and (ref.table, ref.column) == (table, column)
+            # a column as written (a reference expression is no column of the table)
+            wanted = (getattr(ref, "table", None), getattr(ref, "column", None)) == (table, column)
             if wanted and values is not None:
                 if isinstance(values, tuple):
                     return np.asarray(values[0], dtype=float), int(values[1])

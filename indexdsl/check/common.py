@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-from indexdsl import model
 from indexdsl.check import lowering
 from indexdsl.syntax import ast
 
@@ -46,8 +45,12 @@ MISSING_POLICIES = ("skip", "propagate")
 MAX_ROUNDING = Fraction(2, 100)
 
 
-def _column(ref: ast.ColumnRef | None) -> model.Column | None:
-    return None if ref is None else lowering.column(ref)
+def _column(ref):
+    """A setting's column as the model knows it; a reference expression was lowered when
+    its setting was read, and is kept as it is."""
+    if isinstance(ref, ast.ColumnRef):
+        return lowering.column(ref)
+    return ref
 
 
 def pair_tables_read(

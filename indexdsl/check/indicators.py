@@ -10,6 +10,7 @@ from indexdsl.check.common import (
 )
 from indexdsl.diagnostics import Label, suggest
 from indexdsl.errors import check as errors
+from indexdsl.front.templates import EDITION_REDUCTIONS
 from indexdsl.model import (
     Indicator,
 )
@@ -137,6 +138,10 @@ class IndicatorsPass:
     def _check_call(self, node: ast.Call, found, visit, inside_partner: bool) -> None:
         name = node.func.text
         nargs = len(node.args)
+        if name in EDITION_REDUCTIONS:  # one argument per edition (front/templates.py)
+            for arg in node.args:
+                visit(arg, inside_partner)
+            return
         if name in PARTNER_AGGREGATIONS and (nargs == 1 or name in ("sum", "mean", "count")):
             if nargs != 1:
                 self.diagnostics.append(errors.partner_arguments(name, nargs, node.span))
@@ -206,6 +211,7 @@ class IndicatorsPass:
             return
         candidates = (
             list(PARTNER_AGGREGATIONS)
+            + list(EDITION_REDUCTIONS)
             + self.registry.names("transform")
             + self.registry.names("normaliser")
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from indexdsl import model
 from indexdsl.binding import build
+from indexdsl.front.templates import EDITION_REDUCTIONS
 from indexdsl.plugins import Registry
 from indexdsl.syntax import ast
 
@@ -74,6 +75,10 @@ class Lowering:
 
     def call(self, node: ast.Call) -> model.Expression:
         name = node.func.text
+        if name in EDITION_REDUCTIONS:  # expanded to one argument per edition
+            return model.EditionReduction(
+                EDITION_REDUCTIONS[name], tuple(self.lower(a) for a in node.args), node.span
+            )
         if name in PARTNER_AGGREGATIONS and len(node.args) == 1:
             flow = "both"
             for key, value in node.kwargs:

@@ -13,8 +13,12 @@ from collections.abc import Callable
 
 import attrs
 
+from indexdsl import model
+from indexdsl.check.lowering import PARTNER_AGGREGATIONS
+from indexdsl.diagnostics import suggest
 from indexdsl.errors import check as errors
 from indexdsl.syntax import ast
+from indexdsl.syntax.formatter import format_expr
 
 #: decimals a node may be ranked at (scores are floats: 15 is their precision)
 MAX_RANK_DECIMALS = 12
@@ -27,11 +31,12 @@ class NodeSettings:
     ``missing``) as (value, span), the others what applies to this node only."""
 
     settings: dict
-    reference: ast.ColumnRef | None = None
-    reference_scores: ast.ColumnRef | None = None
+    #: a column as written, or an expression already lowered (`model.ReferenceExpression`)
+    reference: ast.ColumnRef | model.ReferenceExpression | None = None
+    reference_scores: ast.ColumnRef | model.ReferenceExpression | None = None
     reference_pathways: ast.ColumnRef | None = None
     reference_tolerance: float | None = None
-    previous: ast.ColumnRef | None = None
+    previous: ast.ColumnRef | model.ReferenceExpression | None = None
     top: float | None = None
     rank_decimals: int | None = None
     higher_is_better: bool = True
@@ -40,6 +45,14 @@ class NodeSettings:
     equal_weights: ast.Setting | None = None
     own_weighting: ast.Setting | None = None
     screen: tuple | None = None
+
+
+#: the settings that take a per-unit column or expression, as written
+_REFERENCE_WORDS = {
+    "reference": "reference ranks",
+    "reference_scores": "reference scores",
+    "previous": "previous ranks",
+}
 
 
 class NodeSettingsPass:
@@ -117,7 +130,9 @@ class NodeSettingsPass:
         chosen.best_at = float(setting.number)
         chosen.direction_span = setting.span
 
-    def _column_setting(self, setting, units) -> ast.ColumnRef | None:
+    def _column_setting(self, setting, units):
+        if setting.expression is not None:
+            return self._reference_expression(setting, units)
         column = setting.column
         what = "scores" if setting.kind == "reference_scores" else "ranks"
         unit_tables = {units.name if units else "", *self.tables}
@@ -129,6 +144,74 @@ class NodeSettingsPass:
             )
             return None
         return column
+
+    def _reference_expression(self, setting, units) -> model.ReferenceExpression | None:
+        """`reference scores round(country.hdi_{year} * 100, 1)`: an expression of
+        per-unit columns, numbers and parameters, with transforms and normalisers;
+        lowered here, evaluated once the data are loaded."""
+        expr = setting.expression
+        words = _REFERENCE_WORDS[setting.kind]
+        before = len(self.diagnostics)
+        unit_tables = [units.name] if units else []
+        unit_tables += list(self.tables)
+        pairs = sorted(getattr(self, "pair_tables", {}) or {})
+        indicators = getattr(self, "_decls", {}) or {}
+        nodes = getattr(self, "dimension_names", ())
+        for node in ast.walk(expr):
+            if isinstance(node, ast.NameRef):
+                name = node.name.text
+                if isinstance(self.parameters.get(name), float):
+                    continue
+                if name in indicators or name in nodes:
+                    kind = "an indicator" if name in indicators else "a node"
+                    self.diagnostics.append(
+                        errors.reference_reads_score(words, name, kind, unit_tables, node.span)
+                    )
+                else:
+                    hints = suggest(
+                        name, [p for p, v in self.parameters.items() if isinstance(v, float)]
+                    )
+                    self.diagnostics.append(
+                        errors.reference_unknown_name(
+                            words, name, hints[0] if hints else None, unit_tables, node.span
+                        )
+                    )
+            elif isinstance(node, ast.ColumnRef) and node.table.text in pairs:
+                self.diagnostics.append(
+                    errors.reference_reads_pairs(words, node.table.text, unit_tables, node.span)
+                )
+            elif (
+                isinstance(node, ast.Call)
+                and node.func.text in PARTNER_AGGREGATIONS
+                and (len(node.args) == 1 or node.func.text in ("sum", "mean", "count"))
+            ):
+                self.diagnostics.append(
+                    errors.reference_reads_pairs(words, None, unit_tables, node.span)
+                )
+        if len(self.diagnostics) > before:
+            return None
+        self._scan_expr(expr, {}, units, {})  # tables, columns and functions
+        if len(self.diagnostics) > before:
+            return None
+        lowered = self.lowering.lower(expr)
+        return model.ReferenceExpression(
+            lowered, format_expr(expr), self._published_decimals(expr, lowered), expr.span
+        )
+
+    def _published_decimals(self, expr, lowered) -> int | None:
+        """The decimals a transform rounds to when it is the expression's outermost call
+        and its other arguments are numbers (`round(x, 1)`: 1); None otherwise."""
+        if not (isinstance(expr, ast.Call) and isinstance(lowered, model.TransformCall)):
+            return None
+        args = [self.constant(a) for a in expr.args[1:]]
+        kwargs = {k.text: self.constant(v) for k, v in expr.kwargs}
+        if None in args or None in kwargs.values():
+            return None
+        try:
+            decimals = lowered.transform.decimals(*args, **kwargs)
+        except Exception:  # a plugin's fact that does not fit its arguments: no precision
+            return None
+        return decimals if isinstance(decimals, int) and decimals >= 0 else None
 
     def _setting_reference(self, setting, chosen, units) -> None:
         column = self._column_setting(setting, units)

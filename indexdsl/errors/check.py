@@ -378,6 +378,45 @@ def reference_not_per_unit(what: str, units: str, span) -> Diagnostic:
     )
 
 
+def _per_unit_help(tables: list[str]) -> str:
+    where = f"`{tables[0]}.COLUMN`" if tables else "`TABLE.COLUMN`"
+    return f"a reference reads published values, one per unit: write columns such as {where}"
+
+
+def reference_reads_score(words: str, name: str, kind: str, tables: list[str], span) -> Diagnostic:
+    """E247: a `reference ranks`/`reference scores`/`previous ranks` expression names an
+    indicator or a node (published values are read from columns, not computed)."""
+    return error(
+        "E247",
+        f"`{words}` reads `{name}`, {kind}: published values are columns, not scores",
+        span,
+        help=_per_unit_help(tables),
+    )
+
+
+def reference_reads_pairs(words: str, table: str | None, tables: list[str], span) -> Diagnostic:
+    """E248: a reference expression reads a pairs table (or aggregates over partners)."""
+    what = f"a column of the pairs table `{table}`" if table else "a unit's partners"
+    return error(
+        "E248",
+        f"`{words}` reads {what}; a reference is one value per unit",
+        span,
+        help=_per_unit_help(tables),
+    )
+
+
+def reference_unknown_name(
+    words: str, name: str, hint: str | None, tables: list[str], span
+) -> Diagnostic:
+    """E249: a reference expression names something that is no numeric parameter."""
+    return error(
+        "E249",
+        f"`{words}` reads `{name}`, which is no numeric parameter",
+        span,
+        help=f"did you mean `{hint}`?" if hint else _per_unit_help(tables),
+    )
+
+
 def tolerance_without_reference_scores(node: str, span) -> Diagnostic:
     """E246: `reference tolerance` on a node without `reference scores`."""
     return error(

@@ -256,6 +256,39 @@ def unknown_template_parameter(
     )
 
 
+def edition_reduction_arguments(name: str, span) -> Diagnostic:
+    """E153: a reduction across editions not written `NAME(EXPR, FIRST, LAST)`."""
+    return error(
+        "E153",
+        f"`{name}` takes an expression and the first and last editions",
+        span,
+        help=f"write `{name}(country.gnipc_{{year}}, 1990, 2022)`",
+    )
+
+
+def edition_reduction_range(name: str, limit: int, span) -> Diagnostic:
+    """E154: the editions of a reduction are not whole numbers, first to last."""
+    return error(
+        "E154",
+        f"the editions of `{name}` must be whole numbers, the first not after the last "
+        f"(at most {limit} editions)",
+        span,
+        help="write numbers or numeric parameters: `1990, 2022` or `1990, year`",
+    )
+
+
+def edition_reduction_template(name: str, found: list[str], span) -> Diagnostic:
+    """E155: the expression of a reduction across editions has no one edition template."""
+    shown = ", ".join(f"`{{{p}}}`" for p in found) or "none"
+    return error(
+        "E155",
+        f"the expression of `{name}` must read columns written with one numeric "
+        f"parameter, such as `country.gnipc_{{year}}` (found {shown})",
+        span,
+        help="the parameter in braces is set to each edition in turn",
+    )
+
+
 def template_arguments(template: str, params: list[str], given: int, span) -> Diagnostic:
     """E170: a template given more arguments than it has parameters."""
     return error(

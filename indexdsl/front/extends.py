@@ -150,11 +150,15 @@ def _inherited_references(base_tree, replacements: dict, used: set, base: str) -
         for node in ast.framework_nodes(framework):
             settings += list(node.settings)
         for setting in settings:
-            column = setting.column
-            if setting.kind not in _REFERENCES or column is None:
+            if setting.kind not in _REFERENCES:
                 continue
-            table = column.table.text
-            if table in replaced:
+            if setting.expression is not None:  # `reference ranks 44 - t.rank`: its columns
+                refs = [n for n in ast.walk(setting.expression) if isinstance(n, ast.ColumnRef)]
+            else:
+                refs = [setting.column] if setting.column is not None else []
+            # one warning per setting: its first column from a replaced table
+            for column in [r for r in refs if r.table.text in replaced][:1]:
+                table = column.table.text
                 out.append(
                     errors.inherited_reference(
                         _REFERENCES[setting.kind],

@@ -120,6 +120,8 @@ class Symbols:
         if setting.column is not None:
             yield Symbol(setting.column.table.text, "table", setting.column.table.span)
             yield from self._column(setting.column.table.text, setting.column.column)
+        if setting.expression is not None:  # `reference ranks 44 - country.rank`
+            yield from self._expr(setting.expression)
         yield from self._component(setting.component)
 
     def _node(self, node: ast.NodeDecl) -> Iterator[Symbol]:

@@ -145,6 +145,9 @@ class Setting:
     component: Component | None = None
     target: Name | None = None
     column: ColumnRef | None = None
+    #: `reference scores round(t.x * 100, 1)`: an expression where a column may stand
+    #: (a plain column is kept in ``column``)
+    expression: Expr | None = None
     percent: float | None = None  # `top 10%` stores 10.0
     number: float | None = None  # `rank at 3 decimals` stores 3.0
     span: Span | None = _span

@@ -126,7 +126,7 @@ def format_setting(setting: ast.Setting) -> str:
         elif rule.shape == "number":
             argument = _number(setting.number)
         else:
-            argument = format_expr(setting.column)
+            argument = format_expr(setting.column or setting.expression)
         return " ".join(part for part in (rule.keywords, argument, rule.after) if part)
     raise ValueError(setting.kind)  # pragma: no cover
 

@@ -21,6 +21,9 @@ SHAPES = {
     "PERCENT": "percent",
     "NAME": "target",
     "column_ref": "column",
+    # a column or an expression of per-unit columns (`reference ranks 44 - t.rank`): a
+    # plain column is kept as `column`, anything else as `expression`
+    "expr": "expression",
     "NUMBER": "number",
     "DIRECTION": "target",
 }

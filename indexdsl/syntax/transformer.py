@@ -485,6 +485,9 @@ class ToAst(Transformer):
                 values["number"] = float(str(argument))
             elif rule.shape == "target":
                 values["target"] = self._name(argument)
+            elif rule.shape == "expression":
+                key = "column" if isinstance(argument, ast.ColumnRef) else "expression"
+                values[key] = argument
             else:
                 values[rule.shape] = argument
         return ast.Setting(rule.kind, **values, span=self._span(meta))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from indexdsl.components import ComponentValueError, Param, Transform
@@ -294,6 +296,10 @@ class RoundTransform(Transform):
         x = np.asarray(x, dtype=float)
         return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
 
+    def decimals(self, digits=0.0):
+        ok = float(digits).is_integer() and 0 <= digits <= 12
+        return int(digits) if ok else None
+
 
 class AboveTransform(Transform):
     name = "above"
@@ -317,6 +323,56 @@ class CeilingTransform(Transform):
         return np.minimum(x, high)
 
 
+class _OverUnits(Transform):
+    """One value over all units (the last axis), given to every unit: missing values
+    are left out; where every value is missing, the result is missing.  Scoring
+    pathways, the values are the pathways'."""
+
+    params = (Param("x", float, doc="values, one per unit"),)
+
+    @staticmethod
+    def reduce(x: np.ndarray) -> np.ndarray:  # pragma: no cover - each subclass has one
+        raise NotImplementedError
+
+    def apply(self, x):
+        x = np.asarray(x, dtype=float)
+        if x.ndim == 0:  # a constant is its own reduction
+            return x
+        present = ~np.isnan(x)
+        any_present = present.any(axis=-1, keepdims=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing row
+            out = self.reduce(x)
+        return np.broadcast_to(np.where(any_present, out, np.nan), x.shape).copy()
+
+
+class MaxOverUnitsTransform(_OverUnits):
+    name = "max_over_units"
+    summary = "the largest value over all units, given to every unit (missing values left out)"
+
+    @staticmethod
+    def reduce(x):
+        return np.nanmax(x, axis=-1, keepdims=True)
+
+
+class MinOverUnitsTransform(_OverUnits):
+    name = "min_over_units"
+    summary = "the smallest value over all units, given to every unit (missing values left out)"
+
+    @staticmethod
+    def reduce(x):
+        return np.nanmin(x, axis=-1, keepdims=True)
+
+
+class MeanOverUnitsTransform(_OverUnits):
+    name = "mean_over_units"
+    summary = "the mean over all units, given to every unit (missing values left out)"
+
+    @staticmethod
+    def reduce(x):
+        return np.nanmean(x, axis=-1, keepdims=True)
+
+
 @hookimpl
 def indexdsl_register_transforms():
     return [
@@ -334,4 +390,7 @@ def indexdsl_register_transforms():
         FloorTransform,
         CeilingTransform,
         RoundTransform,
+        MaxOverUnitsTransform,
+        MinOverUnitsTransform,
+        MeanOverUnitsTransform,
     ]
