@@ -603,3 +603,30 @@ class TestCountOnPathways:
         close(result.units.raw["links"], [1, 1, 0])  # partners with a link
         close(result.pairs.raw["links"], [1, 0, NAN])  # the link itself: 0/1, missing kept
         close(result.pairs.raw["sv"], [3, 0, NAN])
+
+
+class TestConstantLeaves:
+    """A constant leaf (`indicator one = 1`) gives every unit, and every pathway, its
+    value: a fixed term of a method, written as the method writes it."""
+
+    def test_every_unit_and_pathway_gets_the_constant(self, project):
+        result, _ = run(
+            project,
+            {"sv": "sum(p.v)", "one": "1"},
+            "pathways p\nnormalise none\nsv 50%\none 50%",
+            {"id": ["A", "B", "C"]},
+            pairs=UNDIRECTED,
+            files={"pairs.csv": "a,b,v\nA,B,3\nB,C,5\nA,C,1\n"},
+        )
+        close(result.units.raw["one"], [1, 1, 1])
+        close(result.units.scores["t"], (np.array([4, 8, 6]) + 1) / 2)
+        close(result.pairs.scores["t"], (np.array([3, 5, 1]) + 1) / 2)
+
+    def test_a_pair_value_as_a_leaf_is_still_e242(self, project):
+        project.index(
+            simple_index({"v": "p.v"}, "v", pairs=UNDIRECTED),
+            {"units.csv": units_csv({"x": [1, 2, 3]}, ["A", "B", "C"]),
+             "pairs.csv": "a,b,v\nA,B,3\n"},
+        )  # fmt: skip
+        out = project.cli("check", "index.idx")
+        assert out.code != 0 and "E242" in out.err

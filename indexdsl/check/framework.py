@@ -194,7 +194,7 @@ class FrameworkPass:
                 return None
             used[name] = decl.name.span
             indicator = indicators[name]
-            if indicator.level != "unit":
+            if indicator.level == "pair":  # a constant leaf gives every unit its value
                 self.diagnostics.append(
                     errors.leaf_not_per_unit(name, indicator.level, decl.name.span, indicator.span)
                 )

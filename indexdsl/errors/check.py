@@ -588,7 +588,7 @@ def indicator_used_twice(name: str, span, first) -> Diagnostic:
 
 
 def leaf_not_per_unit(name: str, level: str, span, declared) -> Diagnostic:
-    """E242: a leaf of the framework that is not a value per unit."""
+    """E242: a leaf of the framework that is a value per pair, not per unit."""
     what = "a value per pair" if level == "pair" else "a constant"
     return error(
         "E242",
