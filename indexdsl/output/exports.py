@@ -81,7 +81,10 @@ def with_default(formats, registry: Registry):
     """``--format`` as the run writes it: the formats asked for, and the default format
     (the tables) before them; None (the default alone) stays None."""
     default = registry.default("exporter")
-    if formats is None or default is None or default.cls.name in _names(formats, registry):
+    if formats is None or default is None:
+        return formats
+    named = _names(formats, registry)
+    if not named or default.cls.name in named:  # `--format ""` stays an error
         return formats
     return [(default.cls.name,), *formats]
 
