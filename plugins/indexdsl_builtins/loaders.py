@@ -191,7 +191,12 @@ def _decimal_point(cell: str) -> str:
 
 class ParquetLoader(Loader):
     name = "parquet"
-    summary = "a Parquet file (needs pyarrow: the `parquet` extra); numeric columns are numbers"
+    summary = (
+        "a Parquet file, or a folder of them (needs pyarrow: the `parquet` extra); numeric "
+        "columns are numbers"
+    )
+    #: a folder of Parquet files is one table (see the data stage's special-file check)
+    reads_folders = True
     params = (Param("path", str, doc="file path, relative to the index file"),)
 
     def files(self) -> tuple[str, ...]:
@@ -216,9 +221,15 @@ class ParquetLoader(Loader):
                 shown,
                 help=f"paths are relative to the index file's folder ({base})",
             )
-        if path.is_dir():
-            raise DataError(f"`{shown}` is a folder, not a data file", shown)
+        if path.is_dir() and not any(path.glob("*.parquet")):
+            raise DataError(
+                f"`{shown}` is a folder with no Parquet files (`*.parquet`)",
+                shown,
+                help="a folder is read as one table made of its `*.parquet` files, in name order",
+            )
         try:
+            if path.is_dir() or pq.ParquetFile(path).metadata.num_row_groups > 1:
+                return self._partitioned(pa, pq, path, shown)
             data = pq.read_table(path)
         except OSError as exc:
             raise DataError(f"cannot read `{shown}`: {exc.strerror or exc}", shown) from None
@@ -247,6 +258,30 @@ class ParquetLoader(Loader):
             texts,
             "utf-8",
             ",",
+        )
+
+    def _partitioned(self, pa, pq, path: Path, shown: str) -> Table:
+        """A folder of Parquet files, or a file of several row groups: numeric columns
+        are read a partition at a time when used (on the workers, by the Dask engine),
+        text columns (unit keys) read whole, dictionary-encoded."""
+        try:
+            header, size, numbers, texts, rows, words = _parquet.read_partitioned(pa, pq, path)
+        except _parquet.ColumnError as exc:
+            raise DataError(f"`{shown}`: {exc}", shown, help=exc.help) from None
+        if not header:
+            raise DataError(f"data file `{shown}` has no columns", shown)
+        return Table(
+            shown,
+            tuple(header),
+            LazyRows(size, rows),
+            range(1, size + 1),
+            (),
+            "",
+            numbers,
+            texts,
+            "utf-8",
+            ",",
+            dictionaries=words,
         )
 
 
