@@ -394,7 +394,7 @@ class DataChecker:
         two units of each row (either order, for undirected pathways)."""
         out = {}
         scored = pairs.get(self.model.pathways) if self.model.pathways else None
-        if scored is None:
+        if scored is None or not any(n.reference_pathways for n in self.model.nodes()):
             return out
         directed = scored.spec.directed
 

@@ -256,8 +256,16 @@ def read_partitioned(pa, pq, path) -> tuple[list[str], int, dict, Mapping, Calla
                 integers.append(field.name)
             continue
         files = [file for file, group, _ in pieces if group == 0]
+        # read as Parquet stores it (dictionary pages): no Python string per row
         column = pa.chunked_array(
-            [pq.read_table(file, columns=[field.name]).column(0) for file in files]
+            [
+                chunk
+                for file in files
+                for chunk in pq.ParquetFile(file, read_dictionary=[field.name])
+                .read(columns=[field.name])
+                .column(0)
+                .chunks
+            ]
         )
         words, indices = _dictionary(pa, column)
         dictionaries[field.name] = (words, indices)
@@ -288,11 +296,15 @@ def _dictionary(pa, column) -> tuple[np.ndarray, np.ndarray]:
     index of each row's cell)."""
     import pyarrow.compute as pc
 
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        column = pc.cast(column, pa.string())
-    encoded = pc.dictionary_encode(column).combine_chunks()
+    kind = column.type
+    if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type):
+        encoded = column.unify_dictionaries().combine_chunks()
+    else:
+        if pa.types.is_dictionary(kind):
+            column = column.cast(kind.value_type)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = pc.cast(column, pa.string())
+        encoded = pc.dictionary_encode(column).combine_chunks()
     words = encoded.dictionary.to_pylist()
     table = np.array([w.encode("utf-8") for w in words] + [b""], dtype=bytes)
     indices = encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
