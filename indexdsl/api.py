@@ -184,6 +184,37 @@ class Index:
             f"{str(self.path)!r}: {leaves} indicators>"
         )
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the framework as a nested list, each node with its title,
+        name, weight and method (or the errors, as `check` prints them); every text
+        from the file escaped."""
+        if self._model is None:
+            return f"<pre>{html.escape(self.format())}</pre>"
+        model = self._model
+
+        def item(node) -> str:
+            method = ""
+            if node.is_leaf:
+                indicator = model.indicators.get(node.indicator)
+                if indicator is not None and not indicator.higher_is_better:
+                    method = " · lower is better"
+            elif node.formula_text:
+                method = f" · <code>= {html.escape(node.formula_text)}</code>"
+            weight = "" if node is model.root else f" {html.escape(node.weight_text)}"
+            children = [*node.children, *node.inputs]
+            inner = "".join(item(c) for c in children)
+            auxiliary = " (auxiliary)" if node.auxiliary else ""
+            return (
+                f"<li><b>{html.escape(node.title)}</b> <code>{html.escape(node.name)}</code>"
+                f"{weight}{method}{auxiliary}" + (f"<ul>{inner}</ul>" if inner else "") + "</li>"
+            )
+
+        leaves = sum(1 for n in model.root.walk() if n.is_leaf)
+        return (
+            f"<p>{html.escape(model.meta.title)}: {leaves} indicators, from "
+            f"<code>{html.escape(str(self.path))}</code></p><ul>{item(model.root)}</ul>"
+        )
+
 
 def _parameter_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():

@@ -77,8 +77,14 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         type=_format_option,
         metavar="FORMAT[,FORMAT...]",
-        help="what to write (repeatable): csv (the default), json, md, sqlite (appends to "
-        "results.sqlite), xlsx, parquet, html (report.html), or a plugin's format",
+        help="what to write besides the default tables (repeatable): csv (the default), "
+        "json, md, sqlite (appends to results.sqlite), xlsx, parquet, html (report.html), "
+        "or a plugin's format",
+    )
+    run.add_argument(
+        "--only",
+        action="store_true",
+        help="write only the formats given with --format, not the default tables",
     )
     run.add_argument(
         "--engine",
@@ -554,11 +560,17 @@ def cmd_run(args, session) -> int:
 
     editions = parse_settings(args.set)
     several = len(editions) > 1
+    if args.only and args.format is None:
+        from indexdsl.diagnostics import UsageError
+
+        raise UsageError("`--only` writes only the formats given with `--format`: give some")
     if not args.no_write or args.format is not None:  # an unknown format: before computing
-        from indexdsl.output.exports import exporters
+        from indexdsl.output.exports import exporters, with_default
         from indexdsl.plugins import load_registry
 
         session.registry = session.registry or load_registry(session.disabled_plugins)
+        if not args.only:  # formats add to the default tables unless asked otherwise
+            args.format = with_default(args.format, session.registry)
         exporters(args.format, session.registry)
     engine = None
     if args.engine is not None or args.scheduler is not None:  # before computing

@@ -291,3 +291,11 @@ class TestAnalyses:
         assert "gamma" in explanation.text().lower()
         assert explanation._repr_html_().startswith("<pre>")
         assert str(explanation) == explanation.text()
+
+
+def test_an_index_shows_its_framework_in_a_notebook(project, tiny):
+    shown = indexdsl.load(tiny)._repr_html_()
+    assert shown.count("<li>") == 6  # the index, two dimensions, three indicators
+    assert "<code>b</code> 3/4" in shown and "lower is better" in shown
+    bad = project.index(simple_index({"x": "c.x"}, "x\nnope"), name="bad.idx")
+    assert indexdsl.load(bad)._repr_html_().startswith("<pre>error[E201]")

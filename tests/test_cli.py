@@ -429,3 +429,16 @@ def test_writing_shows_a_spinner_on_a_terminal_only(monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     status = _writing_status(Path("out"), [("html", "csv"), ("xlsx",)])
     assert "Writing html, csv, xlsx to out/" in str(status.status)
+
+
+def test_format_adds_to_the_default_tables_unless_only(project):
+    project.index(simple_index({"x": "c.x"}, "x"), {"units.csv": units_csv({"x": [1, 2, 3]})})
+    out = project.cli("run", "index.idx", "--format", "json", "-o", "a")
+    assert out.code == 0, out.err
+    written = sorted(p.name for p in (project.root / "a").iterdir())
+    assert "results.json" in written and "units.csv" in written
+    out = project.cli("run", "index.idx", "--format", "json", "--only", "-o", "b")
+    assert out.code == 0, out.err
+    assert sorted(p.name for p in (project.root / "b").iterdir()) == ["results.json", "run.json"]
+    out = project.cli("run", "index.idx", "--only", "-o", "c")
+    assert out.code == 2 and "--only" in out.err

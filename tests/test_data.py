@@ -345,3 +345,39 @@ class TestXlsxLoader:
         assert any(
             "no sheet `Dta`" in d.message and "`Data`" in (d.help or "") for d in diagnostics
         )
+
+
+def test_an_xlsx_range_reads_a_table_that_does_not_start_in_a1(project):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet["A1"] = "A title above the table"
+    for r, row in enumerate(
+        [["id", "name", "region", "x"], ["A", "Alpha", "n", 1], ["B", "Beta", "s", "two"]],
+        start=3,
+    ):
+        for c, value in enumerate(row, start=2):  # from column B
+            sheet.cell(row=r, column=c, value=value)
+    sheet["H9"] = "a note below, outside the range"
+    (project.root / "data").mkdir(exist_ok=True)
+    book.save(project.root / "data" / "units.xlsx")
+    index = INDEX.replace('csv("data/units.csv")', 'xlsx("data/units.xlsx", range = "B3:E5")')
+    _, diagnostics = load(project, index=index)
+    e303 = only(diagnostics, "E303")
+    assert (e303.span.line, e303.span.col) == (5, 5)  # row 5, column E, as Excel shows it
+    bad = INDEX.replace('csv("data/units.csv")', 'xlsx("data/units.xlsx", range = "B3-E5")')
+    _, diagnostics = load(project, index=bad)
+    assert any("not a range of cells" in d.message for d in diagnostics)
+
+
+def test_thousands_separators_are_a_loader_option_with_a_hint(project):
+    units = 'id,name,region,x\nA,a,n,"1,234,567.5"\nB,b,s,12\nC,c,n,"1,000"\n'
+    index = INDEX.replace('csv("data/units.csv")', 'csv("data/units.csv", thousands = ",")')
+    data, diagnostics = load(project, index=index, units=units)
+    assert diagnostics == []
+    np.testing.assert_array_equal(data.columns[("c", "x")], [1234567.5, 12, 1000])
+    _, diagnostics = load(project, units=units)  # without the option: a hint
+    hints = [d.help for d in diagnostics if d.code == "E303"]
+    assert any('thousands = ","' in h and "1,234,567.5" in h for h in hints)
+    assert any('decimal = ","' in h and 'thousands = ","' in h for h in hints)  # 1,000

@@ -5,6 +5,7 @@ unknown unit in any partition is reported at its row."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,15 @@ def test_a_folder_without_parquet_files_is_a_located_error(tmp_path):
     with pytest.raises(DiagnosticError) as info:
         run_file(bad)
     assert any("no Parquet files" in d.message for d in info.value.diagnostics)
+
+
+def test_integer_unit_keys_in_a_folder_are_matched_as_text(tmp_path, scheduler):
+    index = write_network(tmp_path)
+    for name in ("units.csv", "pairs.csv"):
+        path = tmp_path / name
+        path.write_text(re.sub(r"\bu(\d\d)\b", r"10\1", path.read_text()))
+    expected, _ = run_file(index)
+    folder_index = as_folder(index)
+    assert pq.read_schema(next((tmp_path / "pairs").glob("*.parquet"))).field("a").type == "int64"
+    assert_same(expected, run_file(folder_index)[0])
+    assert_same(expected, run_file(folder_index, engine=DaskEngine(scheduler=scheduler))[0])

@@ -311,7 +311,15 @@ def test_a_table_a_plugin_adds_gets_a_sheet(cities):
 
 def test_asem_full_workbook(project):
     """COINr's full ASEM pipeline: titles, formats, the sheets of its analyses."""
-    path, workbook = write(project, "asem", REPO / "indices" / "asem_full.idx")
+    index = REPO / "indices" / "asem_full.idx"
+    for command in ("uncertainty", "sensitivity"):  # written into the run's folder
+        outcome = project.cli(command, str(index), "-N", "16", "-o", "asem")
+        assert outcome.code == 0, outcome.err
+    path, workbook = write(project, "asem", index)
+    for sheet in ("availability", "statistics", "correlations", "effective weights",
+                  "uncertainty", "sensitivity"):  # fmt: skip
+        assert sheet in workbook.sheetnames, sheet
+    assert len(rows(workbook["uncertainty"])) == 51
     assert workbook.sheetnames[:7] == [
         "units",
         "groups",

@@ -188,7 +188,7 @@ class TestFormatOption:
         ]
 
     def test_comma_separated_and_repeatable(self, cities):
-        run(cities, "--out", "out", "--format", "json,md", "--format", "sqlite")
+        run(cities, "--out", "out", "--format", "json,md", "--format", "sqlite", "--only")
         assert sorted(p.name for p in (cities.root / "out").iterdir()) == [
             "results.json",
             "results.md",
@@ -228,7 +228,9 @@ class TestFormatOption:
         assert not (cities.root / "indexdsl-out").exists()
 
     def test_json_record_lists_the_outputs(self, cities):
-        outcome = cities.cli("run", "index.idx", "--json", "--out", "out", "--format", "md,sqlite")
+        outcome = cities.cli(
+            "run", "index.idx", "--json", "--out", "out", "--format", "md,sqlite", "--only"
+        )
         record = json.loads(outcome.out)
         assert [p.rsplit("/", 1)[-1] for p in record["outputs"]] == [
             "results.md",
@@ -504,7 +506,7 @@ class TestSqlite:
         assert [r[1] for r in rows] != [r[2] for r in rows]  # the editions do differ
 
     def test_two_editions_appended_to_one_database(self, editions):
-        run(editions, "--out", "out", "--format", "sqlite", "--set", "year=2021")
+        run(editions, "--out", "out", "--format", "sqlite", "--only", "--set", "year=2021")
         run(editions, "--out", "out", "--format", "sqlite", "--set", "year=2022")
         self.check_cross_run(editions, editions.root / "out" / "results.sqlite")
 
@@ -523,7 +525,7 @@ class TestSqlite:
         assert query(database, "SELECT count(*) FROM scores") == [(3 * 3,)]
 
     def test_a_failed_append_leaves_the_database_as_it_was(self, editions, monkeypatch):
-        run(editions, "--out", "out", "--format", "sqlite", "--set", "year=2021")
+        run(editions, "--out", "out", "--format", "sqlite", "--only", "--set", "year=2021")
         database = editions.root / "out" / "results.sqlite"
         before = {t: query(database, f'SELECT * FROM "{t}"') for t in export_sqlite.SQLITE_TABLES}
         real = export_sqlite.sqlite_rows
@@ -791,7 +793,7 @@ class TestFailures:
             raise PermissionError(13, "Permission denied")
 
         monkeypatch.setattr(writing.tempfile, "mkdtemp", refuse)
-        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
+        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md", "--only")
         assert outcome.code == 5
         assert "cannot write the results to `out`: Permission denied" in outcome.err
 
@@ -924,7 +926,7 @@ class TestExporterHook:
 
     def test_the_command_line_finds_an_installed_exporter(self, cities, monkeypatch):
         install_plugin(monkeypatch, third_party_module(TsvExporter))
-        run(cities, "--out", "out", "--format", "tsv")
+        run(cities, "--out", "out", "--format", "tsv", "--only")
         assert sorted(p.name for p in (cities.root / "out").iterdir()) == [
             "ranking.tsv",
             "run.json",
@@ -992,7 +994,7 @@ class TestWriteFailures:
             return real(source, target)
 
         monkeypatch.setattr(writing.os, "replace", refuse)
-        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md")
+        outcome = cities.cli("run", "index.idx", "-q", "--out", "out", "--format", "md", "--only")
         assert outcome.code == 5
         assert "cannot write the results to `out`: Permission denied" in outcome.err
         assert "results.md" in outcome.err  # the note names the file

@@ -30,6 +30,35 @@ def unknown_column(
 
 #: a number written with a decimal comma (81,6 or 1.234,5): E303 says how to read it
 _DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+#: a number written with thousands separators (1,234,567 or 1 234.5): E303 says how
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:([, '])\d{3})(?:\1\d{3})*(?:\.\d+)?")
+
+
+def _number_hint(cell: str) -> str:
+    """How to read a cell that is a number written another way (a decimal comma,
+    thousands separators; both, where the cell could be either: 1,234)."""
+    comma, thousands = _DECIMAL_COMMA.fullmatch(cell), _THOUSANDS.fullmatch(cell)
+    if comma and thousands:
+        return (
+            f"`{cell}` looks like a number with a decimal comma or a thousands separator: "
+            'read the file with `decimal = ","` (81,6 is 81.6) or `thousands = ","` '
+            "(1,234 is 1234) in its loader, whichever the file uses"
+        )
+    if comma:
+        return (
+            f"`{cell}` looks like a number with a decimal comma: read the file with "
+            '`decimal = ","` in its loader, e.g. `csv("data.csv", delimiter = ";", '
+            'decimal = ",")`'
+        )
+    if thousands:
+        return (
+            f"`{cell}` looks like a number with thousands separators: read the file with "
+            '`thousands = ","` (or `" "`, `"\'"`) in its loader'
+        )
+    return (
+        "write numbers with a dot for decimals and no thousands separators; "
+        "leave the cell empty (or write NA) for a missing value"
+    )
 
 
 def not_a_number(
@@ -53,14 +82,7 @@ def not_a_number(
         span,
         label="expected a number",
         secondary=(Label(used_at, "the column is used here"),) if used_at else (),
-        help=(
-            f"`{cell}` looks like a number with a decimal comma: read the file with "
-            '`decimal = ","` in its loader, e.g. `csv("data.csv", delimiter = ";", '
-            'decimal = ",")`'
-        )
-        if _DECIMAL_COMMA.fullmatch(cell.strip())
-        else "write numbers with a dot for decimals and no thousands separators; "
-        "leave the cell empty (or write NA) for a missing value",
+        help=_number_hint(cell.strip()),
     )
 
 

@@ -77,6 +77,15 @@ def _names(formats: str | Iterable[str | Iterable[str]] | None, registry: Regist
     return names
 
 
+def with_default(formats, registry: Registry):
+    """``--format`` as the run writes it: the formats asked for, and the default format
+    (the tables) before them; None (the default alone) stays None."""
+    default = registry.default("exporter")
+    if formats is None or default is None or default.cls.name in _names(formats, registry):
+        return formats
+    return [(default.cls.name,), *formats]
+
+
 def available(registry: Registry) -> list[str]:
     """Every output format, the built-in ones first in their own order, then the others
     by name."""

@@ -35,6 +35,13 @@ class CsvLoader(Loader):
             'decimal mark: "," reads 81,6 as 81.6 (and 1.234,5 as 1234.5), as files '
             'written with decimal commas need; such files usually separate fields with ";"',
         ),
+        Param(
+            "thousands",
+            str,
+            "",
+            'thousands separator of the numbers: "," reads 1,234,567.5 as 1234567.5 (" " '
+            'and "\'" also); none by default',
+        ),
     )
 
     def files(self) -> tuple[str, ...]:
@@ -54,6 +61,13 @@ class CsvLoader(Loader):
                 f'the decimal mark must be "." or ",", not `{self.decimal}`',
                 shown,
                 help='write `decimal = ","` for numbers such as 81,6',
+            )
+        if self.thousands not in ("", ",", ".", " ", "'") or self.thousands == self.decimal:
+            raise DataError(
+                f"the thousands separator `{self.thousands}` cannot be read",
+                shown,
+                help='write `thousands = ","`, `" "` or `"\'"`; with `decimal = ","` the '
+                "dots between thousands are read already",
             )
         if self.decimal == self.delimiter:
             raise DataError(
@@ -75,7 +89,7 @@ class CsvLoader(Loader):
         except OSError as exc:
             raise DataError(f"cannot read `{shown}`: {exc.strerror}", shown) from None
         found = None
-        if len(raw) >= _fastcsv.MIN_BYTES and self.decimal == ".":
+        if len(raw) >= _fastcsv.MIN_BYTES and self.decimal == "." and not self.thousands:
             # the columns first, while only the bytes are held: a large file's text and
             # the reader's buffers need not be in memory at the same time
             try:
@@ -170,8 +184,8 @@ class CsvLoader(Loader):
                         text=text,
                     )
                 cells = tuple(c.strip() for c in record)
-                if self.decimal == ",":
-                    cells = tuple(_decimal_point(c) for c in cells)
+                if self.decimal == "," or self.thousands:
+                    cells = tuple(_decimal_point(c, self.decimal, self.thousands) for c in cells)
                 rows.append(cells)
                 numbers.append(line_no)
         except csv.Error as exc:
@@ -181,12 +195,46 @@ class CsvLoader(Loader):
         return header, rows, numbers
 
 
-def _decimal_point(cell: str) -> str:
-    """A number written with a decimal comma, as the engine reads numbers: 1.234,5 ->
-    1234.5.  Other cells (text, missing-value markers) are left as written."""
-    if DECIMAL_COMMA.fullmatch(cell):
+def _decimal_point(cell: str, decimal: str = ",", thousands: str = "") -> str:
+    """A number written with a decimal comma or thousands separators, as the engine
+    reads numbers: 1.234,5 -> 1234.5, 1,234,567.5 -> 1234567.5 (with ``thousands``
+    ","). Other cells (text, missing-value markers) are left as written."""
+    if thousands and thousands != ".":
+        sep = re.escape(thousands)
+        if re.fullmatch(rf"[+-]?\d{{1,3}}(?:{sep}\d{{3}})+(?:[.,]\d+)?", cell):
+            cell = cell.replace(thousands, "")
+    if decimal == "," and DECIMAL_COMMA.fullmatch(cell):
         return cell.replace(".", "").replace(",", ".")
     return cell
+
+
+def _located(path_text: str, base: Path) -> tuple[Path, str]:
+    """A loader's `path`, relative to the index file's folder, and as users are shown it."""
+    path = (base / path_text) if not Path(path_text).is_absolute() else Path(path_text)
+    return path, display_path(path)
+
+
+def _existing_file(path: Path, shown: str, base: Path) -> None:
+    """Raise a located error unless ``path`` is a file (read whole by a library)."""
+    if not path.exists():
+        raise DataError(
+            f"data file `{shown}` does not exist",
+            shown,
+            help=f"paths are relative to the index file's folder ({base})",
+        )
+    if path.is_dir():
+        raise DataError(f"`{shown}` is a folder, not a data file", shown)
+
+
+def _missing_library(library: str, extra: str, shown: str, what: str) -> DataError:
+    """The error for a loader whose optional library is not installed: how to install
+    it, and the way round it."""
+    return DataError(
+        f"reading `{shown}` needs {library}, which is not installed",
+        shown,
+        help=f'install it with `pip install "indexdsl[{extra}]"` (or `pip install '
+        f"{library}`), or save {what} as CSV and use `csv(...)`",
+    )
 
 
 class ParquetLoader(Loader):
@@ -203,30 +251,22 @@ class ParquetLoader(Loader):
         return (self.path,)
 
     def load(self, base: Path) -> Table:
-        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
-        shown = display_path(path)
+        path, shown = _located(self.path, base)
         try:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            raise DataError(
-                f"reading `{shown}` needs pyarrow, which is not installed",
-                shown,
-                help='install it with `pip install "indexdsl[parquet]"` (or `pip install '
-                "pyarrow`), or save the data as CSV and use `csv(...)`",
-            ) from None
-        if not path.exists():
-            raise DataError(
-                f"data file `{shown}` does not exist",
-                shown,
-                help=f"paths are relative to the index file's folder ({base})",
-            )
-        if path.is_dir() and not any(path.glob("*.parquet")):
-            raise DataError(
-                f"`{shown}` is a folder with no Parquet files (`*.parquet`)",
-                shown,
-                help="a folder is read as one table made of its `*.parquet` files, in name order",
-            )
+            raise _missing_library("pyarrow", "parquet", shown, "the data") from None
+        if path.is_dir():  # a folder of Parquet files is one table
+            if not any(path.glob("*.parquet")):
+                raise DataError(
+                    f"`{shown}` is a folder with no Parquet files (`*.parquet`)",
+                    shown,
+                    help="a folder is read as one table made of its `*.parquet` files, in "
+                    "name order",
+                )
+        else:
+            _existing_file(path, shown, base)
         try:
             if path.is_dir() or pq.ParquetFile(path).metadata.num_row_groups > 1:
                 return self._partitioned(pa, pq, path, shown)
@@ -291,31 +331,28 @@ class XlsxLoader(Loader):
     params = (
         Param("path", str, doc="file path, relative to the index file"),
         Param("sheet", str, "", "the sheet to read (default: the first)"),
+        Param(
+            "range",
+            str,
+            "",
+            'the cells to read, header row first, as Excel writes them ("B3:H60"); '
+            "default: the whole sheet",
+        ),
     )
 
     def files(self) -> tuple[str, ...]:
         return (self.path,)
 
+    def _bounds(self, shown: str) -> dict | None:
+        return _xlsx_bounds(self.range, shown) if self.range else None
+
     def load(self, base: Path) -> Table:
-        path = (base / self.path) if not Path(self.path).is_absolute() else Path(self.path)
-        shown = display_path(path)
+        path, shown = _located(self.path, base)
         try:
             import openpyxl
         except ImportError:
-            raise DataError(
-                f"reading `{shown}` needs openpyxl, which is not installed",
-                shown,
-                help='install it with `pip install "indexdsl[xlsx]"` (or `pip install '
-                "openpyxl`), or save the sheet as CSV and use `csv(...)`",
-            ) from None
-        if not path.exists():
-            raise DataError(
-                f"data file `{shown}` does not exist",
-                shown,
-                help=f"paths are relative to the index file's folder ({base})",
-            )
-        if path.is_dir():
-            raise DataError(f"`{shown}` is a folder, not a data file", shown)
+            raise _missing_library("openpyxl", "xlsx", shown, "the sheet") from None
+        _existing_file(path, shown, base)
         try:
             # values, not formulas: what the spreadsheet program last calculated
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -334,12 +371,27 @@ class XlsxLoader(Loader):
                     help=f"its sheets: {names}",
                 )
             sheet = book[self.sheet] if self.sheet else book.worksheets[0]
-            header, rows, numbers, offsets = _sheet_rows(sheet, shown)
+            header, rows, numbers, offsets = _sheet_rows(sheet, shown, self._bounds(shown))
         finally:
             book.close()
         return Table(
             shown, tuple(header), tuple(rows), tuple(numbers), tuple(offsets), "", "utf-8", ","
         )
+
+
+def _xlsx_bounds(cells: str, shown: str) -> dict:
+    """`range = "B3:H60"` as the bounds of openpyxl's ``iter_rows``."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
+    except (ValueError, TypeError):
+        raise DataError(
+            f"`{cells}` is not a range of cells",
+            shown,
+            help='write it as Excel does, from the header\'s first cell to the last: "B3:H60"',
+        ) from None
+    return {"min_col": min_col, "min_row": min_row, "max_col": max_col, "max_row": max_row}
 
 
 def _cell_text(value) -> str:
@@ -361,13 +413,17 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _sheet_rows(sheet, shown: str):
-    """Header, rows, row numbers and column numbers of a sheet: the first non-blank
-    row is the header; blank rows are skipped; a location's line is the sheet's row
-    number and its column the sheet's column number, as the spreadsheet shows them."""
+def _sheet_rows(sheet, shown: str, bounds: dict | None = None):
+    """Header, rows, row numbers and column numbers of a sheet (or of the cells within
+    ``bounds``): the first non-blank row is the header; blank rows are skipped; a
+    location's line is the sheet's row number and its column the sheet's column
+    number, as the spreadsheet shows them."""
     header: list[str] | None = None
     rows, numbers, offsets = [], [], []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+    bounds = bounds or {}
+    first_row, first_col = bounds.get("min_row", 1), bounds.get("min_col", 1)
+    iterated = sheet.iter_rows(values_only=True, **bounds)
+    for number, values in enumerate(iterated, start=first_row):
         cells = [_cell_text(v) for v in values]
         if not any(cells):
             continue
@@ -382,13 +438,14 @@ def _sheet_rows(sheet, shown: str):
                 f"row {number} has values beyond the header's {width} columns",
                 shown,
                 number,
-                width + 1,
-                help="give every column a header, or delete the stray cells",
+                first_col + width,
+                help="give every column a header, delete the stray cells, or read a "
+                '`range` that leaves them out ("B3:H60")',
             )
         cells = (cells + [""] * width)[:width]
         rows.append(tuple(cells))
         numbers.append(number)
-        offsets.append(tuple(range(1, width + 1)))
+        offsets.append(tuple(range(first_col, first_col + width)))
     if header is None:
         raise DataError(f"the sheet `{sheet.title}` of `{shown}` is empty", shown)
     return header, rows, numbers, offsets

@@ -17,6 +17,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from indexdsl.diagnostics import printable
+from indexdsl.output.plots import METADATA as _PLOT_METADATA
+from indexdsl.output.plots import RC as _PLOT_RC
 
 #: a sequential palette for the heat maps: light (low) to dark blue (high)
 _LOW, _HIGH = (247, 251, 255), (8, 81, 156)
@@ -57,26 +59,20 @@ def heat_colour(t: float) -> tuple[str, str]:
 #: no math parsing of `$` in unit names, and a fixed salt for the ids of clip paths so
 #: that the same inputs give the same bytes
 RC = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "indexdsl",
-    "text.parse_math": False,
-    "text.usetex": False,
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
+    **_PLOT_RC,  # as `indexdsl plot` draws: text as text, no mathematics, fixed ids
     "axes.edgecolor": "#8c959f",
     "axes.labelcolor": "#1f2328",
     "xtick.color": "#59636e",
     "ytick.color": "#1f2328",
     "axes.titlesize": 9,
+    "axes.titlelocation": "center",
     "figure.dpi": 72,
+    "savefig.dpi": "figure",
 }
 #: the font of every text, set by the page's style sheet instead
 _FONT = "font-family: 'DejaVu Sans', sans-serif; "
 #: no creator, date or format in the SVG (the date would change every run)
-_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
+_METADATA = _PLOT_METADATA[".svg"]
 
 
 class Charts:
@@ -108,6 +104,16 @@ class Charts:
             warnings.simplefilter("ignore", UserWarning)
             figure = self._figure(figsize=size, layout="constrained", **kw)
             paint(figure)
+            figure.savefig(buffer, format="svg", metadata=_METADATA)
+        self._count += 1
+        return Markup(_inline_svg(buffer.getvalue(), f"c{self._count}-", printable(label)))
+
+    def figure(self, label: str, figure) -> Markup:
+        """A figure drawn elsewhere (by :mod:`indexdsl.output.plots`, as `indexdsl plot`
+        draws it), inlined like the report's own charts."""
+        buffer = io.StringIO()
+        with self._matplotlib.rc_context(RC), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # text as text, as the page's
             figure.savefig(buffer, format="svg", metadata=_METADATA)
         self._count += 1
         return Markup(_inline_svg(buffer.getvalue(), f"c{self._count}-", printable(label)))

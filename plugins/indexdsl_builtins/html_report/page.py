@@ -43,6 +43,18 @@ def _environment():
     )
 
 
+#: indicators up to which the report shows their correlation heat map (beyond, the
+#: cells are too small to read: `indexdsl plot correlations` draws any level)
+MAX_CORRELATED = 40
+
+
+def _with_figure(section: dict | None, key: str, draw) -> dict | None:
+    """A section with a figure added under ``key`` (None: the figure is not drawn)."""
+    if section is None:
+        return None
+    return {**section, key: draw()}
+
+
 def render_html(
     result: Any, tables: dict[str, Any], record: dict, out_dir: Path | None = None
 ) -> str:
@@ -50,6 +62,7 @@ def render_html(
     of :func:`indexdsl.output.exports.result_tables` and the run record (with its time).  With
     ``out_dir``, the rank intervals of ``uncertainty.csv`` in it are shown when they
     belong to this run."""
+    from indexdsl.output import plots
     from indexdsl.output.exports import run_id
     from indexdsl.version import __version__
 
@@ -67,8 +80,24 @@ def render_html(
         sections.agreement(result),
         sections.groups(charts, result, tables),
         sections.pathways(charts, result, tables, units, dims),
-        sections.statistics(result, tables),
-        definition.definition(result, tables, record),
+        _with_figure(
+            sections.statistics(result, tables),
+            "correlation_chart",
+            lambda: (
+                charts.figure(
+                    "Pearson correlations between the indicators",
+                    plots.plot_correlations(result, "indicators"),
+                )
+                if len(plots.level_nodes(result, "indicators")) <= MAX_CORRELATED
+                else None
+            ),
+        ),
+        sections.unit_profiles(result),
+        _with_figure(
+            definition.definition(result, tables, record),
+            "framework_chart",
+            lambda: charts.figure("The framework", plots.plot_framework(result.graph.model)),
+        ),
         definition.sources(record),
         definition.provenance(record, run_id(record)),
     ]

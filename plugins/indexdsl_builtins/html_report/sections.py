@@ -607,3 +607,35 @@ def statistics(result: Any, tables: dict) -> dict | None:
         "correlations": correlations,
         "weights": weights,
     }
+
+
+#: units up to which the report has a profile of each (beyond, `indexdsl explain FILE
+#: UNIT` gives any unit's)
+MAX_PROFILED = 60
+
+
+def unit_profiles(result: Any) -> dict | None:
+    """A profile of every unit, best first, as `indexdsl explain` prints it: its score
+    and rank, each dimension's contribution, its strongest and weakest indicators and
+    its nearest rivals; each folded, so that the page stays short."""
+    from indexdsl.analyses.explain import explain, ranking_order
+
+    root = result.graph.root
+    scores, ranks = result.units.scores[root], result.units.ranks[root]
+    order = ranking_order(scores, ranks) + [i for i in range(len(ranks)) if ranks[i] == 0]
+    if not order:
+        return None
+    shown = order[:MAX_PROFILED]
+    profiles = []
+    for i in shown:
+        try:
+            text = explain(result, i).text()
+        except Exception as exc:  # a unit the explanation cannot cover is said, not hidden
+            text = f"no profile: {exc}"
+        profiles.append({"label": result.data.labels[i], "rank": rank(int(ranks[i])), "text": text})
+    return {
+        "id": "unit_profiles",
+        "heading": "Unit profiles",
+        "profiles": profiles,
+        "cut": _cut(shown, order),
+    }
