@@ -211,11 +211,12 @@ class Cluster:
         self.client = Client(self.cluster)
         self.address = self.cluster.scheduler_address
 
-    def peak(self) -> float:
+    def peak(self) -> str:
+        """Each worker's peak RSS so far (GiB), in the order of their addresses."""
         import resource
 
         peaks = self.client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-        return max(peaks.values()) / 2**20
+        return ", ".join(f"{peaks[w] / 2**20:.2f}" for w in sorted(peaks))
 
     def close(self) -> None:
         self.client.close()
@@ -288,15 +289,18 @@ def main() -> None:
             print(
                 f"{case}: run --no-write {' '.join(engine[:2])} {seconds:6.2f} s, peak RSS "
                 f"{peak:.2f} GiB"
-                + (f" (workers: {cluster.peak():.2f} GiB each at most)" if cluster else "")
+                + (f" (workers' peaks so far: {cluster.peak()} GiB)" if cluster else "")
+                + f"; load average {os.getloadavg()[0]:.2f}"
             )
             if not options.no_outputs:
                 out = folder / f"out-{case}"
                 seconds, peak = measure(index, ["-o", str(out), *engine], options.repeats)
-                written = sum(f.stat().st_size for f in out.iterdir()) / 2**20
+                written = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 2**20
                 print(
                     f"{case}: run -o DIR    {seconds:6.2f} s, peak RSS {peak:.2f} GiB "
                     f"({written:,.0f} MiB written)"
+                    + (f" (workers' peaks so far: {cluster.peak()} GiB)" if cluster else "")
+                    + f"; load average {os.getloadavg()[0]:.2f}"
                 )
     finally:
         if cluster is not None:

@@ -134,6 +134,8 @@ class DataChecker:
         loader = spec.loader
         for name in loader.files():
             special = special_file(self.base / name) if isinstance(name, str) else None
+            if special == "a folder" and getattr(loader, "reads_folders", False):
+                special = None  # a loader that reads a folder of files as one table
             if special is not None:
                 self.err(data_errors.data_file_special(name, special, spec.span))
                 return None
@@ -229,10 +231,15 @@ class DataChecker:
         """Warn about a column whose values differ only in their last digits: a
         normalisation that stretches the observed range (min-max) would turn that
         rounding noise into a full spread of scores."""
-        present = values[~np.isnan(values)]
-        if present.size < 2:
-            return
-        low, high = float(present.min()), float(present.max())
+        if hasattr(values, "min_max"):  # a column read a partition at a time
+            low, high, count = values.min_max()
+            if count < 2:
+                return
+        else:
+            present = values[~np.isnan(values)]
+            if present.size < 2:
+                return
+            low, high = float(present.min()), float(present.max())
         if high > low and high - low <= NEAR_CONSTANT * max(abs(low), abs(high)):
             self.diagnostics.append(
                 data_errors.near_constant_column(name, path, low, high, NEAR_CONSTANT, span)
@@ -408,7 +415,7 @@ class DataChecker:
         two units of each row (either order, for undirected pathways)."""
         out = {}
         scored = pairs.get(self.model.pathways) if self.model.pathways else None
-        if scored is None:
+        if scored is None or not any(n.reference_pathways for n in self.model.nodes()):
             return out
         directed = scored.spec.directed
 
@@ -577,7 +584,10 @@ class DataChecker:
         ordered = units[order]
         ends = []
         for column in (first, second):
-            cells, indices = table.dictionaries.get(column, (table.texts[column], None))
+            if column in table.dictionaries:
+                cells, indices = table.dictionaries[column]
+            else:
+                cells, indices = table.texts[column], None
             at = np.minimum(np.searchsorted(ordered, cells), len(ordered) - 1)
             known = ordered[at] == cells
             if indices is None:

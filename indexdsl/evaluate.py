@@ -146,7 +146,7 @@ class Evaluator:
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str) -> np.ndarray:
-        return self.data.columns[(table, column)]
+        return np.asarray(self.data.columns[(table, column)])  # a partitioned column: read
 
     def context(self, level: str) -> Context:
         return Context(self._names(level), True, level)

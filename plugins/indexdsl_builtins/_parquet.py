@@ -138,3 +138,174 @@ def read_columns(pa, table) -> tuple[list[str], int, dict, Mapping, Callable]:
 
     text_columns = [name for name in header if name in strings or name in integers]
     return header, table.num_rows, numbers, LazyColumns(text_columns, texts), rows
+
+
+class PartitionedColumn:
+    """A numeric column of a partitioned Parquet source (a folder of Parquet files, or a
+    file of several row groups), read one partition (row group) at a time.
+
+    The data stage holds it in place of the column's values: the Dask engine reads
+    each partition on a worker (:meth:`to_dask`), and nothing else reads more than one
+    partition at a time except through ``numpy.asarray(column)``, which reads them all
+    (the numpy engine, and a diagnostic's row of text).  Values are floats, NaN where
+    null; unlike a column read whole, an infinity is not reported as a bad cell."""
+
+    ndim = 1
+    dtype = np.dtype(float)
+
+    def __init__(self, name: str, pieces: list[tuple[str, int, int]]):
+        self.name = name
+        self.pieces = pieces  # (file, row group, rows)
+        self.chunks = tuple(rows for _, _, rows in pieces)
+        self.shape = (sum(self.chunks),)
+        self._values: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def read(self, piece: int) -> np.ndarray:
+        """One partition's values."""
+        path, group, _ = self.pieces[piece]
+        return read_piece(path, group, self.name)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if self._values is None:
+            parts = [self.read(i) for i in range(len(self.pieces))]
+            self._values = np.concatenate(parts) if parts else np.empty(0)
+        return self._values if dtype is None else self._values.astype(dtype)
+
+    def __getitem__(self, key):
+        return np.asarray(self)[key]
+
+    def tolist(self) -> list:
+        return np.asarray(self).tolist()
+
+    def min_max(self) -> tuple[float, float, int]:
+        """(smallest, largest, count) of the values present, a partition at a time."""
+        low, high, count = np.inf, -np.inf, 0
+        for i in range(len(self.pieces)):
+            values = self.read(i)
+            present = values[~np.isnan(values)]
+            if present.size:
+                low, high = min(low, float(present.min())), max(high, float(present.max()))
+                count += present.size
+        return low, high, count
+
+    def to_dask(self):
+        """The column as a Dask array of one chunk per partition, each read where it is
+        computed (on a worker: the files must be at the same path there)."""
+        import dask
+        import dask.array as da
+
+        parts = [
+            da.from_delayed(
+                dask.delayed(read_piece, pure=True)(path, group, self.name),
+                (rows,),
+                dtype=float,
+            )
+            for path, group, rows in self.pieces
+        ]
+        return da.concatenate(parts) if parts else da.zeros(0, chunks=(0,))
+
+
+def read_piece(path: str, group: int, name: str) -> np.ndarray:
+    """One row group's column as floats, NaN where null."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = pq.ParquetFile(path).read_row_group(group, columns=[name]).column(0)
+    values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return np.array(values, dtype=np.float64)
+
+
+def parquet_pieces(path) -> list[tuple[str, int, int]]:
+    """(file, row group, rows) of a Parquet file, or of every ``*.parquet`` file of a
+    folder in name order."""
+    import pyarrow.parquet as pq
+
+    files = sorted(str(p) for p in path.glob("*.parquet")) if path.is_dir() else [str(path)]
+    pieces = []
+    for file in files:
+        meta = pq.ParquetFile(file).metadata
+        pieces += [(file, g, meta.row_group(g).num_rows) for g in range(meta.num_row_groups)]
+    return pieces
+
+
+def read_partitioned(pa, pq, path) -> tuple[list[str], int, dict, Mapping, Callable, dict]:
+    """(header, row count, numbers, texts, rows, dictionaries) of a partitioned source:
+    numeric columns as :class:`PartitionedColumn` (not read), text columns read whole
+    and dictionary-encoded (unit keys: a few thousand words, an index per row)."""
+    pieces = parquet_pieces(path)
+    schema = pq.ParquetFile(pieces[0][0]).schema_arrow
+    header = [str(name) for name in schema.names]
+    numbers: dict[str, object] = {}
+    strings: dict[str, np.ndarray] = {}
+    dictionaries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    integers: list[str] = []
+    for field in schema:
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if pa.types.is_nested(kind):
+            raise ColumnError(
+                f"column `{field.name}` holds {kind} values (lists, structures or maps), not "
+                "numbers or text",
+                help="flatten the column into one column per value before reading it",
+            )
+        if _is_number(pa, kind):
+            numbers[field.name] = PartitionedColumn(field.name, pieces)
+            if pa.types.is_integer(kind):
+                integers.append(field.name)
+            continue
+        files = [file for file, group, _ in pieces if group == 0]
+        # read as Parquet stores it (dictionary pages): no Python string per row
+        column = pa.chunked_array(
+            [
+                chunk
+                for file in files
+                for chunk in pq.ParquetFile(file, read_dictionary=[field.name])
+                .read(columns=[field.name])
+                .column(0)
+                .chunks
+            ]
+        )
+        words, indices = _dictionary(pa, column)
+        dictionaries[field.name] = (words, indices)
+        strings[field.name] = None  # made from the dictionary when asked for
+
+    def texts(name: str) -> np.ndarray:
+        if name in dictionaries:
+            words, indices = dictionaries[name]
+            return words[indices]
+        return _integer_texts(np.asarray(numbers[name]))
+
+    def rows() -> list[tuple[str, ...]]:
+        cells = []
+        for name in header:
+            if name in numbers and name not in integers:
+                cells.append(["" if v != v else repr(v) for v in numbers[name].tolist()])
+            else:
+                cells.append([c.decode("utf-8").strip() for c in texts(name).tolist()])
+        return list(zip(*cells, strict=True))
+
+    size = sum(rows for _, _, rows in pieces)
+    text_columns = [name for name in header if name in strings or name in integers]
+    return header, size, numbers, LazyColumns(text_columns, texts), rows, dictionaries
+
+
+def _dictionary(pa, column) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as (distinct cells as UTF-8 bytes, then ``b""`` for null; the
+    index of each row's cell)."""
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type):
+        encoded = column.unify_dictionaries().combine_chunks()
+    else:
+        if pa.types.is_dictionary(kind):
+            column = column.cast(kind.value_type)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = pc.cast(column, pa.string())
+        encoded = pc.dictionary_encode(column).combine_chunks()
+    words = encoded.dictionary.to_pylist()
+    table = np.array([w.encode("utf-8") for w in words] + [b""], dtype=bytes)
+    indices = encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
+    return table, np.asarray(indices)

@@ -64,13 +64,22 @@ class DaskEvaluator(Evaluator):
             import dask.array as da
 
             values = self.data.columns[key]
-            # sent to the workers once, then read there by every computation
-            self._lazy[key] = _persist(
-                da.from_array(values, chunks=self._chunks(table), name=False)
-            )
+            if hasattr(values, "to_dask"):
+                # a partitioned Parquet column: each partition read by a worker, never
+                # by this process
+                array = values.to_dask().rechunk(self._chunks(table))
+            else:
+                array = da.from_array(values, chunks=self._chunks(table), name=False)
+            # sent to the workers once (or read there), then read there by every computation
+            self._lazy[key] = _persist(array)
         return self._lazy[key]
 
     def _chunks(self, table: str) -> tuple[int, ...]:
+        """The partitions of a pairs table: its Parquet partitions (row groups) when
+        its numeric columns are read from them, otherwise ``partition`` pathways each."""
+        for values in self.data.pairs[table].table.numbers.values():
+            if hasattr(values, "to_dask") and len(values) == len(self.data.pairs[table].a):
+                return values.chunks
         n = len(self.data.pairs[table].a)
         return (self.partition,) * (n // self.partition) + (
             (n % self.partition,) if n % self.partition or n == 0 else ()

@@ -239,7 +239,12 @@ def _missing_library(library: str, extra: str, shown: str, what: str) -> DataErr
 
 class ParquetLoader(Loader):
     name = "parquet"
-    summary = "a Parquet file (needs pyarrow: the `parquet` extra); numeric columns are numbers"
+    summary = (
+        "a Parquet file, or a folder of them (needs pyarrow: the `parquet` extra); numeric "
+        "columns are numbers"
+    )
+    #: a folder of Parquet files is one table (see the data stage's special-file check)
+    reads_folders = True
     params = (Param("path", str, doc="file path, relative to the index file"),)
 
     def files(self) -> tuple[str, ...]:
@@ -252,8 +257,19 @@ class ParquetLoader(Loader):
             import pyarrow.parquet as pq
         except ImportError:
             raise _missing_library("pyarrow", "parquet", shown, "the data") from None
-        _existing_file(path, shown, base)
+        if path.is_dir():  # a folder of Parquet files is one table
+            if not any(path.glob("*.parquet")):
+                raise DataError(
+                    f"`{shown}` is a folder with no Parquet files (`*.parquet`)",
+                    shown,
+                    help="a folder is read as one table made of its `*.parquet` files, in "
+                    "name order",
+                )
+        else:
+            _existing_file(path, shown, base)
         try:
+            if path.is_dir() or pq.ParquetFile(path).metadata.num_row_groups > 1:
+                return self._partitioned(pa, pq, path, shown)
             data = pq.read_table(path)
         except OSError as exc:
             raise DataError(f"cannot read `{shown}`: {exc.strerror or exc}", shown) from None
@@ -282,6 +298,30 @@ class ParquetLoader(Loader):
             texts,
             "utf-8",
             ",",
+        )
+
+    def _partitioned(self, pa, pq, path: Path, shown: str) -> Table:
+        """A folder of Parquet files, or a file of several row groups: numeric columns
+        are read a partition at a time when used (on the workers, by the Dask engine),
+        text columns (unit keys) read whole, dictionary-encoded."""
+        try:
+            header, size, numbers, texts, rows, words = _parquet.read_partitioned(pa, pq, path)
+        except _parquet.ColumnError as exc:
+            raise DataError(f"`{shown}`: {exc}", shown, help=exc.help) from None
+        if not header:
+            raise DataError(f"data file `{shown}` has no columns", shown)
+        return Table(
+            shown,
+            tuple(header),
+            LazyRows(size, rows),
+            range(1, size + 1),
+            (),
+            "",
+            numbers,
+            texts,
+            "utf-8",
+            ",",
+            dictionaries=words,
         )
 
 
