@@ -66,6 +66,18 @@ def _integer_texts(values: np.ndarray) -> np.ndarray:
     return cells
 
 
+def _rows(header, numbers, integers, texts) -> list[tuple[str, ...]]:
+    """Every row as text, made only when a diagnostic needs one: numbers in their
+    shortest exact form, missing ones empty."""
+    cells = []
+    for name in header:
+        if name in numbers and name not in integers:
+            cells.append(["" if v != v else repr(v) for v in numbers[name].tolist()])
+        else:
+            cells.append([c.decode("utf-8").strip() for c in texts(name).tolist()])
+    return list(zip(*cells, strict=True))
+
+
 class ColumnError(Exception):
     """A column indexdsl cannot read as numbers or text; the loader reports it."""
 
@@ -128,13 +140,7 @@ def read_columns(pa, table) -> tuple[list[str], int, dict, Mapping, Callable]:
         return strings[name] if name in strings else _integer_texts(numbers[name])
 
     def rows() -> list[tuple[str, ...]]:
-        cells = []
-        for name in header:
-            if name in numbers and name not in integers:
-                cells.append(["" if v != v else repr(v) for v in numbers[name].tolist()])
-            else:
-                cells.append([c.decode("utf-8").strip() for c in texts(name).tolist()])
-        return list(zip(*cells, strict=True))
+        return _rows(header, numbers, integers, texts)
 
     text_columns = [name for name in header if name in strings or name in integers]
     return header, table.num_rows, numbers, LazyColumns(text_columns, texts), rows
@@ -278,13 +284,7 @@ def read_partitioned(pa, pq, path) -> tuple[list[str], int, dict, Mapping, Calla
         return _integer_texts(np.asarray(numbers[name]))
 
     def rows() -> list[tuple[str, ...]]:
-        cells = []
-        for name in header:
-            if name in numbers and name not in integers:
-                cells.append(["" if v != v else repr(v) for v in numbers[name].tolist()])
-            else:
-                cells.append([c.decode("utf-8").strip() for c in texts(name).tolist()])
-        return list(zip(*cells, strict=True))
+        return _rows(header, numbers, integers, texts)
 
     size = sum(rows for _, _, rows in pieces)
     text_columns = [name for name in header if name in strings or name in integers]
