@@ -12,6 +12,7 @@ from rich.text import Text
 from indexdsl.diagnostics import printable
 from indexdsl.evaluate import Result
 from indexdsl.output.results import (
+    agreed_scores,
     agreement,
     group_summaries,
     illustrative_share,
@@ -276,12 +277,7 @@ def print_report(result: Result, console: Console, top: int = 10, depth: int = 1
                 largest = a["max_abs_difference"]
                 table.add_row(
                     graph.nodes[node].title,
-                    f"{a['agree']} of {a['compared']} "
-                    + (
-                        f"({a['decimals']} decimals)"
-                        if a["tolerance"] is None
-                        else f"(within {a['tolerance']:g})"
-                    ),
+                    agreed_scores(a),
                     "–" if largest is None else f"{largest:.2g}",
                     str(a["published_without_score"]),
                 )

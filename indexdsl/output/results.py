@@ -258,6 +258,17 @@ def group_summaries(result: Result):
                 )
 
 
+def agreed_scores(entry: dict) -> str:
+    """One node's score agreement in words, for every output that shows it: `17 of 20
+    (1 decimals)`, or `(within 0.001)` with a `reference tolerance`."""
+    basis = (
+        f"({entry['decimals']} decimals)"
+        if entry.get("tolerance") is None
+        else f"(within {entry['tolerance']:g})"
+    )
+    return f"{entry['agree']} of {entry['compared']} {basis}"
+
+
 def score_agreement(result: Result) -> dict[str, dict]:
     """Computed vs published scores, per node that declares `reference scores`.
 

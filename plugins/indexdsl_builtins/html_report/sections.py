@@ -285,8 +285,8 @@ def heatmap(result: Any, units: list[dict], dims: Sequence[Any]) -> dict | None:
 
 def agreement(result: Any) -> dict | None:
     """How the computed ranks and scores agree with the published ones."""
+    from indexdsl.output.results import agreed_scores, pathway_agreement, score_agreement
     from indexdsl.output.results import agreement as rank_agreement
-    from indexdsl.output.results import pathway_agreement, score_agreement
 
     graph = result.graph
     tables = []
@@ -333,12 +333,7 @@ def agreement(result: Any) -> dict | None:
         rows = [
             [
                 graph.nodes[n].title,
-                f"{a['agree']} of {a['compared']} "
-                + (
-                    f"({a['decimals']} decimals)"
-                    if a.get("tolerance") is None
-                    else f"(within {a['tolerance']:g})"
-                ),
+                agreed_scores(a),
                 "–" if a["max_abs_difference"] is None else f"{a['max_abs_difference']:.2g}",
             ]
             for n, a in ((n, scores[n]) for n in graph.node_order if n in scores)
