@@ -195,3 +195,9 @@ def test_whatif_and_compare_refuse_unclear_requests_with_a_diagnostic(capsys):
     # a cell that is not a rank change: the region column
     assert cli.main(["whatif", str(INDEX), "--add", "trade", "--published", "region"]) != 0
     assert "E714" in capsys.readouterr().err
+
+
+def test_a_text_column_is_no_ranking(capsys):
+    assert cli.main(["compare", str(INDEX), "--ranking", "city"]) != 0
+    err = capsys.readouterr().err
+    assert "E714" in err and "is not a rank" in err and "rank change" not in err

@@ -52,7 +52,7 @@ def compare_ranking(result: Result, column: str) -> Comparison:
             there[key] = float(text)
         except ValueError:
             raise DiagnosticError(
-                [errors.published_change_not_a_number(cell, column, table.path)]
+                [errors.published_change_not_a_number(cell, column, table.path, "a rank")]
             ) from None
     return _comparison(result, there)
 

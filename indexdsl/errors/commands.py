@@ -125,13 +125,21 @@ def unknown_units_column(column: str, path: str, hint: str | None) -> Diagnostic
     )
 
 
-def published_change_not_a_number(cell: str, column: str, path: str) -> Diagnostic:
-    """E714: a published rank change that is not a whole number."""
+def published_change_not_a_number(
+    cell: str, column: str, path: str, what: str = "a rank change"
+) -> Diagnostic:
+    """E714: a cell of a column of published ranks (or rank changes) that is not one."""
+    plural, example = (
+        ("rank changes", "`+2`, `-1` or `0`")
+        if what == "a rank change"
+        else ("ranks", "`1`, `2` or `17`")
+    )
     return error(
         "E714",
-        f"`{cell}` in column `{column}` ({path}) is not a rank change",
+        f"`{cell}` in column `{column}` ({path}) is not {what}",
         None,
-        help="write a whole number such as `+2`, `-1` or `0`, or leave the cell empty",
+        help=f"name a column of {plural}: whole numbers such as {example}, or an empty cell "
+        "where none is published",
     )
 
 
