@@ -16,7 +16,8 @@ import attrs
 import numpy as np
 
 from indexdsl import model as m
-from indexdsl.components import Aggregator, Context, Normaliser
+from indexdsl.binding import DataBoundNormaliser, build
+from indexdsl.components import Aggregator, ComponentValueError, Context, Normaliser
 from indexdsl.model import IndexModel, Node
 
 _OPERATIONS = {
@@ -40,6 +41,9 @@ class Engine(Protocol):
     def context(self, level: str) -> Context: ...
 
     def guard(self, fn: Callable[[], Any], span, what: str, plugin: str) -> Any: ...
+
+    def note_left_out(self, level: str, span, what: str, values: np.ndarray) -> None:
+        """A reduction over units left out the missing ``values``: say so."""
 
 
 #: a compiled expression: (engine, level "unit" or "pair", raw values so far) -> values
@@ -110,6 +114,8 @@ def _transform(expr: m.TransformCall) -> Compiled:
     def run(engine, level, raw):
         a = [f(engine, level, raw) for f in args]
         k = {key: f(engine, level, raw) for key, f in kwargs}
+        if transform.one_value and a:  # a reduction over units: missing values left out
+            engine.note_left_out(level, span, what, a[0])
         return engine.guard(lambda: transform.apply(*a, **k), span, what, plugin)
 
     return run
@@ -136,8 +142,10 @@ def _editions(expr: m.EditionReduction) -> Compiled:
 
 def _normaliser(expr: m.NormaliserCall) -> Compiled:
     normaliser, plugin, span = expr.normaliser, expr.plugin, expr.span
-    what = f"`{normaliser.name}`"
     values_of = compile_expression(expr.values)
+    if expr.arguments:
+        return _normaliser_from_data(expr, values_of)
+    what = f"`{normaliser.name}`"
 
     def run(engine, level, raw):
         values = values_of(engine, level, raw)
@@ -145,6 +153,57 @@ def _normaliser(expr: m.NormaliserCall) -> Compiled:
         return engine.guard(lambda: normaliser.normalise(values, context)[0], span, what, plugin)
 
     return run
+
+
+def _normaliser_from_data(expr: m.NormaliserCall, values_of: Compiled) -> Compiled:
+    """A normaliser whose parameters are partly computed from the data: built at each
+    evaluation, once its arguments' values are known (the same for every unit)."""
+    cls, plugin, span = expr.cls, expr.plugin, expr.span
+    what = f"`{cls.name}`"
+    arguments = [(name, compile_expression(e)) for name, e in expr.arguments]
+
+    def run(engine, level, raw):
+        values = values_of(engine, level, raw)
+        computed = {name: f(engine, level, raw) for name, f in arguments}
+
+        def normalise():
+            settings = {**dict(expr.constants), **one_values(computed)}
+            return bind_computed(cls, settings, computed).normalise(values, engine.context(level))[
+                0
+            ]
+
+        return engine.guard(normalise, span, what, plugin)
+
+    return run
+
+
+def one_values(computed: dict[str, Any]) -> dict[str, float]:
+    """Each parameter's one value from what its expression gave (the same for every
+    unit, or missing where every value it reduces is missing: then it is refused,
+    never invented)."""
+    out = {}
+    for name, value in computed.items():
+        flat = np.asarray(value, dtype=float).ravel()
+        present = flat[~np.isnan(flat)]
+        if present.size == 0:
+            raise ComponentValueError(
+                f"parameter `{name}` has no value: every value it is computed from is missing",
+                help="check the data it is computed from, or write a number",
+            )
+        out[name] = float(present[0])
+    return out
+
+
+def bind_computed(cls: type, settings: dict, computed: dict[str, Any]) -> Normaliser:
+    """The normaliser ``cls`` with ``settings``; a refusal of its own validation says
+    which values were computed from the data."""
+    try:
+        return build(cls, kwargs=settings)
+    except ComponentValueError as exc:
+        shown = ", ".join(f"{k} = {settings[k]:.6g}" for k in computed)
+        raise ComponentValueError(
+            f"{exc.message} (computed from the data: {shown})", exc.help, exc.units
+        ) from None
 
 
 @attrs.frozen
@@ -159,6 +218,9 @@ class NormaliseLeaf:
     indicator: str
     normaliser: Normaliser
     higher_is_better: bool
+    #: parameters computed from the data (a :class:`DataBoundNormaliser`): the engine
+    #: computes these and binds the normaliser before it scores
+    arguments: tuple[tuple[str, Compiled], ...] = attrs.field(default=(), eq=False)
 
 
 @attrs.frozen
@@ -246,6 +308,12 @@ def compile_model(model: IndexModel) -> Graph:
                     node.indicator,
                     node.normaliser,
                     model.indicators[node.indicator].higher_is_better,
+                    tuple(
+                        (name, compile_expression(e))
+                        for name, e in getattr(node.normaliser, "arguments", {}).items()
+                    )
+                    if isinstance(node.normaliser, DataBoundNormaliser)
+                    else (),
                 )
             )
             return

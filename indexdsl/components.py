@@ -172,6 +172,10 @@ class Transform(Component):
     """
 
     role: ClassVar[str] = "transform"
+    #: gives one value, the same for every unit (a reduction over units): its result
+    #: may then stand where a component needs one number, such as a normaliser's
+    #: goalpost, and is computed from the data when the index is evaluated
+    one_value: ClassVar[bool] = False
 
     def apply(self, *args: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -14,6 +14,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
+from indexdsl.binding import DataBoundNormaliser
 from indexdsl.components import DataError, Table, cell_span
 from indexdsl.diagnostics import (
     Diagnostic,
@@ -322,8 +323,17 @@ class DataChecker:
             return out, table
 
         columns: dict[tuple[str, str], np.ndarray] = {}
-        for indicator in model.indicators.values():
-            for ref in indicator.columns:
+        # the columns of the indicators, and of normalisers' parameters computed from
+        # the data (`normalise goalposts(0, max_over_units(country.le_{year}))`)
+        computed = [
+            ref
+            for node in model.nodes()
+            if isinstance(node.normaliser, DataBoundNormaliser)
+            for expr in node.normaliser.arguments.values()
+            for ref in columns_read(expr)
+        ]
+        for refs in [*(i.columns for i in model.indicators.values()), computed]:
+            for ref in refs:
                 table_name, column = ref.table, ref.column
                 if (table_name, column) in columns:
                     continue

@@ -25,7 +25,9 @@ from indexdsl.compile import (
     FormulaNode,
     Graph,
     NormaliseLeaf,
+    bind_computed,
     compile_expression,
+    one_values,
 )
 from indexdsl.components import ComponentValueError, Context, Normaliser
 from indexdsl.data import Dataset, PairData
@@ -135,6 +137,7 @@ class Result:
 class Evaluator:
     def __init__(self, graph: Graph, data: Dataset, registry: object = None):
         self._lost: dict[str, Diagnostic] = {}  # indicator -> W403
+        self._left_out: dict[tuple, Diagnostic] = {}  # (reduction, level) -> W408
         # ``registry`` is accepted and ignored: the graph carries its bound components
         self.graph = graph
         self.data = data
@@ -143,6 +146,8 @@ class Evaluator:
         self._prepared_cache: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         self._nominal: tuple | None = None
         self._failed_options = np.array([], dtype=np.int64)
+        #: (leaf, level) -> its normaliser, bound to parameters computed from the data
+        self._data_bound: dict[tuple[str, str], Normaliser] = {}
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str) -> np.ndarray:
@@ -153,6 +158,17 @@ class Evaluator:
 
     def guard(self, fn, span: Span | None, what: str, plugin: str):
         return self._guard(fn, span, what, plugin)
+
+    def note_left_out(self, level: str, span: Span | None, what: str, values) -> None:
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 1 or span is None:
+            return  # a constant; a batch of replications is not the data
+        missing = np.flatnonzero(np.isnan(values))
+        if missing.size and (span, level) not in self._left_out:
+            names = self._names(level)
+            self._left_out[(span, level)] = evaluate_errors.reduction_left_out_missing(
+                what, [names[i] for i in missing], values.size, level, span
+            )
 
     def _names(self, level: str) -> tuple[str, ...]:
         return self.data.keys if level == "unit" else self.pair_names()
@@ -304,6 +320,8 @@ class Evaluator:
                 node = self.graph.nodes[step.node]
                 values = prepared.get(step.node, raw[step.indicator])
                 normaliser: Normaliser = step.normaliser
+                if step.arguments:
+                    normaliser = self._bound_normaliser(step, level, raw)
                 oriented = values if step.higher_is_better or normaliser.raw_units else -values
                 context = Context(names, step.higher_is_better, level)
                 secondary = (
@@ -615,6 +633,25 @@ class Evaluator:
             }
         return weights
 
+    def _bound_normaliser(self, step: NormaliseLeaf, level: str, raw) -> Normaliser:
+        """A leaf's normaliser with its parameters computed from the indicators' values
+        (before imputation and treatment), once per level: the data do not change
+        between the evaluations of one evaluator."""
+        key = (step.node, level)
+        if key not in self._data_bound:
+            computed = {name: f(self, level, raw) for name, f in step.arguments}
+            node = self.graph.nodes[step.node]
+            written = step.normaliser
+            self._data_bound[key] = self._guard(
+                lambda: bind_computed(
+                    written.cls, {**written.values, **one_values(computed)}, computed
+                ),
+                node.span_of("normaliser") or self.model.indicators[step.indicator].span,
+                f"`{step.normaliser.name}`",
+                step.normaliser.plugin,
+            )
+        return self._data_bound[key]
+
     def _vary_leaf(
         self, step, values, context, nominal, variation: Variation, gather=None
     ) -> np.ndarray:
@@ -688,6 +725,7 @@ class Evaluator:
             pairs = self.level("pair")
             pair_data = self._pathway_data()
         notes = self.capped(units) + tuple(self._lost.values()) + self.skipped(units)
+        notes += tuple(self._left_out.values())
         notes += self.overfull_tiers(units)
         return Result(self.graph, self.data, units, pairs, pair_data, notes)
 
@@ -790,7 +828,8 @@ class Evaluator:
                 continue
             if node.normaliser is None:
                 continue
-            for note in node.normaliser.warnings(state):
+            normaliser = self._data_bound.get((leaf, "unit"), node.normaliser)
+            for note in normaliser.warnings(state):
                 out.append(
                     evaluate_errors.scores_capped(
                         leaf,

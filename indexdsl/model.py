@@ -154,12 +154,20 @@ class TransformCall:
 
 @attrs.frozen
 class NormaliserCall:
-    """A normaliser used inside an expression (``minmax(x, 0, 1)``), bound."""
+    """A normaliser used inside an expression (``minmax(x, 0, 1)``), bound.
 
-    normaliser: Normaliser
+    Where some of its parameters are computed from the data (``goalposts(x, 0,
+    max_over_units(x))``), ``normaliser`` is None: it is built when the index is
+    evaluated, from ``cls``, the ``constants`` the checker accepted and the values of
+    ``arguments``, one per parameter, each the same for every unit."""
+
+    normaliser: Normaliser | None
     values: Expression
     plugin: str
     span: Span | None = attrs.field(default=None, eq=False)
+    cls: type | None = None
+    constants: tuple[tuple[str, Any], ...] = ()
+    arguments: tuple[tuple[str, Expression], ...] = ()
 
 
 @attrs.frozen
@@ -197,6 +205,8 @@ def walk(expr: Expression):
             yield from walk(value)
     elif isinstance(expr, NormaliserCall):
         yield from walk(expr.values)
+        for _, value in expr.arguments:
+            yield from walk(value)
     elif isinstance(expr, EditionReduction):
         for edition in expr.editions:
             yield from walk(edition)

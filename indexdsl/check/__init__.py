@@ -61,6 +61,9 @@ class Checker(
         self.diagnostics: list[Diagnostic] = []
         #: normalisers called in expressions, by the id of their call: built once
         self._bound_calls: dict[int, Component | None] = {}
+        #: normalisers with parameters computed from the data, lowered once the
+        #: indicators are known
+        self._data_bound: list = []
         self.names: dict[str, tuple[str, Span | None]] = {}  # name -> (kind, span)
         self._components: dict[int, Component | None] = {}
         self.tables: dict[str, DataTableSpec] = {}
@@ -131,6 +134,7 @@ class Checker(
                             node.name, node.reference_pathways.span
                         )
                     )
+        self.lower_data_bound(units, pairs)
         uncertainty = None
         if by_kind.get(ast.UncertaintyDecl) and root is not None:
             uncertainty = self.check_uncertainty(by_kind[ast.UncertaintyDecl], root)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from indexdsl.binding import build
+import attrs
+
+from indexdsl.binding import DataBoundNormaliser, build
 from indexdsl.check.common import (
     NO_TREATMENT,
 )
@@ -16,18 +18,30 @@ from indexdsl.model import (
 from indexdsl.syntax import ast
 
 
+@attrs.frozen
+class _FromData:
+    """A parameter written as one value computed from the data (``max_over_units(x)``)."""
+
+    expression: ast.Expr
+
+
 class ComponentsPass:
     """Mixin of :class:`~indexdsl.check.Checker`."""
 
-    def component(self, role: str, comp: ast.Component) -> Component | None:
+    def component(
+        self, role: str, comp: ast.Component, from_data: bool = False
+    ) -> Component | None:
         """Instantiate a component from the registry, checking its parameters (once per
-        place in the file, so that a setting inherited by many nodes is reported once)."""
+        place in the file, so that a setting inherited by many nodes is reported once).
+        With ``from_data`` (a `normalise` setting), a number parameter may be one value
+        computed from the data (``max_over_units(x)``): the normaliser is then bound
+        when the index is evaluated."""
         key = id(comp)
         if key not in self._components:
-            self._components[key] = self._instantiate(role, comp)
+            self._components[key] = self._instantiate(role, comp, from_data)
         return self._components[key]
 
-    def _instantiate(self, role: str, comp: ast.Component) -> Component | None:
+    def _instantiate(self, role: str, comp: ast.Component, from_data: bool = False):
         provided = self.registry.get(role, comp.name.text)
         if provided is None:
             hints = self.registry.suggestions(role, comp.name.text)
@@ -44,9 +58,15 @@ class ComponentsPass:
             )
             return None
         cls = provided.cls
-        values = self._arguments(cls, cls.params, comp)
+        values = self._arguments(cls, cls.params, comp, from_data)
         if values is None:
             return None
+        computed = {k: v.expression for k, v in values.items() if isinstance(v, _FromData)}
+        if computed:
+            constants = {k: v for k, v in values.items() if k not in computed}
+            bound = DataBoundNormaliser(cls, constants, computed, provided.plugin)
+            self._data_bound.append(bound)
+            return bound
         try:
             return build(cls, kwargs=values)
         except ComponentValueError as exc:  # the component's own parameter validation
@@ -86,7 +106,7 @@ class ComponentsPass:
         self._components[key] = found
         return found
 
-    def _arguments(self, cls, params, comp: ast.Component) -> dict | None:
+    def _arguments(self, cls, params, comp: ast.Component, from_data: bool = False) -> dict | None:
         """The component's parameters bound to the literals written in the file (None,
         reported, when they do not fit)."""
         values, ok = {}, True
@@ -103,7 +123,7 @@ class ComponentsPass:
             )
             return None
         for param, literal in zip(params, comp.args, strict=False):
-            ok &= self._bind(cls, param, literal, values)
+            ok &= self._bind(cls, param, literal, values, from_data)
         known = {p.name: p for p in params}
         for key, literal in comp.kwargs:
             param = known.get(key.text)
@@ -123,7 +143,7 @@ class ComponentsPass:
                 self.diagnostics.append(errors.parameter_given_twice(param.name, key.span))
                 ok = False
                 continue
-            ok &= self._bind(cls, param, literal, values)
+            ok &= self._bind(cls, param, literal, values, from_data)
         for param in params:
             if param.required and param.name not in values:
                 self.diagnostics.append(
@@ -185,7 +205,7 @@ class ComponentsPass:
             return value if np.isfinite(value) else None
         return None
 
-    def _bind(self, cls, param, literal: ast.Literal, values: dict) -> bool:
+    def _bind(self, cls, param, literal: ast.Literal, values: dict, from_data=False) -> bool:
         value = literal.value
         if (
             literal.kind == "symbol"
@@ -196,9 +216,14 @@ class ComponentsPass:
             literal = ast.Literal(value, "number", span=literal.span)
         if literal.kind == "call":
             number = self.constant(value)
+            if number is None and from_data and param.kind is float and self.one_value(value):
+                values[param.name] = _FromData(value)
+                return True
             if number is None:
                 self.diagnostics.append(
-                    errors.parameter_not_constant(param.name, cls.name, literal.span)
+                    errors.parameter_not_constant(
+                        param.name, cls.name, literal.span, self.one_value(value)
+                    )
                 )
                 return False
             literal = ast.Literal(number, "number", span=literal.span)

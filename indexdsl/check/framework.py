@@ -203,7 +203,7 @@ class FrameworkPass:
             own = self._decls[name].normalise
             normaliser = settings["normalise"]
             if own is not None:
-                comp = self.component("normaliser", own.component)
+                comp = self.component("normaliser", own.component, from_data=True)
                 normaliser = (comp, own.span) if comp is not None else normaliser
             for option in (self._decls[name].impute, self._decls[name].treat):
                 if option is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from indexdsl.check import lowering
 from indexdsl.check.common import (
     FLOWS,
@@ -15,6 +17,7 @@ from indexdsl.model import (
     Indicator,
 )
 from indexdsl.syntax import ast
+from indexdsl.syntax.formatter import format_expr
 
 
 class IndicatorsPass:
@@ -36,7 +39,7 @@ class IndicatorsPass:
             levels[name] = level or "constant"
             pair_form[name] = has_pair_form
             if decl.normalise is not None:
-                self.component("normaliser", decl.normalise.component)
+                self.component("normaliser", decl.normalise.component, from_data=True)
             # the pairs tables read here or by the indicators this one is built from
             for dep in info[name]["depends"]:
                 for table in indicators[dep].pair_tables if dep in indicators else ():
@@ -183,30 +186,37 @@ class IndicatorsPass:
             if nargs < 1:
                 self.diagnostics.append(errors.function_arguments(name, node.span))
                 return
-            # numbers, parameters and constant expressions (`log(75000)`) alike
-            literals = []
-            for arg in node.args[1:]:
-                number = self.constant(arg)
-                if number is None:
-                    self.diagnostics.append(
-                        errors.normaliser_parameters_not_numbers(name, arg.span)
-                    )
+            # numbers, parameters and constant expressions (`log(75000)`) alike; a value
+            # computed from the data, the same for every unit (`max_over_units(x)`), is
+            # bound when the index is evaluated
+            positional = [p for p in normaliser.cls.params]
+            literals, kwargs, deferred = [], [], {}
+            for i, arg in enumerate(node.args[1:]):
+                literal = self._call_parameter(
+                    name, arg, positional[i] if i < len(positional) else None, deferred
+                )
+                if literal is None:
                     return
-                literals.append(ast.Literal(number, "number", span=arg.span))
-            kwargs = []
+                literals.append(literal)
+            params = {p.name: p for p in normaliser.cls.params}
             for key, value in node.kwargs:
-                number = self.constant(value)
-                if number is None:
-                    self.diagnostics.append(
-                        errors.normaliser_parameters_not_numbers(name, value.span)
-                    )
+                literal = self._call_parameter(name, value, params.get(key.text), deferred)
+                if literal is None:
                     return
-                kwargs.append((key, ast.Literal(number, "number", span=value.span)))
-            # bound once, here; the lowered expression uses this instance
-            self._bound_calls[id(node)] = self.component(
-                "normaliser",
-                ast.Component(node.func, tuple(literals), tuple(kwargs), True, span=node.span),
-            )
+                kwargs.append((key, literal))
+            comp = ast.Component(node.func, tuple(literals), tuple(kwargs), True, span=node.span)
+            if deferred:
+                values = self._arguments(normaliser.cls, normaliser.cls.params, comp)
+                if values is not None:
+                    for arg in deferred.values():
+                        visit(arg, inside_partner)
+                    self._bound_calls[id(node)] = lowering.DeferredCall(
+                        normaliser.cls,
+                        {k: v for k, v in values.items() if k not in deferred},
+                        deferred,
+                    )
+            else:  # bound once, here; the lowered expression uses this instance
+                self._bound_calls[id(node)] = self.component("normaliser", comp)
             visit(node.args[0], inside_partner)
             return
         candidates = (
@@ -219,6 +229,49 @@ class IndicatorsPass:
         self.diagnostics.append(
             errors.unknown_function(name, hints[0] if hints else None, node.func.span)
         )
+
+    def lower_data_bound(self, units, pairs) -> None:
+        """The parameters of `normalise` settings computed from the data, their names
+        checked and lowered (the indicators are known only now)."""
+        for bound in self._data_bound:
+            if bound.written:
+                continue  # one setting inherited by several nodes: done once
+            for name, expr in bound.arguments.items():
+                self._scan_expr(expr, self._decls, units, pairs)
+                bound.written[name] = format_expr(expr)
+            bound.arguments = {k: self.lowering.lower(v) for k, v in bound.arguments.items()}
+
+    def _call_parameter(self, name: str, arg, param, deferred: dict):
+        """A literal for one parameter of a normaliser called in an expression: its
+        number, or (for a number computed from the data, the same for every unit) a
+        placeholder, the expression kept in ``deferred``; None, reported, otherwise."""
+        number = self.constant(arg)
+        if number is not None:
+            return ast.Literal(number, "number", span=arg.span)
+        if param is not None and param.kind is float and self.one_value(arg):
+            deferred[param.name] = arg
+            return ast.Literal(math.nan, "number", span=arg.span)
+        self.diagnostics.append(errors.normaliser_parameters_not_numbers(name, arg.span))
+        return None
+
+    def one_value(self, expr) -> bool:
+        """Whether an expression gives one value, the same for every unit, once the data
+        are read: a reduction over units (``max_over_units(x)``), or numbers and
+        functions of such values (``2 * mean_over_units(x)``)."""
+        if self.constant(expr) is not None:
+            return True
+        if isinstance(expr, ast.Negate):
+            return self.one_value(expr.operand)
+        if isinstance(expr, ast.Binary):
+            return self.one_value(expr.left) and self.one_value(expr.right)
+        if isinstance(expr, ast.Call):
+            provided = self.registry.get("transform", expr.func.text)
+            if provided is None:
+                return False
+            if provided.cls.one_value:
+                return True
+            return all(self.one_value(a) for a in (*expr.args, *(v for _, v in expr.kwargs)))
+        return False
 
     def _order(self, decls, info) -> list[str]:
         """Indicators in dependency order; report cycles."""

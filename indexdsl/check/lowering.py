@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+import attrs
+
 from indexdsl import model
 from indexdsl.binding import build
 from indexdsl.front.templates import EDITION_REDUCTIONS
@@ -24,6 +26,17 @@ from indexdsl.syntax import ast
 PARTNER_AGGREGATIONS = ("sum", "mean", "count", "max", "min")
 
 _REJECTED = model.Constant(math.nan)
+
+
+@attrs.frozen
+class DeferredCall:
+    """A normaliser called in an expression with parameters computed from the data
+    (``max_over_units(x)``): the checker has bound its constant parameters; the others
+    are lowered here and computed when the index is evaluated."""
+
+    cls: type
+    constants: dict
+    arguments: dict  # parameter name -> its expression (the parse tree's)
 
 
 def column(ref: ast.ColumnRef) -> model.Column:
@@ -100,6 +113,16 @@ class Lowering:
         if provided is None or not node.args:
             return _REJECTED
         normaliser = self.bound.get(id(node))
+        if isinstance(normaliser, DeferredCall):
+            return model.NormaliserCall(
+                None,
+                self.lower(node.args[0]),
+                provided.plugin,
+                node.span,
+                cls=normaliser.cls,
+                constants=tuple(normaliser.constants.items()),
+                arguments=tuple((k, self.lower(v)) for k, v in normaliser.arguments.items()),
+            )
         if normaliser is None:
             # a call the checker did not see (panel history fills templates anew): built
             # the same way, from the literals the checker accepted there

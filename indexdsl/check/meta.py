@@ -88,7 +88,9 @@ class MetaPass:
         for setting in decls[0].settings if decls else ():
             if setting.kind in ("aggregate", "normalise", "rescale"):
                 role = "aggregator" if setting.kind == "aggregate" else "normaliser"
-                comp = self.component(role, setting.component)
+                comp = self.component(
+                    role, setting.component, from_data=setting.kind == "normalise"
+                )
                 if comp is not None:
                     out[setting.kind] = (comp, setting.span)
             elif setting.kind == "weights":

@@ -63,7 +63,7 @@ class NodeSettingsPass:
         handler(setting, chosen, units)
 
     def _method(self, role: str, key: str, setting: ast.Setting, chosen: NodeSettings) -> None:
-        comp = self.component(role, setting.component)
+        comp = self.component(role, setting.component, from_data=key == "normalise")
         if comp is not None:
             chosen.settings[key] = (comp, setting.span)
 

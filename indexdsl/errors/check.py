@@ -715,14 +715,25 @@ def parameter_wrong_type(
     )
 
 
-def parameter_not_constant(name: str, component: str, span) -> Diagnostic:
+def parameter_not_constant(name: str, component: str, span, one_value: bool = False) -> Diagnostic:
     """E216: a parameter computed from data, where a constant is needed."""
+    if one_value:  # a reduction over units, outside a `normalise` setting
+        return error(
+            "E216",
+            f"parameter `{name}` of `{component}` must be a constant here",
+            span,
+            label="computed from the data",
+            help="a value computed from the data, such as `max_over_units(x)`, is accepted"
+            " by a normaliser (a `normalise` setting, or one called in an expression);"
+            " here write a number, or a function of numbers such as `log(100)`",
+        )
     return error(
         "E216",
         f"parameter `{name}` of `{component}` must be a constant",
         span,
-        label="cannot be computed before the data are read",
-        help="write a number, or a function of numbers such as `log(100)`",
+        label="not one number for every unit",
+        help="write a number, a function of numbers such as `log(100)`, or, for a"
+        " normaliser, one value computed from the data such as `max_over_units(x)`",
     )
 
 
@@ -812,7 +823,14 @@ def function_arguments(name: str, span, params: list[str] | None = None, given: 
 
 def normaliser_parameters_not_numbers(name: str, span) -> Diagnostic:
     """E224: a normaliser in an expression with parameters that are not numbers."""
-    return error("E224", f"parameters of `{name}` must be numbers", span)
+    return error(
+        "E224",
+        f"parameters of `{name}` must be numbers",
+        span,
+        label="a value per unit",
+        help="write a number, a `parameter`, or one value for every unit computed from the"
+        " data, such as `max_over_units(x)`",
+    )
 
 
 def unknown_function(name: str, hint: str | None, span) -> Diagnostic:

@@ -94,6 +94,24 @@ def arithmetic_lost_values(indicator: str, units: list[str], span) -> Diagnostic
     )
 
 
+def reduction_left_out_missing(
+    what: str, missing: list[str], total: int, level: str, span
+) -> Diagnostic:
+    """W408: a reduction over units left out the units with no value."""
+    kind = "units" if level == "unit" else "pathways"
+    shown = ", ".join(f"`{u}`" for u in missing[:5]) + (
+        f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    )
+    return warning(
+        "W408",
+        f"{what} left out {len(missing)} of {total} {kind} with no value: {shown}",
+        span,
+        label=f"computed over the other {total - len(missing)}",
+        help="the value is computed over the units that have one; impute the missing"
+        " values first (an indicator with `impute …`) to count them",
+    )
+
+
 def scored_with_missing_children(per_node: list[tuple[str, list[str]]], span) -> Diagnostic:
     """W406: `missing skip` scored units from the children they have, some missing."""
     total = len({u for _, units in per_node for u in units})

@@ -329,6 +329,7 @@ class _OverUnits(Transform):
     pathways, the values are the pathways'."""
 
     params = (Param("x", float, doc="values, one per unit"),)
+    one_value = True
 
     @staticmethod
     def reduce(x: np.ndarray) -> np.ndarray:  # pragma: no cover - each subclass has one
