@@ -422,7 +422,7 @@ def test_writing_shows_a_spinner_on_a_terminal_only(monkeypatch):
     import sys
     from pathlib import Path
 
-    from indexdsl.cli import _writing_status
+    from indexdsl.cli.run import _writing_status
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert isinstance(_writing_status(Path("out"), None), contextlib.nullcontext)
@@ -442,3 +442,36 @@ def test_format_adds_to_the_default_tables_unless_only(project):
     assert sorted(p.name for p in (project.root / "b").iterdir()) == ["results.json", "run.json"]
     out = project.cli("run", "index.idx", "--only", "-o", "c")
     assert out.code == 2 and "--only" in out.err
+
+
+def test_every_command_has_its_module_and_handler():
+    import importlib
+
+    from indexdsl.cli.options import _parser
+
+    parser = _parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    assert len(sub.choices) >= 17
+    for command in sub.choices:
+        module = importlib.import_module(f"indexdsl.cli.{command}")
+        assert callable(getattr(module, f"cmd_{command}")), command
+
+
+def test_a_command_imports_only_its_own_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from indexdsl.cli import main\n"
+        "rc = main(['run', sys.argv[1], '-q', '--no-write'])\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('indexdsl.cli.'))))\n"
+        "sys.exit(rc)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "indices" / "asem.idx")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded == ["indexdsl.cli.common", "indexdsl.cli.options", "indexdsl.cli.run"]
