@@ -183,14 +183,16 @@ def one_values(computed: dict[str, Any]) -> dict[str, float]:
     never invented)."""
     out = {}
     for name, value in computed.items():
-        flat = np.asarray(value, dtype=float).ravel()
-        present = flat[~np.isnan(flat)]
-        if present.size == 0:
+        # the same everywhere, by construction (the checker's rule): the first value
+        # is the value, and an engine keeping its arrays elsewhere reads only that one
+        first = value.ravel()[:1] if hasattr(value, "ravel") else np.ravel(value)[:1]
+        first = np.asarray(first, dtype=float)
+        if first.size == 0 or np.isnan(first[0]):
             raise ComponentValueError(
                 f"parameter `{name}` has no value: every value it is computed from is missing",
                 help="check the data it is computed from, or write a number",
             )
-        out[name] = float(present[0])
+        out[name] = float(first[0])
     return out
 
 

@@ -160,11 +160,11 @@ class Evaluator:
         return self._guard(fn, span, what, plugin)
 
     def note_left_out(self, level: str, span: Span | None, what: str, values) -> None:
-        values = np.asarray(values, dtype=float)
-        if values.ndim != 1 or span is None:
+        if np.ndim(values) != 1 or span is None or (span, level) in self._left_out:
             return  # a constant; a batch of replications is not the data
-        missing = np.flatnonzero(np.isnan(values))
-        if missing.size and (span, level) not in self._left_out:
+        # positions only (an engine keeping its arrays elsewhere sends back just these)
+        missing = np.asarray(np.flatnonzero(np.isnan(values)))
+        if missing.size:
             names = self._names(level)
             self._left_out[(span, level)] = evaluate_errors.reduction_left_out_missing(
                 what, [names[i] for i in missing], values.size, level, span

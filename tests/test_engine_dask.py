@@ -129,7 +129,15 @@ framework {{
     return index
 
 
-@pytest.mark.parametrize("normaliser", ["minmax(0, 100)", "zscore(50, 10)", "goalposts(0, 300)"])
+@pytest.mark.parametrize(
+    "normaliser",
+    [
+        "minmax(0, 100)",
+        "zscore(50, 10)",
+        "goalposts(0, 300)",
+        "goalposts(0, max_over_units(exports))",  # a goalpost computed on the cluster
+    ],
+)
 def test_partner_aggregations_and_pathways_agree_with_numpy(tmp_path, scheduler, normaliser):
     index = write_network(tmp_path, normaliser)
     expected, _ = run_file(index)
