@@ -13,9 +13,10 @@ Six kinds, each drawn from the numbers of one run (or one uncertainty analysis):
   contributions (stacked bars), where the node is a weighted arithmetic mean;
 - ``ranks``: median rank and 5–95 % interval per unit from an uncertainty analysis.
 
-The numbers behind each figure come from a function of their own (``correlations``,
-``contributions``, ``rank_intervals``, ``values``) so that they can be tested apart
-from the pixels.  matplotlib is optional (``pip install "indexdsl[html]"``) and
+The numbers behind each figure come from a function of their own
+(:mod:`indexdsl.output.figure_data`: ``correlations``, ``contributions``,
+``rank_intervals``, ``values``) so that they can be tested apart from the pixels.
+matplotlib is optional (``pip install "indexdsl[html]"``) and
 imported only when a figure is drawn, with the Agg backend and no pyplot (no global
 state).  Text from the data is kept as SVG text, which matplotlib escapes, and never
 parsed as mathematics; the SVG has no date and fixed ids, so the same inputs give the
@@ -34,11 +35,21 @@ from typing import Any
 import attrs
 import numpy as np
 
-from indexdsl.compile import AggregateNode
-from indexdsl.diagnostics import DiagnosticError, UsageError, printable, suggest
-from indexdsl.errors import commands as errors
+from indexdsl.diagnostics import UsageError, suggest
 from indexdsl.evaluate import Result
 from indexdsl.model import IndexModel, Node
+from indexdsl.output.figure_data import (  # the numbers behind each figure
+    contributions,
+    correlations,
+    figure_text,
+    level_nodes,
+    node_series,
+    pearson,
+    rank_intervals,
+    resolve,
+    title_of,
+    values,
+)
 
 KINDS = ("framework", "correlations", "distribution", "scatter", "contributions", "ranks")
 #: how many node names each kind takes after the index file
@@ -92,213 +103,6 @@ def _matplotlib():
             '`pip install "indexdsl[html]"` (or `uv add matplotlib`)'
         ) from None
     return matplotlib, Figure
-
-
-def _text(value: str) -> str:
-    """Text from the data as a figure shows it: control characters written out."""
-    return printable(value)
-
-
-# ---- finding nodes --------------------------------------------------------------------------
-
-
-def _framework_span(model: IndexModel):
-    return model.root.span
-
-
-def resolve(result: Result, name: str) -> str:
-    """The node or indicator ``name`` names; an unknown name raises E725 with the
-    closest names."""
-    nodes = result.graph.nodes
-    if name in nodes or name in result.units.raw:
-        return name
-    known = [*result.graph.node_order, *(n for n in result.units.raw if n not in nodes)]
-    hints = suggest(name, known)
-    model = result.graph.model
-    raise DiagnosticError(
-        [
-            errors.plot_unknown_node(
-                name, _framework_span(model), model.meta.name, hints[0] if hints else None
-            )
-        ]
-    )
-
-
-def title_of(result: Result, name: str) -> str:
-    node = result.graph.nodes.get(name)
-    if node is not None and node.title and node.title != name:
-        return _text(node.title)
-    indicator = result.graph.model.indicators.get(name)
-    title = getattr(indicator, "title", "") if indicator is not None else ""
-    return _text(title or name)
-
-
-def values(result: Result, name: str, raw: bool = False) -> np.ndarray:
-    """A node's scores over the units (an indicator's normalised values), or with
-    ``raw`` an indicator's values before normalisation.  An indicator declared but left
-    out of the framework has raw values only."""
-    name = resolve(result, name)
-    node = result.graph.nodes.get(name)
-    level = result.units
-    if node is None:
-        return np.asarray(level.raw[name], dtype=float)
-    if raw:
-        if not node.is_leaf:
-            raise UsageError(f"`{name}` is not an indicator, so it has no raw values")
-        return np.asarray(level.raw[node.indicator], dtype=float)
-    return np.asarray(level.scores[name], dtype=float)
-
-
-# ---- the numbers behind the figures --------------------------------------------------------
-
-
-@attrs.frozen
-class Correlations:
-    """Pearson's r of every row series with every column series, each over the units
-    that have both values (``n``: how many); NaN where fewer than three units do or a
-    series does not vary."""
-
-    rows: tuple[str, ...]
-    columns: tuple[str, ...]
-    r: np.ndarray  # (rows, columns)
-    n: np.ndarray  # (rows, columns) units with both values
-
-
-def level_nodes(result: Result, level: str) -> tuple[str, ...]:
-    """The nodes of a level: ``indicators`` (the leaves), or a depth (``0`` the index,
-    ``1`` its children …), in the framework's order."""
-    graph = result.graph
-    if level in ("indicators", "indicator", "leaves"):
-        return tuple(n for n in graph.node_order if graph.nodes[n].is_leaf)
-    try:
-        depth = int(level)
-    except ValueError:
-        raise UsageError(
-            f"level `{level}` is neither `indicators` nor a depth of the hierarchy "
-            "(0 the index, 1 its dimensions …)"
-        ) from None
-    found = tuple(n for n in graph.node_order if graph.nodes[n].depth == depth)
-    if not found:
-        deepest = max(graph.nodes[n].depth for n in graph.node_order)
-        raise UsageError(
-            f"the hierarchy of `{graph.root}` has no nodes at depth {depth} "
-            f"(depths 0 to {deepest}; or `indicators`)"
-        )
-    return found
-
-
-def pearson(x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-    """Pearson's r over the positions where both are finite, and how many those are."""
-    both = np.isfinite(x) & np.isfinite(y)
-    n = int(both.sum())
-    if n < 3:
-        return math.nan, n
-    a, b = x[both] - x[both].mean(), y[both] - y[both].mean()
-    denominator = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    return (float((a * b).sum()) / denominator if denominator > 0 else math.nan), n
-
-
-def correlations(
-    result: Result, rows: Sequence[str], columns: Sequence[str] | None = None, raw: bool = False
-) -> Correlations:
-    """Pearson's r between ``rows`` and ``columns`` (by default the same nodes)."""
-    rows = tuple(resolve(result, n) for n in rows)
-    columns = rows if columns is None else tuple(resolve(result, n) for n in columns)
-    series = {n: _series(result, n, raw) for n in dict.fromkeys([*rows, *columns])}
-    r = np.full((len(rows), len(columns)), np.nan)
-    n = np.zeros((len(rows), len(columns)), dtype=np.int64)
-    for i, a in enumerate(rows):
-        for j, b in enumerate(columns):
-            r[i, j], n[i, j] = pearson(series[a], series[b])
-    return Correlations(rows, columns, r, n)
-
-
-def _series(result: Result, name: str, raw: bool) -> np.ndarray:
-    node = result.graph.nodes.get(name)
-    return values(result, name, raw=raw and node is not None and node.is_leaf)
-
-
-@attrs.frozen
-class Contributions:
-    """Each unit's score at ``node`` split into its children's weighted scores: the
-    weight the aggregator used for the unit (children without a score skipped, the
-    others' weights rescaled) times the child's score.  ``parts[i].sum() == score[i]``
-    for every unit with a score.  ``order``: the units with a score, best first."""
-
-    node: str
-    children: tuple[str, ...]
-    parts: np.ndarray  # (units, children); 0 for a child without a score
-    score: np.ndarray  # (units,) the node's score
-    order: tuple[int, ...]
-
-
-def contributions(result: Result, node: str | None = None) -> Contributions:
-    """The contributions of ``node``'s children (the index's by default) to its score;
-    E726 where the node is not a weighted arithmetic mean of its children."""
-    from indexdsl.analyses.explain import _additive, _used_weights, ranking_order
-
-    graph, level = result.graph, result.units
-    name = graph.root if node is None else resolve(result, node)
-    spec = _model_node(graph.model, name)
-    if spec is None or spec.is_leaf:
-        why = "it is an indicator, which has no parts" if spec is not None else "it has no parts"
-        raise DiagnosticError([errors.plot_not_additive(name, spec and spec.span, why)])
-    reason = _additive(spec)
-    if reason is not None:
-        role = "rescaler" if spec.rescaler is not None else "aggregator"
-        chosen = None if spec.formula is not None else spec.chosen.get(role)
-        span = chosen.span if chosen is not None and chosen.span is not None else spec.span
-        raise DiagnosticError([errors.plot_not_additive(name, span, reason)])
-    step = next(s for s in graph.steps if isinstance(s, AggregateNode) and s.node == name)
-    children = tuple(step.children)
-    child_scores = np.array([level.scores[c] for c in children], dtype=float).T
-    given = np.asarray(level.weights.get(name, step.weights), dtype=float)
-    score = np.asarray(level.scores[name], dtype=float)
-    parts = np.zeros((len(score), len(children)))
-    for i in range(len(score)):
-        if math.isnan(score[i]):
-            continue
-        weights = given[i] if given.ndim == 2 else given
-        used = _used_weights(weights, child_scores[i])
-        parts[i] = np.where(np.isnan(child_scores[i]), 0.0, used * child_scores[i])
-    ranks = np.asarray(level.ranks[name])
-    ordered = ranking_order(score, ranks)
-    ordered += [i for i in range(len(score)) if ranks[i] == 0 and not math.isnan(score[i])]
-    return Contributions(name, children, parts, score, tuple(ordered))
-
-
-def _model_node(model: IndexModel, name: str) -> Node | None:
-    for node in model.root.walk():
-        if node.name == name:
-            return node
-    return None
-
-
-@attrs.frozen
-class RankIntervals:
-    """Per unit with a nominal rank, best first: the nominal rank, the median rank and
-    the 5–95 % interval of its ranks over the replications of an uncertainty analysis."""
-
-    units: tuple[int, ...]  # positions in the data, in the order drawn
-    nominal: np.ndarray
-    median: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    replications: int
-
-
-def rank_intervals(uncertainty) -> RankIntervals:
-    """The numbers of a rank-interval plot, from an
-    :class:`indexdsl.analyses.uncertainty.UncertaintyResult`."""
-    nominal = np.asarray(uncertainty.nominal)
-    low, high = uncertainty.interval()
-    median = uncertainty.median
-    order = [int(i) for i in np.argsort(nominal, kind="stable") if nominal[i] > 0]
-    index = np.array(order, dtype=np.int64)
-    return RankIntervals(
-        tuple(order), nominal[index], median[index], low[index], high[index],
-        uncertainty.evaluated,
-    )  # fmt: skip
 
 
 # ---- drawing ---------------------------------------------------------------------------------
@@ -399,11 +203,11 @@ def save(figure, path: str | Path) -> Path:
 
 
 def _index_title(result: Result) -> str:
-    return _text(result.graph.model.meta.title or result.graph.root)
+    return figure_text(result.graph.model.meta.title or result.graph.root)
 
 
 def _labels(result: Result) -> list[str]:
-    return [_text(label) for label in result.data.labels]
+    return [figure_text(label) for label in result.data.labels]
 
 
 def _shown(order: list[int], top: int | None) -> tuple[list[int], str]:
@@ -423,7 +227,7 @@ def _children(node: Node) -> tuple[Node, ...]:
 
 
 def _node_label(node: Node, parent: Node | None) -> str:
-    title = _text(node.title or node.name)
+    title = figure_text(node.title or node.name)
     if parent is None:
         return title
     if node in parent.inputs:
@@ -553,7 +357,7 @@ def _sunburst(model: IndexModel):
         ax.set_axis_off()
         ax.set_ylim(0, radius)
         renderer = figure.canvas.get_renderer()
-        ax.text(0, 0, _text(model.root.name), ha="center", va="center", fontsize=8,
+        ax.text(0, 0, figure_text(model.root.name), ha="center", va="center", fontsize=8,
                 fontweight="bold")  # fmt: skip
         key: list[str] = []  # inner nodes labelled by their name: name, title, weight
         for depth, ring in enumerate(rings, start=1):
@@ -572,14 +376,14 @@ def _sunburst(model: IndexModel):
                 share = f"{weights[node.name] * 100:.3g}%"
                 if depth == outer or not node.children:  # outside the circle, radially
                     ax.text(middle, edges[depth] + 0.08 if depth == outer else edges[-1] + 0.08,
-                            f"{_text(node.title or node.name)}  {share}", rotation=radial,
+                            f"{figure_text(node.title or node.name)}  {share}", rotation=radial,
                             rotation_mode="anchor", ha="left" if upright else "right",
                             va="center", fontsize=7)  # fmt: skip
                     continue
                 label = _ring_label(figure, renderer, node, share, inner, width, span)
-                full = _text(node.title or node.name)
+                full = figure_text(node.title or node.name)
                 if label is None or not label[0].startswith(full):  # named in the key
-                    key.append(f"{_text(node.name)}: {full}  {share}")
+                    key.append(f"{figure_text(node.name)}: {full}  {share}")
                 if label is not None:
                     text, tangential = label
                     tangent = degrees - 90 if degrees - 90 >= -90 else degrees + 90
@@ -594,7 +398,7 @@ def _sunburst(model: IndexModel):
         if key:
             ax.text(0.0, extent.y0 - 0.03, "\n".join(key), transform=ax.transAxes,
                     ha="left", va="top", fontsize=7.5)  # fmt: skip
-        title = f"{_text(model.meta.title or model.root.name)}: effective weights"
+        title = f"{figure_text(model.meta.title or model.root.name)}: effective weights"
         ax.text(0.5, top + 0.02, title, transform=ax.transAxes, ha="center", va="bottom",
                 fontsize=10)  # fmt: skip
     return figure
@@ -606,8 +410,8 @@ def _ring_label(figure, renderer, node: Node, share: str, inner: float, width: f
     enough; None if neither fits (the leaves outside still name everything)."""
     arc = (inner + width / 2) * span
     for text in dict.fromkeys(
-        [f"{_text(node.title or node.name)}  {share}", f"{_text(node.name)}  {share}",
-         _text(node.name)]
+        [f"{figure_text(node.title or node.name)}  {share}", f"{figure_text(node.name)}  {share}",
+         figure_text(node.name)]
     ):  # fmt: skip
         probe = figure.text(0, 0, text, fontsize=7.5)
         extent = probe.get_window_extent(renderer)
@@ -731,7 +535,7 @@ def plot_scatter(result: Result, x: str, y: str, label: int = 3, raw: bool = Fal
     """Two nodes or indicators against each other, one dot per unit with both values;
     the ``label`` units highest and lowest on each axis are named."""
     xs, ys = resolve(result, x), resolve(result, y)
-    a, b = _series(result, xs, raw), _series(result, ys, raw)
+    a, b = node_series(result, xs, raw), node_series(result, ys, raw)
     r, n = pearson(a, b)
     names = _labels(result)
     with _Drawing((6.5, 5.0)) as drawing:
