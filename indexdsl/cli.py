@@ -140,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
         "evaluated on these data) before the analysis is refused as not reliable (5%%)"
     )
     unc.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
+    _replication_engine_options(unc)
     sens = sub.add_parser(
         "sensitivity", help="Sobol indices of the uncertain inputs on the mean rank shift"
     )
@@ -154,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
     sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
     sens.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
+    _replication_engine_options(sens)
     sens.add_argument(
         "--set",
         action="append",
@@ -639,6 +641,57 @@ def cmd_run(args, session) -> int:
     return EXIT_OK
 
 
+def _replication_engine_options(parser) -> None:
+    """`--engine`, `--scheduler` and `--workers` of `uncertainty` and `sensitivity`: what
+    evaluates the chunks of replications (the inputs are drawn in this process)."""
+    parser.add_argument(
+        "--engine",
+        default=None,
+        metavar="NAME",
+        help="what evaluates the replications: numpy (the default, in this process), dask "
+        "(chunks of replications on the workers of a local cluster, or of --scheduler), "
+        "or a plugin's engine; same seed, same result",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: a running Dask scheduler (tcp://host:8786) whose workers "
+        "compute, instead of a local cluster",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --engine dask: worker processes of the local cluster (2)",
+    )
+
+
+def _replication_engine(args, session):
+    """The engine of `--engine`/`--scheduler`/`--workers`; None: in this process."""
+    from indexdsl.diagnostics import UsageError
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"`--workers {args.workers}`: give 1 or more")
+    if args.engine is None and args.scheduler is None and args.workers is None:
+        return None
+    engine = _engine(args.engine, args.scheduler, session)
+    if args.workers is not None:
+        if not any(p.name == "workers" for p in engine.params):
+            raise UsageError(
+                f"`--workers` is for an engine that starts a local cluster; `{engine.name}` "
+                "does not (add `--engine dask`)"
+            )
+        if args.scheduler is not None:
+            raise UsageError(
+                "`--workers` is for a local cluster; with `--scheduler` the cluster's own "
+                "workers compute (leave out one of them)"
+            )
+        engine.values["workers"] = args.workers
+    return engine
+
+
 def _engine(name: str | None, scheduler: str | None, session):
     """The engine ``--engine`` names (the default one when only ``--scheduler`` is
     given), with its library present; a usage error otherwise."""
@@ -749,6 +802,7 @@ def cmd_sensitivity(args, session) -> int:
     from indexdsl.diagnostics import DiagnosticError, UsageError
     from indexdsl.errors import commands as errors
 
+    engine = _replication_engine(args, session)  # before computing
     model, data, evaluator = _uncertain_model(args, session)
     if len(factors(model.uncertainty)) < 2:
         raise DiagnosticError([errors.too_few_inputs_for_sensitivity(model.uncertainty.span)])
@@ -768,7 +822,12 @@ def cmd_sensitivity(args, session) -> int:
     ) as bar:
         task = bar.add_task("index evaluations", total=evaluations)
         result = run_sensitivity(
-            evaluator, model.uncertainty, n, args.seed, progress=lambda k: bar.advance(task, k)
+            evaluator,
+            model.uncertainty,
+            n,
+            args.seed,
+            progress=lambda k: bar.advance(task, k),
+            engine=engine,
         )
     from indexdsl.output.analysis_files import AnalysisTable
 
@@ -839,6 +898,7 @@ def cmd_uncertainty(args, session) -> int:
 
     from indexdsl.analyses.uncertainty import run_uncertainty
 
+    engine = _replication_engine(args, session)  # before computing
     model, data, evaluator = _uncertain_model(args, session)
     console = inert_console()
     with Progress(
@@ -846,7 +906,12 @@ def cmd_uncertainty(args, session) -> int:
     ) as bar:
         task = bar.add_task("replications", total=args.samples)
         result = run_uncertainty(
-            evaluator, model.uncertainty, args.samples, args.seed, lambda n: bar.advance(task, n)
+            evaluator,
+            model.uncertainty,
+            args.samples,
+            args.seed,
+            lambda n: bar.advance(task, n),
+            engine=engine,
         )
     low, high = result.interval()
     median = result.median
