@@ -20,6 +20,7 @@ from indexdsl.pipeline import Session, check_file, evaluator, load
 
 distributed = pytest.importorskip("distributed")
 
+from indexdsl_builtins.dask_replications import local_cluster  # noqa: E402
 from indexdsl_builtins.engines import DaskEngine  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,9 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def scheduler():
     """Two single-threaded worker processes: what a worker evaluates was sent to it."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with local_cluster(2) as cluster:
         yield cluster.scheduler_address
 
 
@@ -166,3 +165,61 @@ def test_a_replication_that_draws_nothing_new_is_the_nominal_index(tmp_path, sch
         evaluator(model, data), spec, 5, seed=1, engine=DaskEngine(scheduler=scheduler)
     )
     assert (there.ranks == there.nominal).all()
+
+
+def test_the_api_sends_the_replications_to_the_engine_named(tmp_path, scheduler):
+    import indexdsl
+
+    results = indexdsl.load(failing_index(tmp_path)).run()
+    here = results.uncertainty(samples=300, seed=2)
+    there = results.uncertainty(samples=300, seed=2, engine="dask", scheduler=scheduler)
+    np.testing.assert_array_equal(there.ranks, here.ranks)
+    assert there.failures == here.failures and sum(here.failures.values()) > 0
+    sobol = results.sensitivity(n=64, seed=2, bootstrap=20, engine="dask", scheduler=scheduler)
+    np.testing.assert_array_equal(
+        sobol.total, results.sensitivity(n=64, seed=2, bootstrap=20).total
+    )
+    with pytest.raises(TypeError, match="partitions"):
+        results.uncertainty(samples=10, engine="dask", partitions=3)
+    with pytest.raises(ValueError, match="no engine `dusk`"):
+        results.uncertainty(samples=10, engine="dusk")
+
+
+class _Future:
+    """What `replicate` reads of a Dask future, holding a worker's answer."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def result(self):
+        return self.outcome
+
+    def release(self):
+        pass
+
+
+def test_a_plugin_error_on_a_worker_is_raised_here_with_its_diagnostic(tmp_path):
+    """indexdsl's exceptions do not survive pickling as they are: the worker sends the
+    diagnostic back, and the same exception is raised in the `indexdsl` process."""
+    import pickle
+
+    from indexdsl.diagnostics import PluginError
+    from indexdsl.errors import evaluate as evaluate_errors
+    from indexdsl.evaluate import Evaluator
+    from indexdsl_builtins.dask_replications import ALTERNATIVES, _evaluate_chunk, _received
+    from indexdsl_builtins.dask_replications import _Shipment as Shipment
+
+    diagnostic = evaluate_errors.plugin_returned_bad_values("normaliser", "p", "NaN", None)
+
+    class Failing(Evaluator):
+        def level(self, *args, **kwargs):
+            raise PluginError(diagnostic)
+
+    model, data = loaded(failing_index(tmp_path))
+    chunk = sample(model, model.uncertainty, 4, np.random.default_rng(1))
+    alternatives = {name: getattr(chunk, name) for name in ALTERNATIVES}
+    shipped = Shipment(Failing, evaluator(model, data).graph, data, alternatives)
+    outcome = pickle.loads(pickle.dumps(_evaluate_chunk(shipped, chunk, model.root.name)))
+    with pytest.raises(PluginError) as info:
+        _received(chunk, _Future(outcome))
+    assert info.value.diagnostic == diagnostic

@@ -28,6 +28,27 @@ from indexdsl.diagnostics import DiagnosticError, IndexdslError, PluginError, Us
 #: per worker thread: the evaluator built from the last graph and data received
 _local = threading.local()
 
+#: what a chunk of replications draws from (the same for every chunk of an analysis)
+ALTERNATIVES = ("normalisers", "aggregators", "imputers", "treatments", "leaves")
+
+
+@attrs.frozen(eq=False)
+class _Shipment:
+    """What every worker receives once per analysis (one object: Dask would scatter the
+    items of a tuple one by one, and hand each task a new tuple of them)."""
+
+    kind: type  # the evaluator's class
+    graph: object
+    data: object
+    alternatives: dict
+
+
+def _same_alternatives(a: dict, b: dict) -> bool:
+    return all(
+        len(a[name]) == len(b[name]) and all(x is y for x, y in zip(a[name], b[name], strict=True))
+        for name in ALTERNATIVES
+    )
+
 
 def replicate_on_cluster(evaluator, chunks, ranked: str, scheduler: str | None, workers: int):
     """The ranks of ``ranked`` for each chunk, in order, evaluated on the cluster at
@@ -40,13 +61,21 @@ def replicate_on_cluster(evaluator, chunks, ranked: str, scheduler: str | None, 
 def replicate(client, evaluator, chunks, ranked: str):
     """The ranks of ``ranked`` for each chunk, in order, evaluated by ``client``'s
     workers; each chunk's ``failures`` receives the replications that failed there."""
-    # the graph and the data, once per worker; the evaluator's own caches stay here
-    shipped = client.scatter((type(evaluator), evaluator.graph, evaluator.data), broadcast=True)
     limit = 2 * max(sum(client.nthreads().values()), 1)
     waiting: collections.deque = collections.deque()
+    shipped, alternatives = None, None
     for chunk in chunks:
-        # the failures so far stay here: the task sends back only its own
-        sent = attrs.evolve(chunk, failures={})
+        drawn_from = {name: getattr(chunk, name) for name in ALTERNATIVES}
+        if alternatives is None or not _same_alternatives(drawn_from, alternatives):
+            # the graph, the data and the alternatives drawn from, once per worker and
+            # together: every chunk there reads the same components, as every chunk here
+            # does (the engine keeps what it prepared for each alternative by identity)
+            alternatives = drawn_from
+            shipment = _Shipment(type(evaluator), evaluator.graph, evaluator.data, alternatives)
+            shipped = client.scatter(shipment, broadcast=True, hash=False)
+        # only the choices travel with each chunk; the failures so far stay here, and
+        # the task sends back only its own
+        sent = attrs.evolve(chunk, failures={}, **{name: () for name in ALTERNATIVES})
         waiting.append((chunk, client.submit(_evaluate_chunk, shipped, sent, ranked, pure=False)))
         if len(waiting) >= limit:
             yield _received(*waiting.popleft())
@@ -70,8 +99,8 @@ def _evaluate_chunk(shipped, chunk, ranked: str):
     """On a worker: the ranks of ``ranked`` over one chunk of replications, and the
     replications that failed, numbered as in the whole analysis."""
     if getattr(_local, "shipped", None) is not shipped:
-        kind, graph, data = shipped
-        _local.shipped, _local.evaluator = shipped, kind(graph, data)
+        _local.shipped, _local.evaluator = shipped, shipped.kind(shipped.graph, shipped.data)
+    chunk = attrs.evolve(chunk, **shipped.alternatives)
     try:
         ranks = _local.evaluator.level("unit", chunk, ranked=(ranked,)).ranks[ranked]
     except IndexdslError as exc:
@@ -96,7 +125,7 @@ class _client:
     def __enter__(self):
         import contextlib
 
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         self._stack = contextlib.ExitStack()
         if self.scheduler:
@@ -109,15 +138,26 @@ class _client:
                     "worker ADDRESS`, or leave out `--scheduler` for a local cluster"
                 ) from None
             return self._stack.enter_context(client)
-        cluster = self._stack.enter_context(
-            LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # any free port: never another cluster's
-            )
-        )
+        cluster = self._stack.enter_context(local_cluster(self.workers))
         return self._stack.enter_context(Client(cluster, set_as_default=False))
 
     def __exit__(self, *exc):
         return self._stack.__exit__(*exc)
+
+
+def local_cluster(workers: int):
+    """A local cluster of ``workers`` single-threaded worker processes whose memory
+    allocator is left as it is: Dask's default ``MALLOC_TRIM_THRESHOLD_`` for worker
+    processes turns off glibc's adaptive threshold for ``mmap``, and every array of a
+    chunk (2,000 replications × units: hundreds of kB) is then mapped and unmapped,
+    page by page; an evaluation takes 2–3 times as long (see docs/performance.md)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(
+            n_workers=max(int(workers), 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # any free port: never another cluster's
+        )
