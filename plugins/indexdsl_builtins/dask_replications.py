@@ -150,7 +150,7 @@ def local_cluster(workers: int):
     allocator is left as it is: Dask's default ``MALLOC_TRIM_THRESHOLD_`` for worker
     processes turns off glibc's adaptive threshold for ``mmap``, and every array of a
     chunk (2,000 replications × units: hundreds of kB) is then mapped and unmapped,
-    page by page; an evaluation takes 2–3 times as long (see docs/performance.md)."""
+    page by page; an evaluation takes 3–4 times as long (see docs/performance.md)."""
     import dask
     from distributed import LocalCluster
 
