@@ -496,21 +496,33 @@ class Results:
             )
         return evaluator(self.model, self.result.data)
 
-    def uncertainty(self, samples: int = 1000, seed: int = 1):
+    def uncertainty(self, samples: int = 1000, seed: int = 1, engine=None, **options: Any):
         """The ranks over ``samples`` replications of the `uncertainty` block's
         alternatives, as `indexdsl uncertainty` computes them: an
         :class:`indexdsl.analyses.uncertainty.UncertaintyResult` (its ``interval()``,
-        ``median`` and ``left_out`` failed replications)."""
+        ``median`` and ``left_out`` failed replications).  ``engine`` evaluates the
+        replications, as ``--engine``: a name (``"dask"``, with its ``options`` such as
+        ``scheduler="tcp://host:8786"`` or ``workers=2``) or an engine component; the
+        result is the same for the same seed."""
         from indexdsl.analyses.uncertainty import run_uncertainty
 
-        return run_uncertainty(self._uncertain(), self.model.uncertainty, samples, seed)
+        return run_uncertainty(
+            self._uncertain(), self.model.uncertainty, samples, seed,
+            engine=_engine(engine, options),
+        )  # fmt: skip
 
-    def sensitivity(self, n: int = 1000, seed: int = 1, bootstrap: int = 1000):
+    def sensitivity(
+        self, n: int = 1000, seed: int = 1, bootstrap: int = 1000, engine=None, **options: Any
+    ):
         """Sobol' indices of each uncertain input, as `indexdsl sensitivity` computes
-        them: an :class:`indexdsl.analyses.sensitivity.SensitivityResult`."""
+        them: an :class:`indexdsl.analyses.sensitivity.SensitivityResult`; ``engine``
+        and its ``options`` as for :meth:`uncertainty`."""
         from indexdsl.analyses.sensitivity import run_sensitivity
 
-        return run_sensitivity(self._uncertain(), self.model.uncertainty, n, seed, bootstrap)
+        return run_sensitivity(
+            self._uncertain(), self.model.uncertainty, n, seed, bootstrap,
+            engine=_engine(engine, options),
+        )  # fmt: skip
 
     def audit(self):
         """The statistical audit of `indexdsl audit`: (node audits, indicator audits)."""
@@ -659,6 +671,24 @@ class Results:
             f"<thead><tr><th>rank</th><th>unit</th><th>label</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
+
+
+def _engine(engine, options: dict[str, Any]):
+    """An engine component from a name and its options (or the component given)."""
+    if engine is None or not isinstance(engine, str):
+        if options:
+            raise TypeError(f"options {sorted(options)} need an engine given by its name")
+        return engine
+    from indexdsl.plugins import load_registry
+
+    provided = load_registry().get("engine", engine)
+    if provided is None:
+        raise ValueError(f"no engine `{engine}`")
+    known = {p.name for p in provided.cls.params}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"engine `{engine}` takes {sorted(known) or 'no options'}, not {unknown}")
+    return provided.cls(**options)
 
 
 def _message(exc: DiagnosticError) -> str:

@@ -446,6 +446,17 @@ class Engine(Component):
     def evaluate(self, graph: Any, data: Any) -> Any:
         raise NotImplementedError
 
+    def evaluate_replications(self, evaluator: Any, chunks: Any, ranked: str) -> Any:
+        """The ranks of node ``ranked`` (an array per chunk, replications × units) for
+        each chunk of replications of an uncertainty or sensitivity analysis (each a
+        :class:`~indexdsl.evaluate.Variation`, its inputs drawn by the caller), yielded in
+        the order of ``chunks``; the replications that could not be evaluated are added
+        to each chunk's ``failures`` (numbered from its ``offset``), as the in-process
+        evaluator records them.  The default evaluates them here, one chunk after the
+        other, with ``evaluator``; an engine with workers may send them there."""
+        for chunk in chunks:
+            yield evaluator.level("unit", chunk, ranked=(ranked,)).ranks[ranked]
+
 
 ROLES: dict[str, type[Component]] = {
     "normaliser": Normaliser,

@@ -35,6 +35,7 @@ from indexdsl.analyses.uncertainty import (
     noisy_weights,
     varied_weights,
 )
+from indexdsl.components import Engine
 from indexdsl.evaluate import Evaluator, Variation
 from indexdsl.model import UncertaintySpec
 
@@ -127,9 +128,11 @@ def run_sensitivity(
     seed: int,
     bootstrap: int = 1000,
     progress=None,
+    engine: Engine | None = None,
 ) -> SensitivityResult:
     """Sobol indices of each uncertain input on the mean absolute rank shift;
-    ``progress(k)`` is called as each chunk of k index evaluations is done."""
+    ``progress(k)`` is called as each chunk of k index evaluations is done; ``engine``
+    evaluates the chunks (None: in this process) of the design drawn here."""
     model = evaluator.model
     root = model.root.name
     names = factors(spec)
@@ -153,16 +156,23 @@ def run_sensitivity(
     leaves = tuple(node.name for node in model.root.walk() if node.is_leaf)
     failures: dict[str, set[int]] = {}
     shift = np.empty(x.shape[0])
-    for start in range(0, x.shape[0], CHUNK):
-        rows = x[start : start + CHUNK]
-        variation = _variation(rows, names, edges, weighted, spec, leaves, failures)
-        variation.offset = start
-        ranks = evaluator.level("unit", variation, ranked=(root,)).ranks[root].astype(float)
+
+    def chunks():
+        for start in range(0, x.shape[0], CHUNK):
+            rows = x[start : start + CHUNK]
+            variation = _variation(rows, names, edges, weighted, spec, leaves, failures)
+            variation.offset = start
+            yield variation
+
+    start = 0
+    for ranks in (engine or Engine()).evaluate_replications(evaluator, chunks(), root):
+        ranks = ranks.astype(float)
         ranks[ranks == 0] = np.nan
         with np.errstate(all="ignore"):
-            shift[start : start + len(rows)] = _mean_shift(ranks, nominal)
+            shift[start : start + len(ranks)] = _mean_shift(ranks, nominal)
+        start += len(ranks)
         if progress is not None:
-            progress(len(rows))
+            progress(len(ranks))
     shift[failed_rows(failures, x.shape[0])] = np.nan
     outputs = shift.reshape(len(names) + 2, n)
     complete = np.all(np.isfinite(outputs), axis=0)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import attrs
 import numpy as np
 
+from indexdsl.components import Engine
 from indexdsl.evaluate import Evaluator, Variation
 from indexdsl.model import IndexModel, UncertaintySpec
 
@@ -216,18 +217,22 @@ def run_uncertainty(
     size: int,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
 ) -> UncertaintyResult:
+    """``engine`` evaluates the chunks of replications (``--engine``); None: in this
+    process.  The inputs are drawn here, once, whatever evaluates them."""
     model = evaluator.model
     root = model.root.name
     nominal = evaluator.level("unit").ranks[root]
     variation = sample(model, spec, size, np.random.default_rng(seed))
     ranks = np.empty((size, len(nominal)), dtype=np.int64)
-    for start in range(0, size, CHUNK):
-        stop = min(start + CHUNK, size)
-        result = evaluator.level("unit", chunk_of(variation, start, stop), ranked=(root,))
-        ranks[start:stop] = result.ranks[root]
+    chunks = (chunk_of(variation, at, min(at + CHUNK, size)) for at in range(0, size, CHUNK))
+    start = 0
+    for chunk in (engine or Engine()).evaluate_replications(evaluator, chunks, root):
+        ranks[start : start + len(chunk)] = chunk
+        start += len(chunk)
         if progress is not None:
-            progress(stop - start)
+            progress(len(chunk))
     failures = {reason: len(rows) for reason, rows in variation.failures.items()}
     failed = failed_rows(variation.failures, size)
     levels = level_failures(variation, failed)

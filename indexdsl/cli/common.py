@@ -149,3 +149,61 @@ def _one_edition(args) -> dict[str, str]:
     if len(editions) > 1:
         raise UsageError(f"`{args.command}` runs one edition; give each `--set` one value")
     return editions[0]
+
+
+def _engine(name: str | None, scheduler: str | None, session):
+    """The engine ``--engine`` names (the default one when only ``--scheduler`` is
+    given), with its library present; a usage error otherwise."""
+    from indexdsl.diagnostics import UsageError
+    from indexdsl.plugins import load_registry
+
+    registry = session.registry = session.registry or load_registry(session.disabled_plugins)
+    names = list(registry.components["engine"])
+    provided = registry.get("engine", name) if name else registry.default("engine")
+    if provided is None:
+        hints = registry.suggestions("engine", name) if name else []
+        hint = f"; did you mean {' or '.join(hints)}?" if hints else ""
+        raise UsageError(
+            f"`--engine {name}`: no such engine{hint} (choose from {', '.join(names)})"
+        )
+    cls = provided.cls
+    if scheduler is not None and not any(p.name == "scheduler" for p in cls.params):
+        raise UsageError(
+            f"`--scheduler` is for an engine that runs on a cluster; `{cls.name}` does not "
+            "(add `--engine dask`)"
+        )
+    if cls.requires:
+        modules, extra = cls.requires
+        for module in (modules,) if isinstance(modules, str) else modules:
+            try:
+                __import__(module)
+            except ImportError:
+                raise UsageError(
+                    f"`--engine {cls.name}` needs {module}, which is not installed; install "
+                    f'it with `pip install "indexdsl[{extra}]"`'
+                ) from None
+    return cls(scheduler=scheduler) if scheduler is not None else cls()
+
+
+def _replication_engine(args, session):
+    """The engine of `--engine`/`--scheduler`/`--workers`; None: in this process."""
+    from indexdsl.diagnostics import UsageError
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"`--workers {args.workers}`: give 1 or more")
+    if args.engine is None and args.scheduler is None and args.workers is None:
+        return None
+    engine = _engine(args.engine, args.scheduler, session)
+    if args.workers is not None:
+        if not any(p.name == "workers" for p in engine.params):
+            raise UsageError(
+                f"`--workers` is for an engine that starts a local cluster; `{engine.name}` "
+                "does not (add `--engine dask`)"
+            )
+        if args.scheduler is not None:
+            raise UsageError(
+                "`--workers` is for a local cluster; with `--scheduler` the cluster's own "
+                "workers compute (leave out one of them)"
+            )
+        engine.values["workers"] = args.workers
+    return engine

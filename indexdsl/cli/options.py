@@ -124,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         "evaluated on these data) before the analysis is refused as not reliable (5%%)"
     )
     unc.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
+    _replication_engine_options(unc)
     sens = sub.add_parser(
         "sensitivity", help="Sobol indices of the uncertain inputs on the mean rank shift"
     )
@@ -138,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
     sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
     sens.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
+    _replication_engine_options(sens)
     sens.add_argument(
         "--set",
         action="append",
@@ -441,3 +443,30 @@ def _format_option(text: str) -> tuple[str, ...]:
     from indexdsl.output.exports import format_option
 
     return format_option(text)
+
+
+def _replication_engine_options(parser) -> None:
+    """`--engine`, `--scheduler` and `--workers` of `uncertainty` and `sensitivity`: what
+    evaluates the chunks of replications (the inputs are drawn in this process)."""
+    parser.add_argument(
+        "--engine",
+        default=None,
+        metavar="NAME",
+        help="what evaluates the replications: numpy (the default, in this process), dask "
+        "(chunks of replications on the workers of a local cluster, or of --scheduler), "
+        "or a plugin's engine; same seed, same result",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: a running Dask scheduler (tcp://host:8786) whose workers "
+        "compute, instead of a local cluster",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --engine dask: worker processes of the local cluster (2)",
+    )

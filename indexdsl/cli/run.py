@@ -6,7 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-from indexdsl.cli.common import EXIT_OK, _print_diagnostics, inert_console, parse_settings
+from indexdsl.cli.common import (
+    EXIT_OK,
+    _engine,
+    _print_diagnostics,
+    inert_console,
+    parse_settings,
+)
 
 
 def _writing_status(out: Path, formats):
@@ -110,40 +116,6 @@ def cmd_run(args, session) -> int:
         shown = records[0] if len(records) == 1 else records
         print(json.dumps(shown, indent=2, sort_keys=True, default=str))
     return EXIT_OK
-
-
-def _engine(name: str | None, scheduler: str | None, session):
-    """The engine ``--engine`` names (the default one when only ``--scheduler`` is
-    given), with its library present; a usage error otherwise."""
-    from indexdsl.diagnostics import UsageError
-    from indexdsl.plugins import load_registry
-
-    registry = session.registry = session.registry or load_registry(session.disabled_plugins)
-    names = list(registry.components["engine"])
-    provided = registry.get("engine", name) if name else registry.default("engine")
-    if provided is None:
-        hints = registry.suggestions("engine", name) if name else []
-        hint = f"; did you mean {' or '.join(hints)}?" if hints else ""
-        raise UsageError(
-            f"`--engine {name}`: no such engine{hint} (choose from {', '.join(names)})"
-        )
-    cls = provided.cls
-    if scheduler is not None and not any(p.name == "scheduler" for p in cls.params):
-        raise UsageError(
-            f"`--scheduler` is for an engine that runs on a cluster; `{cls.name}` does not "
-            "(add `--engine dask`)"
-        )
-    if cls.requires:
-        modules, extra = cls.requires
-        for module in (modules,) if isinstance(modules, str) else modules:
-            try:
-                __import__(module)
-            except ImportError:
-                raise UsageError(
-                    f"`--engine {cls.name}` needs {module}, which is not installed; install "
-                    f'it with `pip install "indexdsl[{extra}]"`'
-                ) from None
-    return cls(scheduler=scheduler) if scheduler is not None else cls()
 
 
 def _print_availability(console, result, min_coverage) -> None:

@@ -9,6 +9,7 @@ from indexdsl.cli.common import (
     EXIT_UNRELIABLE,
     _analysis_results,
     _print_failures,
+    _replication_engine,
     _uncertain_model,
     inert_console,
 )
@@ -23,6 +24,7 @@ def cmd_sensitivity(args, session) -> int:
     from indexdsl.diagnostics import DiagnosticError, UsageError
     from indexdsl.errors import commands as errors
 
+    engine = _replication_engine(args, session)  # before computing
     model, data, evaluator = _uncertain_model(args, session)
     if len(factors(model.uncertainty)) < 2:
         raise DiagnosticError([errors.too_few_inputs_for_sensitivity(model.uncertainty.span)])
@@ -42,7 +44,12 @@ def cmd_sensitivity(args, session) -> int:
     ) as bar:
         task = bar.add_task("index evaluations", total=evaluations)
         result = run_sensitivity(
-            evaluator, model.uncertainty, n, args.seed, progress=lambda k: bar.advance(task, k)
+            evaluator,
+            model.uncertainty,
+            n,
+            args.seed,
+            progress=lambda k: bar.advance(task, k),
+            engine=engine,
         )
     from indexdsl.output.analysis_files import AnalysisTable
 

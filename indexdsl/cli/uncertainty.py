@@ -10,6 +10,7 @@ from indexdsl.cli.common import (
     EXIT_UNRELIABLE,
     _analysis_results,
     _print_failures,
+    _replication_engine,
     _uncertain_model,
     inert_console,
 )
@@ -22,6 +23,7 @@ def cmd_uncertainty(args, session) -> int:
 
     from indexdsl.analyses.uncertainty import run_uncertainty
 
+    engine = _replication_engine(args, session)  # before computing
     model, data, evaluator = _uncertain_model(args, session)
     console = inert_console()
     with Progress(
@@ -29,7 +31,12 @@ def cmd_uncertainty(args, session) -> int:
     ) as bar:
         task = bar.add_task("replications", total=args.samples)
         result = run_uncertainty(
-            evaluator, model.uncertainty, args.samples, args.seed, lambda n: bar.advance(task, n)
+            evaluator,
+            model.uncertainty,
+            args.samples,
+            args.seed,
+            lambda n: bar.advance(task, n),
+            engine=engine,
         )
     low, high = result.interval()
     median = result.median

@@ -46,6 +46,14 @@ class DaskEngine(Engine):
             graph, data, self.scheduler or None, int(self.workers), int(self.partition)
         )
 
+    def evaluate_replications(self, evaluator, chunks, ranked):
+        # uncertainty and sensitivity: each chunk of replications evaluated by a worker
+        from indexdsl_builtins.dask_replications import replicate_on_cluster
+
+        return replicate_on_cluster(
+            evaluator, chunks, ranked, self.scheduler or None, int(self.workers)
+        )
+
 
 @hookimpl
 def indexdsl_register_engines():
