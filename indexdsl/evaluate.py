@@ -208,6 +208,7 @@ class Evaluator:
         self._options: tuple = ()
         #: (leaf, normalisers, options) -> a leaf's normalised rows, kept for later chunks
         self._leaf_rows: dict[tuple, tuple[tuple, np.ndarray]] = {}
+        self._batch_keys: dict = {}
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str) -> np.ndarray:
@@ -335,6 +336,7 @@ class Evaluator:
         leading axis of replications, all evaluated in one vectorised pass.  ``ranked``
         limits ranking to some nodes (ranking thousands of replications of every node
         is most of the work of an uncertainty analysis that needs the index's only)."""
+        self._batch_keys: dict = {}  # keys shared by the nodes of this batch
         raw: dict[str, np.ndarray] = {}
         # node -> scores; in a batch, Keyed rows where replications differ by choices only
         held: dict = {}
@@ -418,10 +420,17 @@ class Evaluator:
                 if variation is not None:
                     weights = variation.weights.get(step.node, weights)
                 key = None  # with Keyed children, the key to the rows of `stacked`
+                gathered = None  # the row of `stacked` each replication reads, if not its own
                 if variation is not None and all(isinstance(c, Keyed) for c in children):
                     stacked, key = _combine(children)
                     if node.weighting is not None or step.node in variation.weights:
-                        stacked, key = stacked[key], None  # weights per replication
+                        # weights per replication: the scores become one row per
+                        # replication, gathered by each aggregator for its replications
+                        # unless every replication needs them
+                        if variation.aggregators and node.missing != "propagate":
+                            gathered, key = key, None
+                        else:
+                            stacked, key = stacked[key], None
                 else:
                     stacked = np.stack([_materialise(c) for c in children], axis=-1)
                 if node.weighting is not None:
@@ -439,7 +448,9 @@ class Evaluator:
                     )
                     stacked = stacked[source]
                 elif variation is not None and variation.aggregators:
-                    aggregated = self._vary_aggregate(step.node, stacked, weights, variation)
+                    aggregated = self._vary_aggregate(
+                        step.node, stacked, weights, variation, gathered
+                    )
                 else:
                     aggregated = self._guard(
                         lambda a=step.aggregator, s=stacked, w=weights: a.aggregate(s, w),
@@ -746,9 +757,11 @@ class Evaluator:
             key = np.zeros(variation.size, dtype=np.int64)
         else:  # rows: (normalisers, preparation options, units) as (choices, units)
             rows = self._normalised_rows(step, values, context, normalisers, nominal, True)
-            options = len(self._options)
-            chosen = variation.normaliser_choice if normalisers else 0
-            key = chosen * options + gather
+            key = self._batch_keys.get("leaves")
+            if key is None:  # the same for every leaf of the batch
+                options = len(self._options)
+                chosen = variation.normaliser_choice if normalisers else 0
+                key = self._batch_keys["leaves"] = chosen * options + gather
         if variation.excluded is not None:
             leaf = variation.leaves.index(step.node)
             rows = np.concatenate([rows, np.full((1, rows.shape[-1]), np.nan)])
@@ -796,14 +809,17 @@ class Evaluator:
             rows = rows.reshape(-1, rows.shape[-1])
         return rows
 
-    def _vary_aggregate(self, node: str, stacked, weights, variation: Variation) -> np.ndarray:
+    def _vary_aggregate(
+        self, node: str, stacked, weights, variation: Variation, gathered=None
+    ) -> np.ndarray:
         """The chosen aggregator per replication.  An alternative that fails (a zero under
-        a geometric mean) leaves its replications without scores, counted by reason."""
-        out = np.full(stacked.shape[:-1], np.nan)
+        a geometric mean) leaves its replications without scores, counted by reason.
+        With ``gathered``, replication r's scores are ``stacked[gathered[r]]``."""
+        out = np.full((variation.size, *stacked.shape[1:-1]), np.nan)
         for index, aggregator in enumerate(variation.aggregators):
             chosen = np.nonzero(variation.aggregator_choice == index)[0]
             if chosen.size:
-                self._aggregate_rows(aggregator, stacked, weights, chosen, out, variation)
+                self._aggregate_rows(aggregator, stacked, weights, chosen, out, variation, gathered)
         return out
 
     def _vary_aggregate_keyed(self, stacked, weights, key, variation: Variation):
@@ -812,8 +828,13 @@ class Evaluator:
         aggregated once.  Returns the rows, the row of ``stacked`` each comes from, and
         the key to them."""
         count = stacked.shape[0]
-        used, key = np.unique(variation.aggregator_choice * count + key, return_inverse=True)
-        key = key.reshape(-1)
+        shared = ("aggregators", id(key), count)  # nodes whose children share a key
+        if shared not in self._batch_keys:
+            used, inverse = np.unique(
+                variation.aggregator_choice * count + key, return_inverse=True
+            )
+            self._batch_keys[shared] = (key, used, inverse.reshape(-1))
+        _, used, key = self._batch_keys[shared]
         source = used % count
         out = np.full((used.size, *stacked.shape[1:-1]), np.nan)
         for index, aggregator in enumerate(variation.aggregators):
@@ -831,10 +852,11 @@ class Evaluator:
         them (one of them has a zero under a geometric mean), halve and try again, so
         that only the replications that fail on their own are left without scores and
         counted (a few more calls, and only when something fails).  With ``source``,
-        ``rows`` are Keyed rows: row r of ``out`` aggregates ``stacked[source[r]]`` and
-        stands for the replications whose ``key`` is r."""
+        row r of ``out`` aggregates ``stacked[source[r]]`` (its weights stay
+        ``weights[r]``); with ``key`` too, ``rows`` are Keyed rows, and row r stands for
+        the replications whose ``key`` is r."""
         taken = rows if source is None else source[rows]
-        w = weights[taken] if np.ndim(weights) == 2 else weights
+        w = weights[rows] if np.ndim(weights) == 2 else weights  # per replication
         try:
             out[rows] = aggregator.aggregate(stacked[taken], w)
         except ComponentValueError as exc:
