@@ -206,8 +206,8 @@ class Evaluator:
         self._failed_options = np.array([], dtype=np.int64)
         #: the preparation options of the batch being evaluated (imputer, treatment)
         self._options: tuple = ()
-        #: (leaf, normalisers, options) -> a leaf's normalised rows, kept for later chunks
-        self._leaf_rows: dict[tuple, tuple[tuple, np.ndarray]] = {}
+        #: values that are the same in every chunk of an analysis (see `_kept`)
+        self._kept_values: dict[tuple, tuple[tuple, np.ndarray]] = {}
         self._batch_keys: dict = {}
 
     # ---- what compiled expressions ask of the engine -------------------------------
@@ -546,13 +546,16 @@ class Evaluator:
         available,
         imputer_override=NOMINAL,
         treatment_override=NOMINAL,
+        logged: bool = True,
     ) -> np.ndarray | None:
         """Fill, screen and treat every leaf's values, in COINr's order: imputation, then
         screening of units by the data they have, then outlier treatment (whose
         statistics are those of the units that stay).  Returns the screened-out units.
 
         The overrides replace the imputer and the treatment of every leaf that has one
-        (the alternatives of an uncertainty analysis)."""
+        (the alternatives of an uncertainty analysis).  Without ``logged``, the
+        treatment log is not wanted: a transform's ``apply`` runs, not its
+        ``apply_with_state`` (the same values, without the statistics of the log)."""
         leaves = [n for n in self.graph.nodes.values() if n.is_leaf]
         # auxiliary nodes never decide which units the index screens out
         in_index = {n.name for n in self.model.root.walk_index() if n.is_leaf}
@@ -608,7 +611,7 @@ class Evaluator:
                 continue
             values = prepared[node.name]
             treated, state = self._guard(
-                lambda t=treatment, v=values: t.transform.apply_with_state(v, **t.arguments),
+                functools.partial(_treat, treatment, values, logged),
                 self.model.indicators[node.indicator].span,
                 f"treating `{node.indicator}` with `{treatment.name}`",
                 type(treatment.transform).__module__,
@@ -663,7 +666,7 @@ class Evaluator:
                 if key not in self._prepared_cache:
                     values: dict[str, np.ndarray] = {}
                     try:
-                        self.prepare(raw, names, values, {}, {}, imputer, treatment)
+                        self.prepare(raw, names, values, {}, {}, imputer, treatment, False)
                     except DiagnosticError as exc:
                         # an alternative that fails on these data: its replications get
                         # no scores, and are counted with the reason
@@ -785,12 +788,12 @@ class Evaluator:
         the alternatives it used (compared by identity: the same objects on the same
         data give the same values)."""
         cache = (*name, *map(id, used))
-        kept = self._leaf_rows.get(cache)
+        kept = self._kept_values.get(cache)
         if kept is not None and all(a is b for a, b in zip(kept[0], used, strict=True)):
             return kept[1]
         value = compute()
         if keep:
-            self._leaf_rows[cache] = (used, value)
+            self._kept_values[cache] = (used, value)
         return value
 
     def _normalise_rows(self, step, values, context, normalisers, nominal, prepared):
@@ -1050,6 +1053,13 @@ class PairNames(Sequence):
         return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
 
     __hash__ = None
+
+
+def _treat(treatment, values: np.ndarray, logged: bool):
+    """A treatment's values and, when ``logged``, what it did."""
+    if logged:
+        return treatment.transform.apply_with_state(values, **treatment.arguments)
+    return treatment.transform.apply(values, **treatment.arguments), {}
 
 
 def _leaves(node) -> list[str]:

@@ -99,3 +99,24 @@ def test_left_out_leaves_and_failed_options_in_a_batch_equal_one_at_a_time(asem_
     left_out = variation.leaves[variation.excluded[row]]
     assert np.isnan(batch.scores[left_out][row]).all()
     assert not np.isnan(batch.scores[root][row]).all()
+
+
+def test_the_preparation_options_of_a_batch_keep_no_treatment_log(asem_full, monkeypatch):
+    """The options of an analysis are prepared without the treatment log (its skewness
+    and kurtosis before and after): `apply`, not `apply_with_state`; the nominal run
+    keeps its log."""
+    evaluator, model = asem_full
+    transform = type(model.uncertainty.treatments[0].transform)
+    logged = []
+    original = transform.apply_with_state
+
+    def spy(self, *args, **kwargs):
+        logged.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(transform, "apply_with_state", spy)
+    nominal = evaluator.level("unit")
+    assert len(logged) == 49 and nominal.preparation["Flights"]["treatment"]["points"] == 1
+    variation = sample(model, model.uncertainty, 50, np.random.default_rng(2))
+    evaluator.level("unit", variation)
+    assert len(logged) == 49
