@@ -11,13 +11,16 @@ min-max to [1, 100] vs z-score (10, 2), weights ±25% at pillar and sub-index le
 1. Sobol sensitivity analysis, N = 1000 base samples (rounded to 1024, a power of two:
    1024 x (4 + 2) = 6,144 index evaluations), scipy's estimators with 1,000 bootstrap
    resamples for the confidence intervals.
-2. Uncertainty analysis, N = 10,000 replications.
+2. Uncertainty analysis, N = 10,000 replications (5 chunks of 2,000), a fresh
+   evaluator each run.
 3. The batched engine against the same replications evaluated one at a time through
    the same engine (N = 1,000), as a speed-up factor.
 4. Cold start of `indexdsl run indices/bri.idx -q --no-write` (a new process each
    time), with Python's bytecode cache (as after an install, or any first run) and
    without one (every module compiled from source: PYTHONDONTWRITEBYTECODE=1 and a
    cache folder that does not exist).
+
+The load average is printed before and after: the machine is shared.
 """
 
 from __future__ import annotations
@@ -61,13 +64,17 @@ def asem_evaluator():
     return Evaluator(compile_model(model), data, session.registry), model
 
 
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     evaluator, model = asem_evaluator()
     spec = model.uncertainty
     print(
         f"machine: {platform.processor() or platform.machine()}, "
         f"{len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}, "
-        f"numpy {np.__version__}"
+        f"numpy {np.__version__}; load average {loadavg()}"
     )
 
     def sobol():
@@ -79,13 +86,13 @@ def main() -> None:
     t = median_time(sobol)
     print(
         f"1. Sobol sensitivity, ASEM full pipeline, N = 1024 ({result.evaluations} "
-        f"evaluations, bootstrap included): {t:.2f} s (median of {REPEATS})"
+        f"evaluations, bootstrap included): {t:.3f} s (median of {REPEATS})"
     )
     for name, first, total in zip(result.factors, result.first, result.total, strict=True):
         print(f"     {name:<18} first order {first:.3f}  total {total:.3f}")
 
     t = median_time(lambda: run_uncertainty(asem_evaluator()[0], spec, 10_000, seed=1))
-    print(f"2. uncertainty, ASEM full pipeline, N = 10,000: {t:.2f} s (median of {REPEATS})")
+    print(f"2. uncertainty, ASEM full pipeline, N = 10,000: {t:.3f} s (median of {REPEATS})")
 
     n = 1000
     variation = sample(model, spec, n, np.random.default_rng(1))
@@ -129,6 +136,7 @@ def main() -> None:
     # every module compiled from source each time (PYTHONDONTWRITEBYTECODE=1 and no cache)
     uncached = {**cached, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/nonexistent"}
     print(f"   without a bytecode cache: {median_time(cold(uncached)):.2f} s")
+    print(f"load average after: {loadavg()}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ maximum …) and the weights used, so a run can be explained and reproduced.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -52,11 +53,19 @@ def competition_ranks(scores: np.ndarray, decimals: int = RANK_DECIMALS) -> np.n
     Scores equal at ``decimals`` decimals tie.  Works on the last axis."""
     rounded = np.round(scores, decimals)
     valid = ~np.isnan(rounded)
-    if scores.ndim == 2 and scores.shape[-1] <= 2000:
-        # a batch of replications: count, for each unit, the units strictly above it
+    if scores.ndim == 2 and 0 < scores.shape[-1] <= 2000:
+        # a batch of replications: each row sorted from the highest; a score's rank is
+        # one more than the position of the first score equal to it
         filled = np.where(valid, rounded, -np.inf)
-        above = (filled[:, None, :] > filled[:, :, None]).sum(axis=-1)
-        return np.where(valid, above + 1, 0).astype(np.int64)
+        order = np.argsort(-filled, axis=-1)
+        ordered = np.take_along_axis(filled, order, axis=-1)
+        n = filled.shape[-1]
+        first = np.ones(ordered.shape, dtype=bool)
+        first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        position = np.maximum.accumulate(np.where(first, np.arange(n), 0), axis=-1)
+        ranks = np.empty(filled.shape, dtype=np.int64)
+        np.put_along_axis(ranks, order, position + 1, axis=-1)
+        return np.where(valid, ranks, 0)
     filled = np.where(valid, rounded, -np.inf)
     if filled.shape[-1] == 0:
         return np.zeros(filled.shape, dtype=np.int64)
@@ -123,6 +132,58 @@ class Variation:
     offset: int = 0  # number of the first replication, when this is a chunk of a larger run
 
 
+class Keyed:
+    """Scores of a batch of replications held once per distinct choice: ``rows``
+    (choices, units) and, per replication, the row it takes (``key``).  The leaves of
+    a batch differ only by discrete choices (a normaliser, a preparation option), and
+    so do the nodes above them up to the first whose weights vary per replication: a
+    handful of rows stand for thousands of replications until then."""
+
+    __slots__ = ("rows", "key")
+
+    def __init__(self, rows: np.ndarray, key: np.ndarray):
+        self.rows, self.key = rows, key
+
+    def materialise(self) -> np.ndarray:
+        return self.rows[self.key]
+
+
+def _materialise(value):
+    return value.materialise() if isinstance(value, Keyed) else value
+
+
+def _combine(children: list[Keyed]) -> tuple[np.ndarray, np.ndarray]:
+    """The children's rows side by side, (choices, units, children), one row per
+    combination of their choices that some replication takes, and the key to them."""
+    key = children[0].key
+    if all(c.key is key or np.array_equal(c.key, key) for c in children[1:]):
+        return np.stack([c.rows for c in children], axis=-1), key
+    codes = np.stack([c.key for c in children], axis=1)
+    distinct, key = np.unique(codes, axis=0, return_inverse=True)
+    stacked = np.stack([c.rows[distinct[:, i]] for i, c in enumerate(children)], axis=-1)
+    return stacked, key.reshape(-1)
+
+
+class LazyScores(Mapping):
+    """The scores of a batch of replications, (replications, units) arrays, each made
+    from its :class:`Keyed` rows when first read."""
+
+    def __init__(self, held: dict):
+        self._held = held
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self._held[name]
+        if isinstance(value, Keyed):
+            value = self._held[name] = value.materialise()
+        return value
+
+    def __iter__(self):
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
 @attrs.frozen
 class Result:
     graph: Graph
@@ -148,6 +209,11 @@ class Evaluator:
         self._failed_options = np.array([], dtype=np.int64)
         #: (leaf, level) -> its normaliser, bound to parameters computed from the data
         self._data_bound: dict[tuple[str, str], Normaliser] = {}
+        #: the preparation options of the batch being evaluated (imputer, treatment)
+        self._options: tuple = ()
+        #: values that are the same in every chunk of an analysis (see `_kept`)
+        self._kept_values: dict[tuple, tuple[tuple, np.ndarray]] = {}
+        self._batch_keys: dict = {}
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str) -> np.ndarray:
@@ -286,8 +352,11 @@ class Evaluator:
         leading axis of replications, all evaluated in one vectorised pass.  ``ranked``
         limits ranking to some nodes (ranking thousands of replications of every node
         is most of the work of an uncertainty analysis that needs the index's only)."""
+        self._batch_keys: dict = {}  # keys shared by the nodes of this batch
         raw: dict[str, np.ndarray] = {}
-        scores: dict[str, np.ndarray] = {}
+        # node -> scores; in a batch, Keyed rows where replications differ by choices only
+        held: dict = {}
+        scores = held if variation is None else LazyScores(held)
         fitted: dict[str, dict] = {}
         size = self.data.n_units if level == "unit" else len(self._pathway_data().a)
         names = self.data.keys if level == "unit" else self.pair_names()
@@ -308,7 +377,14 @@ class Evaluator:
                 indicator = self.model.indicators[step.name]
                 if level == "pair" and not indicator.has_pair_form:
                     continue
-                value = self._array(step.compute(self, level, raw))
+                if variation is not None and level == "unit":  # the same in every chunk
+                    value = self._kept(
+                        ("raw", step.name),
+                        (),
+                        functools.partial(self._computed_indicator, step, level, raw),
+                    )
+                else:
+                    value = self._computed_indicator(step, level, raw)
                 if variation is None and level == "unit" and indicator.level == "unit":
                     self._lost_values(indicator, value, raw)
                 if indicator.level == "pair" and level == "unit":
@@ -330,8 +406,9 @@ class Evaluator:
                     else ()
                 )
                 what = f"indicator `{step.indicator}`" + (" (per pair)" if level == "pair" else "")
-                normalised, state = self._guard(
-                    lambda n=normaliser, o=oriented, c=context: n.normalise(o, c),
+                normalise = functools.partial(
+                    self._guard,
+                    functools.partial(normaliser.normalise, oriented, context),
                     self.model.indicators[step.indicator].span,
                     what,
                     type(normaliser).__module__,
@@ -339,20 +416,41 @@ class Evaluator:
                     names,
                     expect=(np.shape(oriented), np.isnan(oriented)),
                 )
+                if variation is not None and gather is not None:  # the same each chunk
+                    options = tuple(o for pair in self._options for o in pair)
+                    normalised, state = self._kept(
+                        ("nominal", step.node), (normaliser, *options), normalise
+                    )
+                else:
+                    normalised, state = normalise()
                 if variation is not None:
                     normalised = self._vary_leaf(
                         step, values, context, normalised, variation, gather
                     )
-                scores[step.node] = normalised
+                held[step.node] = normalised
                 fitted[step.node] = state
             elif isinstance(step, FormulaNode):
-                scores[step.node] = self._formula(step, level, raw, scores, size, variation)
+                held[step.node] = self._formula(step, level, raw, scores, size, variation)
             elif isinstance(step, AggregateNode):
                 node = self.graph.nodes[step.node]
-                stacked = np.stack([scores[c] for c in step.children], axis=-1)
+                children = [held[c] for c in step.children]
                 weights = step.weights
                 if variation is not None:
                     weights = variation.weights.get(step.node, weights)
+                key = None  # with Keyed children, the key to the rows of `stacked`
+                gathered = None  # the row of `stacked` each replication reads, if not its own
+                if variation is not None and all(isinstance(c, Keyed) for c in children):
+                    stacked, key = _combine(children)
+                    if node.weighting is not None or step.node in variation.weights:
+                        # weights per replication: the scores become one row per
+                        # replication, gathered by each aggregator for its replications
+                        # unless every replication needs them
+                        if variation.aggregators and node.missing != "propagate":
+                            gathered, key = key, None
+                        else:
+                            stacked, key = stacked[key], None
+                else:
+                    stacked = np.stack([_materialise(c) for c in children], axis=-1)
                 if node.weighting is not None:
                     weights = self._scheme(node, step, stacked, names, level, fitted)
                 used_weights[step.node] = np.asarray(weights, dtype=float)
@@ -362,8 +460,15 @@ class Evaluator:
                     else ()
                 )
                 where = f"node `{step.node}`" + (" (per pair)" if level == "pair" else "")
-                if variation is not None and variation.aggregators:
-                    aggregated = self._vary_aggregate(step.node, stacked, weights, variation)
+                if variation is not None and variation.aggregators and key is not None:
+                    aggregated, source, key = self._vary_aggregate_keyed(
+                        stacked, weights, key, variation
+                    )
+                    stacked = stacked[source]
+                elif variation is not None and variation.aggregators:
+                    aggregated = self._vary_aggregate(
+                        step.node, stacked, weights, variation, gathered
+                    )
                 else:
                     aggregated = self._guard(
                         lambda a=step.aggregator, s=stacked, w=weights: a.aggregate(s, w),
@@ -381,8 +486,14 @@ class Evaluator:
                     lost = (np.isnan(stacked) & (w != 0)).any(axis=-1)
                     aggregated = np.where(lost, np.nan, aggregated)
                 if node.screen is not None and level == "unit" and available:
-                    share = np.mean([available[leaf] for leaf in _leaves(node)], axis=0)
-                    aggregated = np.where(share < node.screen - 1e-12, np.nan, aggregated)
+                    out = self._kept(  # the nominal preparation's: the same each call
+                        ("screened", step.node),
+                        (),
+                        lambda a=available, n=node: (
+                            np.mean([a[x] for x in _leaves(n)], axis=0) < n.screen - 1e-12
+                        ),
+                    )
+                    aggregated = np.where(out, np.nan, aggregated)
                 if node.rescaler is not None:
                     rescaler = node.rescaler
                     secondary = (
@@ -401,17 +512,26 @@ class Evaluator:
                         names,
                         expect=(np.shape(aggregated), np.isnan(aggregated)),
                     )
-                scores[step.node] = aggregated
-        wanted = [name for name in scores if ranked is None or name in ranked]
+                held[step.node] = aggregated if key is None else Keyed(aggregated, key)
+        wanted = [name for name in held if ranked is None or name in ranked]
         decimals = {name: self._rank_decimals(name) for name in wanted}
-        ranked_on = {name: self._ranked_on(name, scores[name]) for name in wanted}
         if level == "pair":  # millions of pathways: each node is ranked when first read
+            ranked_on = {name: self._ranked_on(name, scores[name]) for name in wanted}
             ranks = LazyRanks(ranked_on, wanted, decimals)
         else:
-            ranks = {name: competition_ranks(ranked_on[name], decimals[name]) for name in wanted}
+            ranks = {name: self._ranks(name, held[name], decimals[name]) for name in wanted}
         return LevelResult(
             raw, scores, ranks, fitted, prepared, preparation, screened, used_weights
         )
+
+    def _computed_indicator(self, step, level, raw) -> np.ndarray:
+        return self._array(step.compute(self, level, raw))
+
+    def _ranks(self, name: str, scores, decimals: int) -> np.ndarray:
+        """Competition ranks of a node's scores; of Keyed scores, each row ranked once."""
+        if isinstance(scores, Keyed):
+            return competition_ranks(self._ranked_on(name, scores.rows), decimals)[scores.key]
+        return competition_ranks(self._ranked_on(name, scores), decimals)
 
     def _formula(self, step, level, raw, scores, size, variation) -> np.ndarray:
         """A formula node's scores: its expression over the scores computed so far (the
@@ -444,13 +564,16 @@ class Evaluator:
         available,
         imputer_override=NOMINAL,
         treatment_override=NOMINAL,
+        logged: bool = True,
     ) -> np.ndarray | None:
         """Fill, screen and treat every leaf's values, in COINr's order: imputation, then
         screening of units by the data they have, then outlier treatment (whose
         statistics are those of the units that stay).  Returns the screened-out units.
 
         The overrides replace the imputer and the treatment of every leaf that has one
-        (the alternatives of an uncertainty analysis)."""
+        (the alternatives of an uncertainty analysis).  Without ``logged``, the
+        treatment log is not wanted: a transform's ``apply`` runs, not its
+        ``apply_with_state`` (the same values, without the statistics of the log)."""
         leaves = [n for n in self.graph.nodes.values() if n.is_leaf]
         # auxiliary nodes never decide which units the index screens out
         in_index = {n.name for n in self.model.root.walk_index() if n.is_leaf}
@@ -506,7 +629,7 @@ class Evaluator:
                 continue
             values = prepared[node.name]
             treated, state = self._guard(
-                lambda t=treatment, v=values: t.transform.apply_with_state(v, **t.arguments),
+                functools.partial(_treat, treatment, values, logged),
                 self.model.indicators[node.indicator].span,
                 f"treating `{node.indicator}` with `{treatment.name}`",
                 type(treatment.transform).__module__,
@@ -561,7 +684,7 @@ class Evaluator:
                 if key not in self._prepared_cache:
                     values: dict[str, np.ndarray] = {}
                     try:
-                        self.prepare(raw, names, values, {}, {}, imputer, treatment)
+                        self.prepare(raw, names, values, {}, {}, imputer, treatment, False)
                     except DiagnosticError as exc:
                         # an alternative that fails on these data: its replications get
                         # no scores, and are counted with the reason
@@ -588,6 +711,9 @@ class Evaluator:
         for name, values in options.items():
             prepared[name] = np.stack(values)
         combination = imputer_choice * len(treatments) + treatment_choice
+        self._options = tuple(
+            (imputer, treatment) for imputer in imputers for treatment in treatments
+        )
         self._failed_options = np.array(sorted(failed), dtype=np.int64)
         for index, reason in failed.items():
             rows = np.nonzero(combination == index)[0] + variation.offset
@@ -654,59 +780,138 @@ class Evaluator:
 
     def _vary_leaf(
         self, step, values, context, nominal, variation: Variation, gather=None
-    ) -> np.ndarray:
+    ) -> Keyed:
         """A leaf's scores per replication: the chosen alternative normaliser, and no
         score at all in the replications that exclude this indicator.  With ``gather``,
         ``values`` and ``nominal`` hold one row per preparation option (imputer and
         treatment alternatives) and ``gather`` says which row each replication uses: a
-        handful of options are normalised, not thousands of replications."""
-        if gather is not None:
-            batch = nominal[gather]
-            dropped = np.isin(gather, self._failed_options)
-        else:
-            batch = np.broadcast_to(nominal, (variation.size, nominal.shape[-1]))
-        if variation.normalisers:
-            options = []
-            for normaliser in variation.normalisers:
-                keep = step.higher_is_better or normaliser.raw_units  # direction handled once
-                options.append(normaliser.normalise(values if keep else -values, context)[0])
-            if gather is not None:
-                batch = np.stack(options)[variation.normaliser_choice, gather]
-            else:
-                batch = np.stack(options)[variation.normaliser_choice]
-        if gather is not None and dropped.any():  # a preparation option that failed
-            batch = np.where(dropped[:, None], np.nan, batch)
+        handful of options are normalised, not thousands of replications.  The scores
+        are Keyed: one row per normaliser and preparation option (and a row of NaN for
+        the replications that leave the leaf out)."""
+        normalisers = variation.normalisers
+        if gather is None and normalisers:
+            rows = self._normalised_rows(step, values, context, normalisers, (), False)
+            key = variation.normaliser_choice
+        elif gather is None:
+            rows = nominal[None]
+            key = np.zeros(variation.size, dtype=np.int64)
+        else:  # rows: (normalisers, preparation options, units) as (choices, units)
+            rows = self._normalised_rows(step, values, context, normalisers, nominal, True)
+            key = self._batch_keys.get("leaves")
+            if key is None:  # the same for every leaf of the batch
+                options = len(self._options)
+                chosen = variation.normaliser_choice if normalisers else 0
+                key = self._batch_keys["leaves"] = chosen * options + gather
         if variation.excluded is not None:
             leaf = variation.leaves.index(step.node)
-            batch = np.where((variation.excluded == leaf)[:, None], np.nan, batch)
-        return batch
+            rows = np.concatenate([rows, np.full((1, rows.shape[-1]), np.nan)])
+            key = np.where(variation.excluded == leaf, len(rows) - 1, key)
+        return Keyed(rows, np.asarray(key, dtype=np.int64))
 
-    def _vary_aggregate(self, node: str, stacked, weights, variation: Variation) -> np.ndarray:
+    def _normalised_rows(self, step, values, context, normalisers, nominal, prepared):
+        """A leaf's scores under each alternative normaliser (or its own, ``nominal``)
+        and, when ``prepared``, each preparation option: (choices, units).  At unit
+        level they are kept for the later chunks of the analysis."""
+        options = tuple(o for pair in self._options for o in pair) if prepared else ()
+        return self._kept(
+            ("rows", step.node, context.level),
+            (*normalisers, *options),
+            lambda: self._normalise_rows(step, values, context, normalisers, nominal, prepared),
+            context.level == "unit",
+        )
+
+    def _kept(self, name: tuple, used: tuple, compute, keep: bool = True):
+        """``compute()``, kept for the later chunks of an analysis under ``name`` and
+        the alternatives it used (compared by identity: the same objects on the same
+        data give the same values)."""
+        cache = (*name, *map(id, used))
+        kept = self._kept_values.get(cache)
+        if kept is not None and all(a is b for a, b in zip(kept[0], used, strict=True)):
+            return kept[1]
+        value = compute()
+        if keep:
+            self._kept_values[cache] = (used, value)
+        return value
+
+    def _normalise_rows(self, step, values, context, normalisers, nominal, prepared):
+        if normalisers:
+            options = []
+            for normaliser in normalisers:
+                keep = step.higher_is_better or normaliser.raw_units  # direction handled once
+                options.append(normaliser.normalise(values if keep else -values, context)[0])
+            rows = np.stack(options)
+        else:
+            rows = np.asarray(nominal)[None]
+        if prepared:
+            if self._failed_options.size:  # a preparation option that failed
+                rows = rows.copy()
+                rows[:, self._failed_options] = np.nan
+            rows = rows.reshape(-1, rows.shape[-1])
+        return rows
+
+    def _vary_aggregate(
+        self, node: str, stacked, weights, variation: Variation, gathered=None
+    ) -> np.ndarray:
         """The chosen aggregator per replication.  An alternative that fails (a zero under
-        a geometric mean) leaves its replications without scores, counted by reason."""
-        out = np.full(stacked.shape[:-1], np.nan)
+        a geometric mean) leaves its replications without scores, counted by reason.
+        With ``gathered``, replication r's scores are ``stacked[gathered[r]]``."""
+        out = np.full((variation.size, *stacked.shape[1:-1]), np.nan)
         for index, aggregator in enumerate(variation.aggregators):
             chosen = np.nonzero(variation.aggregator_choice == index)[0]
             if chosen.size:
-                self._aggregate_rows(aggregator, stacked, weights, chosen, out, variation)
+                self._aggregate_rows(aggregator, stacked, weights, chosen, out, variation, gathered)
         return out
 
-    def _aggregate_rows(self, aggregator, stacked, weights, rows, out, variation) -> None:
+    def _vary_aggregate_keyed(self, stacked, weights, key, variation: Variation):
+        """The chosen aggregator per replication, over Keyed children: each combination
+        of a row of ``stacked`` and an aggregator that some replication takes is
+        aggregated once.  Returns the rows, the row of ``stacked`` each comes from, and
+        the key to them."""
+        count = stacked.shape[0]
+        shared = ("aggregators", id(key), count)  # nodes whose children share a key
+        if shared not in self._batch_keys:
+            used, inverse = np.unique(
+                variation.aggregator_choice * count + key, return_inverse=True
+            )
+            self._batch_keys[shared] = (key, used, inverse.reshape(-1))
+        _, used, key = self._batch_keys[shared]
+        source = used % count
+        out = np.full((used.size, *stacked.shape[1:-1]), np.nan)
+        for index, aggregator in enumerate(variation.aggregators):
+            chosen = np.nonzero(used // count == index)[0]
+            if chosen.size:
+                self._aggregate_rows(
+                    aggregator, stacked, weights, chosen, out, variation, source, key
+                )
+        return out, source, key
+
+    def _aggregate_rows(
+        self, aggregator, stacked, weights, rows, out, variation, source=None, key=None
+    ) -> None:
         """Aggregate the replications ``rows`` in one call; when the aggregator refuses
         them (one of them has a zero under a geometric mean), halve and try again, so
         that only the replications that fail on their own are left without scores and
-        counted (a few more calls, and only when something fails)."""
-        w = weights[rows] if np.ndim(weights) == 2 else weights
+        counted (a few more calls, and only when something fails).  With ``source``,
+        row r of ``out`` aggregates ``stacked[source[r]]`` (its weights stay
+        ``weights[r]``); with ``key`` too, ``rows`` are Keyed rows, and row r stands for
+        the replications whose ``key`` is r."""
+        taken = rows if source is None else source[rows]
+        w = weights[rows] if np.ndim(weights) == 2 else weights  # per replication
         try:
-            out[rows] = aggregator.aggregate(stacked[rows], w)
+            out[rows] = aggregator.aggregate(stacked[taken], w)
         except ComponentValueError as exc:
             if rows.size == 1:
                 reason = f"`{aggregator.describe()}`: {exc.message}"
-                variation.failures.setdefault(reason, set()).add(int(rows[0]) + variation.offset)
+                failed = rows if key is None else np.nonzero(key == rows[0])[0]
+                variation.failures.setdefault(reason, set()).update(
+                    int(r) + variation.offset for r in failed
+                )
                 return
             half = rows.size // 2
-            self._aggregate_rows(aggregator, stacked, weights, rows[:half], out, variation)
-            self._aggregate_rows(aggregator, stacked, weights, rows[half:], out, variation)
+            for part in (rows[:half], rows[half:]):
+                self._aggregate_rows(
+                    aggregator, stacked, weights, part, out, variation, source, key
+                )
 
     def _pathway_data(self) -> PairData:
         return self.data.pairs[self.model.pathways]
@@ -887,6 +1092,13 @@ class PairNames(Sequence):
         return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
 
     __hash__ = None
+
+
+def _treat(treatment, values: np.ndarray, logged: bool):
+    """A treatment's values and, when ``logged``, what it did."""
+    if logged:
+        return treatment.transform.apply_with_state(values, **treatment.arguments)
+    return treatment.transform.apply(values, **treatment.arguments), {}
 
 
 def _leaves(node) -> list[str]:

@@ -18,11 +18,13 @@ variable ``INDEXDSL_DISABLE_PLUGINS`` (comma-separated).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.machinery
 import os
 import re
+import sys
 from collections.abc import Iterable
-from importlib.metadata import entry_points
 
 import attrs
 import pluggy
@@ -120,6 +122,118 @@ class PluginManager(pluggy.PluginManager):
 
 def disabled_from_environment() -> tuple[str, ...]:
     return tuple(n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip())
+
+
+# ---- entry points, read from the dist-info folders ---------------------------------------
+class _Distribution:
+    """An installed distribution's name and version, read from its ``METADATA`` when
+    first asked for (only ``indexdsl plugins`` and the diagnostics ask)."""
+
+    def __init__(self, folder: str):
+        self._folder = folder
+
+    @functools.cached_property
+    def _fields(self) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        try:
+            with open(os.path.join(self._folder, "METADATA"), encoding="utf-8") as f:
+                for line in f:
+                    if not line.strip():
+                        break  # the headers end at the first blank line
+                    key, sep, value = line.partition(":")
+                    if sep and key in ("Name", "Version") and key not in fields:
+                        fields[key] = value.strip()
+        except OSError:
+            pass
+        return fields
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        return {"Name": self._fields.get("Name", "?")}
+
+    @property
+    def version(self) -> str:
+        return self._fields.get("Version", "?")
+
+
+@attrs.frozen
+class _EntryPoint:
+    name: str
+    value: str  # "module" or "module:attribute", then any extras: "[extra]"
+    group: str
+    dist: _Distribution
+
+    def load(self):
+        module, _, attribute = self.value.split("[", 1)[0].partition(":")
+        found = importlib.import_module(module.strip())
+        for part in filter(None, attribute.strip().split(".")):
+            found = getattr(found, part)
+        return found
+
+
+def entry_points(group: str):
+    """The entry points of ``group`` of the installed distributions, as
+    :func:`importlib.metadata.entry_points` finds them: the ``*.dist-info`` folders of
+    each ``sys.path`` folder in turn, the first distribution of a name winning.  Read
+    directly, because importing ``importlib.metadata`` (and its e-mail parser) is a
+    tenth of a short command's start-up.  Anything but plain folders of dist-info
+    (eggs, a zip on the path, another metadata finder) is left to importlib."""
+    found: list[_EntryPoint] = []
+    seen: set[str] = set()
+    if any(
+        getattr(f, "find_distributions", None) is not None
+        and f is not importlib.machinery.PathFinder
+        for f in sys.meta_path
+    ):
+        return _importlib_entry_points(group)
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:
+            return _importlib_entry_points(group)  # a zip file: importlib reads it
+        except OSError:
+            continue
+        for name in names:
+            lowered = name.lower()
+            if lowered.endswith((".egg-info", ".egg")):
+                return _importlib_entry_points(group)
+            if not lowered.endswith(".dist-info"):
+                continue
+            key = re.sub(r"[-_.]+", "_", name[: -len(".dist-info")].partition("-")[0]).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            path = os.path.join(folder, name)
+            try:
+                with open(os.path.join(path, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            found.extend(_parse_entry_points(text, group, _Distribution(path)))
+    return found
+
+
+def _parse_entry_points(text: str, group: str, dist: _Distribution) -> list[_EntryPoint]:
+    """The entries of one ``[group]`` section of an ``entry_points.txt``."""
+    out = []
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == group and "=" in line:
+            name, _, value = line.partition("=")
+            out.append(_EntryPoint(name.strip(), value.strip(), group, dist))
+    return out
+
+
+def _importlib_entry_points(group: str):
+    from importlib.metadata import entry_points as found
+
+    return found(group=group)
 
 
 def get_plugin_manager(

@@ -104,15 +104,33 @@ def bootstrap_intervals(
     rng: np.random.Generator, confidence: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Percentile-bootstrap intervals of the first and total indices: the base samples
-    drawn with replacement ``resamples`` times, in chunks (memory linear in N)."""
+    drawn with replacement ``resamples`` times, in chunks (memory linear in N).
+
+    Every estimator of :func:`estimate` is a mean over the base samples (the variance
+    too: the mean of the squares less the square of the mean), so a resample's
+    estimates are sums of per-sample terms weighted by how often the resample drew each
+    sample: one (resamples × N) matrix of counts times one (N × terms) matrix, rather
+    than the terms gathered per resample.  The draws are those of gathering
+    (``rng.integers`` in the same chunks); the sums differ from it in their last bits."""
     n = f_a.size
+    d = f_ab.shape[0]
+    centre = (f_a.mean() + f_b.mean()) / 2  # the variance does not depend on it
+    a, b = f_a - centre, f_b - centre
+    terms = np.column_stack(
+        [a, b, a * a, b * b, (f_b * (f_ab - f_a)).T, ((f_a - f_ab) ** 2).T]
+    )  # (n, 4 + 2d)
     firsts, totals = [], []
     for start in range(0, resamples, BOOTSTRAP_CHUNK):
         size = min(BOOTSTRAP_CHUNK, resamples - start)
         picks = rng.integers(0, n, (size, n))
-        first, total = estimate(f_a[picks], f_b[picks], np.moveaxis(f_ab[:, picks], 0, 1))
-        firsts.append(first)
-        totals.append(total)
+        picks += np.arange(size)[:, None] * n
+        counts = np.bincount(picks.ravel(), minlength=size * n).reshape(size, n)
+        sums = (counts @ terms) / n  # (size, 4 + 2d): means over each resample
+        mean = (sums[:, 0] + sums[:, 1]) / 2
+        variance = (sums[:, 2] + sums[:, 3]) / 2 - mean * mean
+        variance = np.where(variance > 0, variance, np.nan)[:, None]
+        firsts.append(sums[:, 4 : 4 + d] / variance)
+        totals.append(0.5 * sums[:, 4 + d :] / variance)
     tail = (1 - confidence) / 2 * 100
     first, total = np.concatenate(firsts), np.concatenate(totals)
     return (
