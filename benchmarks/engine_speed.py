@@ -33,8 +33,9 @@ import numpy as np
 
 from indexdsl.analyses.sensitivity import run_sensitivity
 from indexdsl.analyses.uncertainty import sample
+from indexdsl.batched import Variation
 from indexdsl.compile import compile_model
-from indexdsl.evaluate import Evaluator, Variation
+from indexdsl.evaluate import Evaluator
 from indexdsl.pipeline import Session, check_file, load
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,8 +35,9 @@ from indexdsl.analyses.uncertainty import (
     noisy_weights,
     varied_weights,
 )
+from indexdsl.batched import Variation
 from indexdsl.components import Engine
-from indexdsl.evaluate import Evaluator, Variation
+from indexdsl.evaluate import Evaluator
 from indexdsl.model import UncertaintySpec
 
 #: bootstrap resamples drawn at once (memory: this many × N indices)

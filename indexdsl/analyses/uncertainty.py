@@ -15,8 +15,9 @@ from collections.abc import Callable
 import attrs
 import numpy as np
 
+from indexdsl.batched import Variation
 from indexdsl.components import Engine
-from indexdsl.evaluate import Evaluator, Variation
+from indexdsl.evaluate import Evaluator
 from indexdsl.model import IndexModel, UncertaintySpec
 
 CHUNK = 2000  # replications evaluated per vectorised pass

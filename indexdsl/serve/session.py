@@ -21,8 +21,8 @@ import attrs
 import numpy as np
 
 from indexdsl.analyses.uncertainty import run_uncertainty
+from indexdsl.batched import Variation
 from indexdsl.diagnostics import DiagnosticError, UsageError, display_path
-from indexdsl.evaluate import Variation
 from indexdsl.pipeline import Session, check_file, check_source, evaluator, load
 from indexdsl.syntax import ast, parse
 from indexdsl.syntax.formatter import format_tree
