@@ -592,6 +592,8 @@ class DataChecker:
         rows = np.fromiter(positions.values(), dtype=np.int64, count=len(positions))
         order = np.argsort(units, kind="stable")
         ordered = units[order]
+        if all(hasattr(table.dictionaries.get(c), "codes") for c in (first, second)):
+            return _pairs_by_partition(spec, table, ordered, rows[order])
         ends = []
         for column in (first, second):
             if column in table.dictionaries:
@@ -618,6 +620,73 @@ class DataChecker:
         if (codes[1:] == codes[:-1]).any():
             return None
         return PairData(spec, table, a, b)
+
+
+class PartitionCodes:
+    """The unit number of one end of each pair of a table read a partition at a time
+    (a loader's column with ``codes(piece, keys, rows)``): read when used as an array
+    (the numpy engine, the outputs), or partition by partition where an engine computes
+    (``to_dask``), never all at once in this process otherwise."""
+
+    ndim = 1
+    dtype = np.dtype(np.int64)
+
+    def __init__(self, column, ordered: np.ndarray, rows: np.ndarray):
+        self.column, self.ordered, self.rows = column, ordered, rows
+        self.chunks = column.chunks
+        self.shape = (len(column),)
+        self._values: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if self._values is None:
+            parts = [self.column.codes(i, self.ordered, self.rows) for i in range(len(self.chunks))]
+            self._values = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        return self._values if dtype is None else self._values.astype(dtype)
+
+    def __getitem__(self, key):
+        return np.asarray(self)[key]
+
+    def __iter__(self):
+        return iter(np.asarray(self))
+
+    def tolist(self) -> list:
+        return np.asarray(self).tolist()
+
+    def to_dask(self):
+        return self.column.to_dask_codes(self.ordered, self.rows)
+
+
+def _pairs_by_partition(spec, table: Table, ordered: np.ndarray, rows: np.ndarray):
+    """The pairs of a table read a partition at a time, checked a partition at a time:
+    every end a unit, no pair of a unit with itself, no pair twice (a bitmap of the
+    n x n pairs seen); None when a row has a problem (the row-by-row reading reports
+    it).  The unit numbers stay unread (:class:`PartitionCodes`)."""
+    first, second = (table.dictionaries[c] for c in spec.between)
+    n = int(rows.max()) + 1
+    seen = np.zeros((n * n + 7) // 8, dtype=np.uint8)
+    for piece in range(len(first.chunks)):
+        a = first.codes(piece, ordered, rows)
+        b = second.codes(piece, ordered, rows)
+        if (a < 0).any() or (b < 0).any() or (a == b).any():
+            return None
+        low, high = (a, b) if spec.directed else (np.minimum(a, b), np.maximum(a, b))
+        ids = np.sort(low * n + high)
+        if (ids[1:] == ids[:-1]).any():
+            return None
+        byte, bit = ids >> 3, np.left_shift(1, ids & 7).astype(np.uint8)
+        if (seen[byte] & bit).any():
+            return None
+        starts = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])
+        seen[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
+    return PairData(
+        spec,
+        table,
+        PartitionCodes(first, ordered, rows),
+        PartitionCodes(second, ordered, rows),
+    )
 
 
 def load_data(

@@ -31,6 +31,9 @@ class LazyColumns(Mapping):
             self._made[name] = self._make(name)
         return self._made[name]
 
+    def __contains__(self, name) -> bool:  # without making the column
+        return name in self._names
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
@@ -214,6 +217,77 @@ class PartitionedColumn:
         return da.concatenate(parts) if parts else da.zeros(0, chunks=(0,))
 
 
+class PartitionedText:
+    """A text column of a partitioned Parquet source (unit keys), read one partition
+    (row group) at a time as Parquet stores it: the partition's distinct cells and the
+    index of each row's cell.  The data stage matches the keys a partition at a time
+    (:meth:`codes`), and the Dask engine does it on the workers (:meth:`to_dask_codes`);
+    :meth:`cells` reads every row (diagnostics)."""
+
+    def __init__(self, name: str, pieces: list[tuple[str, int, int]]):
+        self.name = name
+        self.pieces = pieces
+        self.chunks = tuple(rows for _, _, rows in pieces)
+
+    def __len__(self) -> int:
+        return sum(self.chunks)
+
+    def read(self, piece: int) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct cells as UTF-8 bytes then ``b""`` for null, each row's index)."""
+        path, group, _ = self.pieces[piece]
+        return read_text_piece(path, group, self.name)
+
+    def cells(self) -> np.ndarray:
+        parts = [words[indices] for words, indices in map(self.read, range(len(self.pieces)))]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=bytes)
+
+    def codes(self, piece: int, ordered: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """One partition's cells as unit numbers: ``rows[i]`` for the cell equal to
+        ``ordered[i]`` (sorted keys), -1 for a cell that is none of them."""
+        path, group, _ = self.pieces[piece]
+        return text_piece_codes(path, group, self.name, ordered, rows)
+
+    def to_dask_codes(self, ordered: np.ndarray, rows: np.ndarray):
+        """:meth:`codes` as a Dask array of one chunk per partition, each read where it
+        is computed (on a worker: the files must be at the same path there)."""
+        import dask
+        import dask.array as da
+
+        keys = dask.delayed(ordered, pure=True), dask.delayed(rows, pure=True)
+        parts = [
+            da.from_delayed(
+                dask.delayed(text_piece_codes, pure=True)(path, group, self.name, *keys),
+                (size,),
+                dtype=np.int64,
+            )
+            for path, group, size in self.pieces
+        ]
+        return da.concatenate(parts) if parts else da.zeros(0, chunks=(0,), dtype=np.int64)
+
+
+def read_text_piece(path: str, group: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """One row group's text column as (distinct cells, index of each row's cell)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = (
+        pq.ParquetFile(path, read_dictionary=[name]).read_row_group(group, columns=[name]).column(0)
+    )
+    return _dictionary(pa, column)
+
+
+def text_piece_codes(
+    path: str, group: int, name: str, ordered: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """One row group's cells as unit numbers (see :meth:`PartitionedText.codes`)."""
+    words, indices = read_text_piece(path, group, name)
+    if not len(ordered):
+        return np.full(len(indices), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ordered, words), len(ordered) - 1)
+    found = np.where(ordered[at] == words, rows[at], -1)
+    return found[indices].astype(np.int64)
+
+
 def read_piece(path: str, group: int, name: str) -> np.ndarray:
     """One row group's column as floats, NaN where null."""
     import pyarrow as pa
@@ -261,26 +335,14 @@ def read_partitioned(pa, pq, path) -> tuple[list[str], int, dict, Mapping, Calla
             if pa.types.is_integer(kind):
                 integers.append(field.name)
             continue
-        files = [file for file, group, _ in pieces if group == 0]
-        # read as Parquet stores it (dictionary pages): no Python string per row
-        column = pa.chunked_array(
-            [
-                chunk
-                for file in files
-                for chunk in pq.ParquetFile(file, read_dictionary=[field.name])
-                .read(columns=[field.name])
-                .column(0)
-                .chunks
-            ]
-        )
-        words, indices = _dictionary(pa, column)
-        dictionaries[field.name] = (words, indices)
+        # read a partition at a time, as Parquet stores it (dictionary pages): no
+        # Python string per row, and never every row at once unless asked for
+        dictionaries[field.name] = PartitionedText(field.name, pieces)
         strings[field.name] = None  # made from the dictionary when asked for
 
     def texts(name: str) -> np.ndarray:
         if name in dictionaries:
-            words, indices = dictionaries[name]
-            return words[indices]
+            return dictionaries[name].cells()
         return _integer_texts(np.asarray(numbers[name]))
 
     def rows() -> list[tuple[str, ...]]:

@@ -32,7 +32,7 @@ import numpy as np
 
 from indexdsl.diagnostics import DiagnosticError, UsageError
 from indexdsl.errors import evaluate as evaluate_errors
-from indexdsl.evaluate import Evaluator, LazyRanks, LevelResult
+from indexdsl.evaluate import Evaluator, LevelResult
 
 #: dask's warning when a numpy function has no Dask implementation (it would compute
 #: the whole array into memory to call numpy on it)
@@ -48,9 +48,10 @@ def _is_lazy(value) -> bool:
 class DaskEvaluator(Evaluator):
     """The numpy engine with the pairs tables' columns as Dask arrays."""
 
-    def __init__(self, graph, data, partition: int = 1_000_000):
+    def __init__(self, graph, data, partition: int = 1_000_000, folder: str | None = None):
         super().__init__(graph, data)
         self.partition = max(int(partition), 1)
+        self.folder = folder  # where the workers write the pathways' results
         self._lazy: dict[tuple[str, str], object] = {}
         self._ends: dict[str, tuple] = {}
         self._checks: list[tuple] = []  # output checks made once the values are computed
@@ -92,10 +93,13 @@ class DaskEvaluator(Evaluator):
 
             pairs = self.data.pairs[table]
             chunks = self._chunks(table)
-            self._ends[table] = (
-                _persist(da.from_array(pairs.a, chunks=chunks, name=False)),
-                _persist(da.from_array(pairs.b, chunks=chunks, name=False)),
-            )
+
+            def lazy(codes):
+                if hasattr(codes, "to_dask"):  # read by the workers, a partition each
+                    return codes.to_dask().rechunk(chunks)
+                return da.from_array(codes, chunks=chunks, name=False)
+
+            self._ends[table] = (_persist(lazy(pairs.a)), _persist(lazy(pairs.b)))
         return self._ends[table]
 
     def partner_aggregate(self, how: str, values, table: str | None, flow: str):
@@ -204,32 +208,47 @@ class DaskEvaluator(Evaluator):
             return self._computed(result) if level == "pair" else result
 
     def _computed(self, result: LevelResult) -> LevelResult:
-        """Every lazy array of the pathway level computed in one pass on the cluster."""
+        """The pathway level computed on the cluster: the checks of the components'
+        values as counts, the fitted states and weights collected (small), and every
+        pathway's raw values, scores and ranks written by the workers as partitioned
+        Parquet (:mod:`indexdsl_builtins.dask_pathways`), read back only when used."""
         import dask
+
+        from indexdsl_builtins import dask_pathways
 
         checks = self._checks
         self._checks = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            raw, scores, fitted, weights, checked = dask.compute(
-                result.raw,
-                result.scores,
+            fitted, weights, counts = dask.compute(
                 result.fitted,
                 result.weights,
-                [(out, (shape, missing)) for out, (shape, missing), *_ in checks],
+                [dask_pathways.check_counts(out, missing) for out, (_, missing), *_ in checks],
             )
-        for (out, expect), (_, _, span, what, plugin) in zip(checked, checks, strict=True):
-            Evaluator._check_output(self, out, expect, span, what, plugin)
-        lazy = result.ranks
-        names = list(lazy)
+        for found, (out, (shape, _), span, what, plugin) in zip(counts, checks, strict=True):
+            dask_pathways.raise_bad_values(self, out, shape, found, span, what, plugin)
+        names = list(result.ranks)
         ranked_on = {
-            name: scores[name] if self._higher_is_better(name) else -scores[name] for name in names
+            name: result.scores[name] if self._higher_is_better(name) else -result.scores[name]
+            for name in names
         }
-        ranks = LazyRanks(ranked_on, names, {name: self._rank_decimals(name) for name in names})
+        pairs = self._pathway_data()
+        table = next(t for t, p in self.data.pairs.items() if p is pairs)
+        a, b = self._unit_codes(table)
+        stored = dask_pathways.write(
+            self.folder,
+            self.data.keys,
+            a,
+            b,
+            result.raw,
+            result.scores,
+            ranked_on,
+            {name: self._rank_decimals(name) for name in names},
+        )
         return LevelResult(
-            raw,
-            scores,
-            ranks,
+            stored.raw,
+            stored.scores,
+            stored.ranks,
             fitted,
             result.prepared,
             result.preparation,
@@ -270,10 +289,24 @@ def _partial_group_by(values, *ends, how: str, n: int):
     return out
 
 
-def evaluate_on_cluster(graph, data, scheduler: str | None, workers: int, partition: int):
+def evaluate_on_cluster(
+    graph,
+    data,
+    scheduler: str | None,
+    workers: int,
+    partition: int,
+    folder: str | None = None,
+    memory: str = "auto",
+):
     """Evaluate on the cluster at ``scheduler``, or on a local cluster of ``workers``
-    single-threaded worker processes started for this run and stopped after it."""
+    single-threaded worker processes started for this run and stopped after it (each
+    with ``memory`` before it spills to its disk).  The pathways' results are written
+    to ``folder`` (default: a new temporary folder, removed when the process ends)."""
     from distributed import Client, LocalCluster
+
+    from indexdsl_builtins.dask_pathways import results_folder
+
+    folder = results_folder(folder)
 
     if scheduler:
         try:
@@ -285,14 +318,15 @@ def evaluate_on_cluster(graph, data, scheduler: str | None, workers: int, partit
                 "leave out `--scheduler` for a local cluster"
             ) from None
         with client:
-            return DaskEvaluator(graph, data, partition).run()
+            return DaskEvaluator(graph, data, partition, folder).run()
     with (
         LocalCluster(
             n_workers=max(workers, 1),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            memory_limit=memory or "auto",
         ) as cluster,
         Client(cluster, set_as_default=True),
     ):
-        return DaskEvaluator(graph, data, partition).run()
+        return DaskEvaluator(graph, data, partition, folder).run()

@@ -37,13 +37,25 @@ class DaskEngine(Engine):
         Param("scheduler", str, "", "address of a running scheduler; empty: a local cluster"),
         Param("workers", int, 2, "workers of the local cluster"),
         Param("partition", int, 1_000_000, "pathways per partition"),
+        Param(
+            "pathways",
+            str,
+            "",
+            "folder the workers write the pathways' results into (partitioned Parquet); "
+            "empty: $INDEXDSL_DASK_PATHWAYS, else a temporary folder",
+        ),
     )
 
     def evaluate(self, graph, data):
         from indexdsl_builtins.dask_engine import evaluate_on_cluster
 
         return evaluate_on_cluster(
-            graph, data, self.scheduler or None, int(self.workers), int(self.partition)
+            graph,
+            data,
+            self.scheduler or None,
+            int(self.workers),
+            int(self.partition),
+            self.pathways or None,
         )
 
     def evaluate_replications(self, evaluator, chunks, ranked):
