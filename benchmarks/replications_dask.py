@@ -127,7 +127,7 @@ def main() -> None:
     if args.in_process or args.malloc:
         return allocator(args)
 
-    from indexdsl_builtins.dask_replications import local_cluster
+    from indexdsl_builtins.dask_engine import local_cluster
     from indexdsl_builtins.engines import DaskEngine
 
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")

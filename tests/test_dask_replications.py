@@ -20,7 +20,7 @@ from indexdsl.pipeline import Session, check_file, evaluator, load
 
 distributed = pytest.importorskip("distributed")
 
-from indexdsl_builtins.dask_replications import local_cluster  # noqa: E402
+from indexdsl_builtins.dask_engine import local_cluster  # noqa: E402
 from indexdsl_builtins.engines import DaskEngine  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -289,6 +289,26 @@ def _partial_group_by(values, *ends, how: str, n: int):
     return out
 
 
+def local_cluster(workers: int, memory: str | None = None):
+    """A local cluster of ``workers`` single-threaded worker processes (each with
+    ``memory`` before it spills to its disk) whose memory allocator is left as it is:
+    Dask's default ``MALLOC_TRIM_THRESHOLD_`` for worker processes turns off glibc's
+    adaptive threshold for ``mmap``, and every array of a partition or a chunk of
+    replications (hundreds of kB) is then mapped and unmapped, page by page; an
+    evaluation takes 3–4 times as long (see docs/performance.md)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(
+            n_workers=max(int(workers), 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,  # no dashboard: nothing listens on a fixed port
+            memory_limit=memory or "auto",
+        )
+
+
 def evaluate_on_cluster(
     graph,
     data,
@@ -302,7 +322,7 @@ def evaluate_on_cluster(
     single-threaded worker processes started for this run and stopped after it (each
     with ``memory`` before it spills to its disk).  The pathways' results are written
     to ``folder`` (default: a new temporary folder, removed when the process ends)."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from indexdsl_builtins.dask_pathways import results_folder
 
@@ -320,13 +340,7 @@ def evaluate_on_cluster(
         with client:
             return DaskEvaluator(graph, data, partition, folder).run()
     with (
-        LocalCluster(
-            n_workers=max(workers, 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit=memory or "auto",
-        ) as cluster,
+        local_cluster(workers, memory) as cluster,
         Client(cluster, set_as_default=True),
     ):
         return DaskEvaluator(graph, data, partition, folder).run()

@@ -138,26 +138,10 @@ class _client:
                     "worker ADDRESS`, or leave out `--scheduler` for a local cluster"
                 ) from None
             return self._stack.enter_context(client)
+        from indexdsl_builtins.dask_engine import local_cluster
+
         cluster = self._stack.enter_context(local_cluster(self.workers))
         return self._stack.enter_context(Client(cluster, set_as_default=False))
 
     def __exit__(self, *exc):
         return self._stack.__exit__(*exc)
-
-
-def local_cluster(workers: int):
-    """A local cluster of ``workers`` single-threaded worker processes whose memory
-    allocator is left as it is: Dask's default ``MALLOC_TRIM_THRESHOLD_`` for worker
-    processes turns off glibc's adaptive threshold for ``mmap``, and every array of a
-    chunk (2,000 replications × units: hundreds of kB) is then mapped and unmapped,
-    page by page; an evaluation takes 3–4 times as long (see docs/performance.md)."""
-    import dask
-    from distributed import LocalCluster
-
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        return LocalCluster(
-            n_workers=max(int(workers), 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never another cluster's
-        )
