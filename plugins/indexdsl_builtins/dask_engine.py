@@ -53,8 +53,6 @@ class DaskEvaluator(Evaluator):
         self.partition = max(int(partition), 1)
         self.folder = folder  # where the workers write the pathways' results
         self._lazy: dict[tuple[str, str], object] = {}
-        #: the Dask names of columns read from Parquet files on the workers: not kept
-        self._from_files: set[str] = set()
         self._ends: dict[str, tuple] = {}
         self._checks: list[tuple] = []  # output checks made once the values are computed
 
@@ -69,16 +67,12 @@ class DaskEvaluator(Evaluator):
             values = self.data.columns[key]
             if hasattr(values, "to_dask"):
                 # a partitioned Parquet column: each partition read by a worker, never
-                # by this process, and read again where it is used rather than kept on
-                # the workers (their memory and disk hold what is computed, not what
-                # the files already hold)
+                # by this process
                 array = values.to_dask().rechunk(self._chunks(table))
-                self._from_files.add(array.name)
-                self._lazy[key] = array
             else:
                 array = da.from_array(values, chunks=self._chunks(table), name=False)
-                # sent to the workers once, then read there by every computation
-                self._lazy[key] = _persist(array)
+            # sent to the workers once (or read there), then read there by every computation
+            self._lazy[key] = _persist(array)
         return self._lazy[key]
 
     def _chunks(self, table: str) -> tuple[int, ...]:
@@ -147,12 +141,9 @@ class DaskEvaluator(Evaluator):
 
     def _array(self, value):
         if _is_lazy(value):
-            value = value.astype(float)
-            if value.name in self._from_files:  # a column as it is in the files: read again
-                return value
             # an indicator's pair values are computed once, kept on the workers (spilled
             # to their disk when memory runs short), and read by what follows
-            return _persist(value)
+            return _persist(value.astype(float))
         return super()._array(value)
 
     # ---- guarded component calls ---------------------------------------------------------
