@@ -141,7 +141,7 @@ def main() -> None:
         seconds, here[kind] = median_time(fn, args.repeats)
         print(f"{kind:12} in-process                     {seconds:7.3f} s")
     for workers in args.workers:
-        with local_cluster(workers) as cluster:
+        with local_cluster(workers, trim=False) as cluster:
             engine = DaskEngine(scheduler=cluster.scheduler_address)
             for kind, fn in analyses(model, data, engine).items():
                 fn()  # warm-up: the workers import indexdsl

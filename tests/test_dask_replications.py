@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def scheduler():
     """Two single-threaded worker processes: what a worker evaluates was sent to it."""
-    with local_cluster(2) as cluster:
+    with local_cluster(2, trim=False) as cluster:
         yield cluster.scheduler_address
 
 

@@ -289,17 +289,24 @@ def _partial_group_by(values, *ends, how: str, n: int):
     return out
 
 
-def local_cluster(workers: int, memory: str | None = None):
-    """A local cluster of ``workers`` single-threaded worker processes (each with
-    ``memory`` before it spills to its disk) whose memory allocator is left as it is:
-    Dask's default ``MALLOC_TRIM_THRESHOLD_`` for worker processes turns off glibc's
-    adaptive threshold for ``mmap``, and every array of a partition or a chunk of
-    replications (hundreds of kB) is then mapped and unmapped, page by page; an
-    evaluation takes 3–4 times as long (see docs/performance.md)."""
+def local_cluster(workers: int, memory: str | None = None, trim: bool = True):
+    """A local cluster of ``workers`` single-threaded worker processes, each with
+    ``memory`` before it spills to its disk.
+
+    ``trim=False`` leaves the memory allocator as it is.  Dask's default
+    ``MALLOC_TRIM_THRESHOLD_`` for worker processes gives freed memory back to the
+    system at once, which keeps a worker that reads and spills pathways for an hour
+    under its budget (``run``); but it also turns off glibc's adaptive threshold for
+    ``mmap``, so that every array of a chunk of replications (hundreds of kB) is mapped
+    and unmapped page by page, and an evaluation takes 3–4 times as long
+    (replications: see docs/performance.md)."""
+    import contextlib
+
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    unset = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(unset) if not trim else contextlib.nullcontext():
         return LocalCluster(
             n_workers=max(int(workers), 1),
             threads_per_worker=1,

@@ -140,7 +140,7 @@ class _client:
             return self._stack.enter_context(client)
         from indexdsl_builtins.dask_engine import local_cluster
 
-        cluster = self._stack.enter_context(local_cluster(self.workers))
+        cluster = self._stack.enter_context(local_cluster(self.workers, trim=False))
         return self._stack.enter_context(Client(cluster, set_as_default=False))
 
     def __exit__(self, *exc):
