@@ -104,13 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     unc.add_argument(
         "--seed", type=_seed, default=1, help="random seed (1): same seed, same result"
     )
-    unc.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(unc)
     unc.add_argument(
         "-o", "--out", type=Path, default=None, help="also write uncertainty.csv into this folder"
     )
@@ -140,38 +134,20 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
     sens.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
     _replication_engine_options(sens)
-    sens.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(sens)
     aud = sub.add_parser(
         "audit",
         help="statistical audit: correlations, Cronbach's alpha, PCA, skewness and kurtosis",
     )
     aud.add_argument("file", type=Path)
-    aud.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(aud)
     stat = sub.add_parser(
         "stats",
         help="statistics and data quality: availability, indicator statistics, "
         "correlations, effective weights and importance",
     )
     stat.add_argument("file", type=Path)
-    stat.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(stat)
     stat.add_argument(
         "--min-coverage",
         type=_coverage,
@@ -208,13 +184,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a column of the units table holding the published rank changes, shown "
         "beside the computed ones",
     )
-    what.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(what)
     fit = sub.add_parser(
         "fit", help="the weights of a node's children that best reproduce published values"
     )
@@ -239,23 +209,11 @@ def _parser() -> argparse.ArgumentParser:
         help="resample the units N times for an interval per weight (0: none)",
     )
     fit.add_argument("--seed", type=_seed, default=1, help="random seed of the bootstrap (1)")
-    fit.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(fit)
     expl = sub.add_parser("explain", help="why a unit ranks where it does")
     expl.add_argument("file", type=Path)
     expl.add_argument("unit", help="the unit's key or label")
-    expl.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(expl)
     expl.add_argument(
         "--rivals", type=int, default=2, help="units shown above and below it (default 2)"
     )
@@ -264,13 +222,7 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument(
         "--format", choices=("dot", "mermaid"), default="dot", help="output language (dot)"
     )
-    graph.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(graph)
     plot = sub.add_parser(
         "plot",
         help="draw a figure as SVG or PNG: framework, correlations, distribution, scatter, "
@@ -327,13 +279,7 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument(
         "--max-failed", type=_share, default=0.05, metavar="SHARE", help="ranks: " + failed_help
     )
-    plot.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a `parameter` of the index",
-    )
+    _parameter_option(plot)
     new = sub.add_parser("new", help="write a starter index NAME.idx and a tiny data set")
     new.add_argument("name", help="the index's short name (letters, digits, underscores)")
     new.add_argument(
@@ -469,4 +415,15 @@ def _replication_engine_options(parser) -> None:
         default=None,
         metavar="N",
         help="with --engine dask: worker processes of the local cluster (2)",
+    )
+
+
+def _parameter_option(parser) -> None:
+    """`--set NAME=VALUE`, the same on every command that reads an index."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a `parameter` of the index",
     )
