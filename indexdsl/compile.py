@@ -167,17 +167,15 @@ def _normaliser_from_data(expr: m.NormaliserCall, values_of: Compiled) -> Compil
         computed = {name: f(engine, level, raw) for name, f in arguments}
 
         def normalise():
-            settings = {**dict(expr.constants), **one_values(computed)}
-            return bind_computed(cls, settings, computed).normalise(values, engine.context(level))[
-                0
-            ]
+            normaliser = bind_computed(cls, dict(expr.constants), computed)
+            return normaliser.normalise(values, engine.context(level))[0]
 
         return engine.guard(normalise, span, what, plugin)
 
     return run
 
 
-def one_values(computed: dict[str, Any]) -> dict[str, float]:
+def _one_values(computed: dict[str, Any]) -> dict[str, float]:
     """Each parameter's one value from what its expression gave (the same for every
     unit, or missing where every value it reduces is missing: then it is refused,
     never invented)."""
@@ -196,9 +194,11 @@ def one_values(computed: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def bind_computed(cls: type, settings: dict, computed: dict[str, Any]) -> Normaliser:
-    """The normaliser ``cls`` with ``settings``; a refusal of its own validation says
-    which values were computed from the data."""
+def bind_computed(cls: type, constants: dict, computed: dict[str, Any]) -> Normaliser:
+    """The normaliser ``cls`` with its ``constants`` and the one value of each
+    parameter ``computed`` from the data; a refusal of its own validation says which
+    values were computed and what they came to."""
+    settings = {**constants, **_one_values(computed)}
     try:
         return build(cls, kwargs=settings)
     except ComponentValueError as exc:

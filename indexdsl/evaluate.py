@@ -37,7 +37,6 @@ from indexdsl.compile import (
     NormaliseLeaf,
     bind_computed,
     compile_expression,
-    one_values,
 )
 from indexdsl.components import ComponentValueError, Context, Normaliser
 from indexdsl.data import Dataset, PairData
@@ -642,9 +641,7 @@ class Evaluator(BatchedEvaluation):
             node = self.graph.nodes[step.node]
             written = step.normaliser
             self._data_bound[key] = self._guard(
-                lambda: bind_computed(
-                    written.cls, {**written.values, **one_values(computed)}, computed
-                ),
+                lambda: bind_computed(written.cls, written.values, computed),
                 node.span_of("normaliser") or self.model.indicators[step.indicator].span,
                 f"`{step.normaliser.name}`",
                 step.normaliser.plugin,
