@@ -12,14 +12,12 @@ maximum …) and the weights used, so a run can be explained and reproduced.
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 
 import attrs
 import numpy as np
 
-from indexdsl import model as m
 from indexdsl.batched import (
     NOMINAL,
     BatchedEvaluation,
@@ -44,6 +42,7 @@ from indexdsl.diagnostics import Diagnostic, DiagnosticError, Label, PluginError
 from indexdsl.errors import evaluate as evaluate_errors
 from indexdsl.errors import plugins as plugin_errors
 from indexdsl.model import columns_read
+from indexdsl.run_notes import RunNotes
 
 #: scores are rounded to this many decimals before ranking, so that values equal up to
 #: floating-point noise share a rank (published indices rank rounded scores)
@@ -118,7 +117,7 @@ class Result:
     warnings: tuple = ()
 
 
-class Evaluator(BatchedEvaluation):
+class Evaluator(RunNotes, BatchedEvaluation):
     def __init__(self, graph: Graph, data: Dataset, registry: object = None):
         self._lost: dict[str, Diagnostic] = {}  # indicator -> W403
         self._left_out: dict[tuple, Diagnostic] = {}  # (reduction, level) -> W408
@@ -147,17 +146,6 @@ class Evaluator(BatchedEvaluation):
 
     def guard(self, fn, span: Span | None, what: str, plugin: str):
         return self._guard(fn, span, what, plugin)
-
-    def note_left_out(self, level: str, span: Span | None, what: str, values) -> None:
-        if np.ndim(values) != 1 or span is None or (span, level) in self._left_out:
-            return  # a constant; a batch of replications is not the data
-        # positions only (an engine keeping its arrays elsewhere sends back just these)
-        missing = np.asarray(np.flatnonzero(np.isnan(values)))
-        if missing.size:
-            names = self._names(level)
-            self._left_out[(span, level)] = evaluate_errors.reduction_left_out_missing(
-                what, [names[i] for i in missing], values.size, level, span
-            )
 
     def _names(self, level: str) -> tuple[str, ...]:
         return self.data.keys if level == "unit" else self.pair_names()
@@ -689,99 +677,6 @@ class Evaluator(BatchedEvaluation):
         node = self.graph.nodes.get(name)
         chosen = getattr(node, "rank_decimals", None)
         return RANK_DECIMALS if chosen is None else chosen
-
-    def _lost_values(self, indicator, value: np.ndarray, raw: dict) -> None:
-        """Note the units whose data are all present but whose value the arithmetic
-        lost (a division by zero, an overflow such as `x ^ 1000`, a power of a negative
-        number such as `x ^ 0.5`): the value is missing, and a warning names them."""
-        if indicator.pair_tables or any(
-            isinstance(e, m.TransformCall | m.NormaliserCall) for e in m.walk(indicator.expression)
-        ):
-            return  # functions say what they refuse themselves
-        present = np.ones(self.data.n_units, dtype=bool)
-        for column in indicator.columns:
-            present &= ~np.isnan(self.column(column.table, column.column))
-        for other in indicator.depends:
-            present &= ~np.isnan(raw[other])
-        lost = present & np.isnan(np.broadcast_to(value, present.shape))
-        if lost.any():
-            units = [self.data.keys[i] for i in np.nonzero(lost)[0]]
-            self._lost[indicator.name] = evaluate_errors.arithmetic_lost_values(
-                indicator.name, units, indicator.span
-            )
-
-    def skipped(self, units: LevelResult) -> tuple:
-        """One warning naming, per node, the units it scored although a child had no
-        score (`missing skip`, the default): a missing value is never passed over
-        without a word."""
-        keys = self.data.keys
-        per_node = []
-        for step in self.graph.steps:
-            if not isinstance(step, AggregateNode):
-                continue
-            node = self.graph.nodes[step.node]
-            if node.missing != "skip":
-                continue
-            stacked = np.stack([units.scores[c] for c in step.children], axis=-1)
-            weights = np.asarray(units.weights.get(step.node, step.weights), dtype=float)
-            counted = np.isnan(stacked) & (weights != 0)  # a child weighted 0 takes no part
-            partial = counted.any(axis=-1) & ~np.isnan(units.scores[step.node])
-            if partial.any():
-                per_node.append((step.node, [keys[i] for i in np.flatnonzero(partial)]))
-        if not per_node:
-            return ()
-        return (evaluate_errors.scored_with_missing_children(per_node, self.model.root.span),)
-
-    def overfull_tiers(self, units: LevelResult) -> tuple:
-        """A warning for each `top N%` tier that holds more units than its share: the
-        tier is the units ranked within ceil(share × units scored), so units tied at
-        the cut-off are all in (national values standing in for city values tie whole
-        countries)."""
-        out = []
-        for name, node in self.graph.nodes.items():
-            if not node.top or name not in units.ranks:
-                continue
-            ranks = units.ranks[name]
-            scored = int((ranks > 0).sum())
-            share = math.ceil(node.top * scored - 1e-9)
-            inside = (ranks > 0) & (ranks <= share)
-            held = int(inside.sum())
-            if held > share:
-                last = int(ranks[inside].max())
-                tied = int((ranks == last).sum())
-                out.append(
-                    evaluate_errors.tier_overfull(
-                        name, node.top, held, share, scored, tied, last, node.span
-                    )
-                )
-        return tuple(out)
-
-    def capped(self, units: LevelResult) -> tuple:
-        """A warning for each indicator whose fixed goalposts exclude observed values,
-        naming the units whose scores were capped (UNDP caps income at its upper
-        goalpost by design; elsewhere a cap can hide a data error)."""
-        out = []
-        keys = self.data.keys
-        for leaf, state in units.fitted.items():
-            node = self.graph.nodes[leaf]
-            if not node.is_leaf:
-                continue
-            if node.normaliser is None:
-                continue
-            normaliser = self._data_bound.get((leaf, "unit"), node.normaliser)
-            for note in normaliser.warnings(state):
-                out.append(
-                    evaluate_errors.scores_capped(
-                        leaf,
-                        [keys[i] for i in note.units],
-                        note.bound,
-                        note.chosen,
-                        node.normaliser.describe(),
-                        self.model.indicators[node.indicator].span,
-                        node.span_of("normaliser"),
-                    )
-                )
-        return tuple(out)
 
 
 class LazyRanks(Mapping):

@@ -38,7 +38,7 @@ ROOMS: list[tuple[str, tuple[str, ...]]] = [
     ("check", ("indexdsl.check",)),
     ("data", ("indexdsl.data",)),
     ("compile", ("indexdsl.compile",)),
-    ("evaluate", ("indexdsl.evaluate", "indexdsl.batched")),
+    ("evaluate", ("indexdsl.evaluate", "indexdsl.batched", "indexdsl.run_notes")),
     ("analyses and output", ("indexdsl.analyses", "indexdsl.output")),
     ("pipeline", ("indexdsl.pipeline",)),
     (
@@ -135,7 +135,9 @@ def test_no_import_circle():
     assert not circles, "\n".join(sorted(set(circles)))
 
 
-@pytest.mark.parametrize("module", ["indexdsl.compile", "indexdsl.evaluate", "indexdsl.batched"])
+@pytest.mark.parametrize(
+    "module", ["indexdsl.compile", "indexdsl.evaluate", "indexdsl.batched", "indexdsl.run_notes"]
+)
 def test_compile_and_evaluate_see_neither_the_ast_nor_the_registry(module):
     reached = {m for m in graph()[module]}
     assert not {m for m in reached if m.startswith("indexdsl.syntax")}
