@@ -11,7 +11,18 @@ from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "indexdsl"
 CODE = re.compile(r"^[EW]\d{3}$")
-STAGES = ("syntax", "front", "check", "data", "evaluate", "plugins", "output", "commands")
+STAGES = (
+    "syntax",
+    "front",
+    "check",
+    "expressions",
+    "framework",
+    "data",
+    "evaluate",
+    "plugins",
+    "output",
+    "commands",
+)
 #: modules whose diagnostics are still worded where they are found (none left)
 NOT_YET: tuple[str, ...] = ()
 

@@ -15,6 +15,7 @@ from indexdsl.check.settings import NodeSettings
 from indexdsl.components import Normaliser
 from indexdsl.diagnostics import Label, Span, suggest
 from indexdsl.errors import check as errors
+from indexdsl.errors import framework as framework_errors
 from indexdsl.model import (
     IndicatorValue,
     Node,
@@ -39,7 +40,7 @@ class FrameworkPass:
                 if setting.target.text not in pairs:
                     hints = suggest(setting.target.text, pairs)
                     self.diagnostics.append(
-                        errors.pathways_not_pairs(
+                        framework_errors.pathways_not_pairs(
                             setting.target.text, hints[0] if hints else None, setting.target.span
                         )
                     )
@@ -105,7 +106,9 @@ class FrameworkPass:
             if ind_name in imported:
                 continue
             if ind_name not in used and not referenced and ind_name not in self._read_by_formulas:
-                self.diagnostics.append(errors.indicator_never_used(ind_name, indicator.span))
+                self.diagnostics.append(
+                    framework_errors.indicator_never_used(ind_name, indicator.span)
+                )
         if pathways and root is not None:
             for node in root.walk():
                 # what is scored per pathway: leaves, and the indicators formulas read
@@ -118,7 +121,9 @@ class FrameworkPass:
                         ind.pair_tables and set(ind.pair_tables) != {pathways}
                     ):
                         self.diagnostics.append(
-                            errors.no_value_per_pair(ind.name, pathways, ind.span, pathways_span)
+                            framework_errors.no_value_per_pair(
+                                ind.name, pathways, ind.span, pathways_span
+                            )
                         )
         return root, pathways, pathways_span
 
@@ -129,7 +134,9 @@ class FrameworkPass:
         if provided is None:
             keyword = {"aggregator": "aggregate", "normaliser": "normalise"}[role]
             self.diagnostics.append(
-                errors.no_default_component(role, keyword, self.registry.names(role), decl.span)
+                framework_errors.no_default_component(
+                    role, keyword, self.registry.names(role), decl.span
+                )
             )
             return (None, None)
         return (provided.cls(), None)
@@ -159,7 +166,9 @@ class FrameworkPass:
         settings = chosen.settings
         if chosen.reference_tolerance is not None and chosen.reference_scores is None:
             where = next(s.span for s in decl.settings if s.kind == "reference_tolerance")
-            self.diagnostics.append(errors.tolerance_without_reference_scores(name, where))
+            self.diagnostics.append(
+                framework_errors.tolerance_without_reference_scores(name, where)
+            )
         reference, reference_scores = chosen.reference, chosen.reference_scores
         equal_weights = chosen.equal_weights
         own_weighting, screen = chosen.own_weighting, chosen.screen
@@ -189,17 +198,19 @@ class FrameworkPass:
                 return None
             if name in used:
                 self.diagnostics.append(
-                    errors.indicator_used_twice(name, decl.name.span, used[name])
+                    framework_errors.indicator_used_twice(name, decl.name.span, used[name])
                 )
                 return None
             used[name] = decl.name.span
             indicator = indicators[name]
             if indicator.level == "pair":  # a constant leaf gives every unit its value
                 self.diagnostics.append(
-                    errors.leaf_not_per_unit(name, indicator.level, decl.name.span, indicator.span)
+                    framework_errors.leaf_not_per_unit(
+                        name, indicator.level, decl.name.span, indicator.span
+                    )
                 )
             if decl.title:
-                self.diagnostics.append(errors.leaf_title_ignored(name, decl.span))
+                self.diagnostics.append(framework_errors.leaf_title_ignored(name, decl.span))
             own = self._decls[name].normalise
             normaliser = settings["normalise"]
             if own is not None:
@@ -211,7 +222,7 @@ class FrameworkPass:
                     if value is not None:
                         settings[option.kind] = (value, option.span)
             if screen is not None:
-                self.diagnostics.append(errors.screen_on_an_indicator(screen[1]))
+                self.diagnostics.append(framework_errors.screen_on_an_indicator(screen[1]))
             treatment = settings["treat"][0]
             history = ()
             imputer, imputer_span = settings["impute"]
@@ -223,7 +234,7 @@ class FrameworkPass:
                     if group not in declared and (imputer_span, group) not in self._groups_reported:
                         self._groups_reported.add((imputer_span, group))
                         self.diagnostics.append(
-                            errors.imputation_group_undeclared(
+                            framework_errors.imputation_group_undeclared(
                                 imputer.name, group, declared, imputer_span
                             )
                         )
@@ -255,7 +266,9 @@ class FrameworkPass:
         if not is_root:
             self.declare(decl.name, "framework node")
         if not decl.children:
-            self.diagnostics.append(errors.dimension_without_children(name, decl.name.span))
+            self.diagnostics.append(
+                framework_errors.dimension_without_children(name, decl.name.span)
+            )
             return None
         weighting = settings["weighting"]
         if own_weighting is not None:
@@ -263,7 +276,7 @@ class FrameworkPass:
             if written or equal_weights is not None:
                 clash = written[0].span if written else equal_weights.span
                 self.diagnostics.append(
-                    errors.weights_chosen_and_written(
+                    framework_errors.weights_chosen_and_written(
                         name, weighting[0].name, clash, own_weighting.span
                     )
                 )
@@ -273,7 +286,9 @@ class FrameworkPass:
             self.fixed_weights(weighting[0], weighting[1], decl)
         aggregated = tuple(c for c in decl.children if not c.auxiliary)
         if not aggregated:
-            self.diagnostics.append(errors.dimension_without_children(name, decl.name.span))
+            self.diagnostics.append(
+                framework_errors.dimension_without_children(name, decl.name.span)
+            )
             return None
         weights = self._weights(attrs.evolve(decl, children=aggregated), equal_weights)
         children = []
@@ -337,7 +352,9 @@ class FrameworkPass:
             self.declare(decl.name, "framework node")
         if name in indicators:
             self.diagnostics.append(
-                errors.formula_node_named_as_indicator(name, decl.name.span, indicators[name].span)
+                framework_errors.formula_node_named_as_indicator(
+                    name, decl.name.span, indicators[name].span
+                )
             )
             return None
         scope = {**self._decls, **self._node_decls}
@@ -345,7 +362,7 @@ class FrameworkPass:
         found = self._scan_expr(decl.formula, scope, units, self._pairs, formula=True)
         self._read_by_formulas.update(found["depends"])
         for ref in found["columns"]:
-            self.diagnostics.append(errors.formula_reads_column(name, ref.span))
+            self.diagnostics.append(framework_errors.formula_reads_column(name, ref.span))
         inputs = self._inputs(decl.children, settings, indicators, units, used, depth)
         if inputs is None or len(self.diagnostics) > before:
             return None
@@ -383,7 +400,7 @@ class FrameworkPass:
             if state.get(name) == 1:
                 cycle = [*stack[stack.index(name) :], name]
                 first = next(nodes[n] for n in cycle if nodes[n].formula is not None)
-                self.diagnostics.append(errors.formula_cycle(cycle, first.span))
+                self.diagnostics.append(framework_errors.formula_cycle(cycle, first.span))
                 return True
             state[name] = 1
             stack.append(name)
@@ -419,7 +436,7 @@ class FrameworkPass:
                 "`country.le_{year}`"
             )
             self.diagnostics.append(
-                errors.panel_without_template(
+                framework_errors.panel_without_template(
                     imputer.name, name, why, span, decl.name.span if decl else None
                 )
             )

@@ -12,6 +12,7 @@ from indexdsl.check.common import (
 )
 from indexdsl.diagnostics import Label, suggest
 from indexdsl.errors import check as errors
+from indexdsl.errors import expressions as expression_errors
 from indexdsl.front.templates import EDITION_REDUCTIONS
 from indexdsl.model import (
     Indicator,
@@ -119,7 +120,7 @@ class IndicatorsPass:
                     hints = suggest(table, tables)
                     listed = ", ".join(f"`{t}`" for t in tables) or "none"
                     self.diagnostics.append(
-                        errors.unknown_table(
+                        expression_errors.unknown_table(
                             table, hints[0] if hints else None, listed, node.table.span
                         )
                     )
@@ -147,21 +148,25 @@ class IndicatorsPass:
             return
         if name in PARTNER_AGGREGATIONS and (nargs == 1 or name in ("sum", "mean", "count")):
             if nargs != 1:
-                self.diagnostics.append(errors.partner_arguments(name, nargs, node.span))
+                self.diagnostics.append(expression_errors.partner_arguments(name, nargs, node.span))
                 return
             for key, value in node.kwargs:
                 if key.text != "flow":
-                    self.diagnostics.append(errors.bad_flow(name, key.text, key.span))
+                    self.diagnostics.append(expression_errors.bad_flow(name, key.text, key.span))
                 elif not (isinstance(value, ast.NameRef) and value.name.text in FLOWS):
-                    self.diagnostics.append(errors.bad_flow(name, None, value.span))
+                    self.diagnostics.append(expression_errors.bad_flow(name, None, value.span))
             tables = pair_tables_read(node.args[0], self._decls, self._pairs)
             if len(tables) > 1:
                 listed = ", ".join(f"`{t}`" for t in sorted(tables))
                 self.diagnostics.append(
-                    errors.partner_reads_two_tables(name, len(tables), listed, node.args[0].span)
+                    expression_errors.partner_reads_two_tables(
+                        name, len(tables), listed, node.args[0].span
+                    )
                 )
             if inside_partner:
-                self.diagnostics.append(errors.nested_partner_aggregation(name, node.span))
+                self.diagnostics.append(
+                    expression_errors.nested_partner_aggregation(name, node.span)
+                )
             visit(node.args[0], True)
             return
         transform = self.registry.get("transform", name)
@@ -171,7 +176,7 @@ class IndicatorsPass:
             required = sum(p.required for p in params)
             if not required <= nargs + len(node.kwargs) <= len(params):
                 self.diagnostics.append(
-                    errors.function_arguments(
+                    expression_errors.function_arguments(
                         name, node.span, [p.name for p in params], nargs + len(node.kwargs)
                     )
                 )
@@ -184,7 +189,7 @@ class IndicatorsPass:
             return
         if normaliser is not None:
             if nargs < 1:
-                self.diagnostics.append(errors.function_arguments(name, node.span))
+                self.diagnostics.append(expression_errors.function_arguments(name, node.span))
                 return
             # numbers, parameters and constant expressions (`log(75000)`) alike; a value
             # computed from the data, the same for every unit (`max_over_units(x)`), is
@@ -227,7 +232,7 @@ class IndicatorsPass:
         )
         hints = suggest(name, candidates)
         self.diagnostics.append(
-            errors.unknown_function(name, hints[0] if hints else None, node.func.span)
+            expression_errors.unknown_function(name, hints[0] if hints else None, node.func.span)
         )
 
     def lower_data_bound(self, units, pairs) -> None:
@@ -251,7 +256,7 @@ class IndicatorsPass:
         if param is not None and param.kind is float and self.one_value(arg):
             deferred[param.name] = arg
             return ast.Literal(math.nan, "number", span=arg.span)
-        self.diagnostics.append(errors.normaliser_parameters_not_numbers(name, arg.span))
+        self.diagnostics.append(expression_errors.normaliser_parameters_not_numbers(name, arg.span))
         return None
 
     def one_value(self, expr) -> bool:
@@ -286,7 +291,7 @@ class IndicatorsPass:
                 cycle = stack[stack.index(name) :] + [name]
                 decl = decls[name]
                 self.diagnostics.append(
-                    errors.indicator_cycle(
+                    expression_errors.indicator_cycle(
                         cycle, decl.name.span, [(c, decls[c].name.span) for c in cycle[1:-1]]
                     )
                 )
@@ -327,7 +332,9 @@ class IndicatorsPass:
             inner, inner_pair = self._level(expr.args[0], levels, pair_form, pairs)
             if inner != "pair":
                 self.diagnostics.append(
-                    errors.partner_argument_not_per_pair(expr.func.text, inner, expr.args[0].span)
+                    expression_errors.partner_argument_not_per_pair(
+                        expr.func.text, inner, expr.args[0].span
+                    )
                 )
             return "unit", inner_pair
         parts = (
@@ -338,6 +345,6 @@ class IndicatorsPass:
         found = [self._level(p, levels, pair_form, pairs) for p in parts]
         kinds = {lvl for lvl, _ in found if lvl is not None}
         if len(kinds) > 1:
-            self.diagnostics.append(errors.mixed_levels(expr.span))
+            self.diagnostics.append(expression_errors.mixed_levels(expr.span))
         level = "pair" if "pair" in kinds else ("unit" if kinds else None)
         return level, all(p for _, p in found)

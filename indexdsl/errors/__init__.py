@@ -1,7 +1,10 @@
 """The catalogue of diagnostics: every code's wording, one constructor per code.
 
 Each stage's problems live in the module named after it (``syntax``, ``front``,
-``check``, ``data``, ``evaluate``, ``plugins``, ``output``, ``commands``).  A
+``check``, ``data``, ``evaluate``, ``plugins``, ``output``, ``commands``); the check
+stage's are in three, by what they are about: ``expressions`` (an indicator's
+expression), ``framework`` (the hierarchy's nodes and leaves) and ``check`` (the
+rest: settings, components, tables, weights, uncertainty, references).  A
 constructor is a function named after the problem (``unknown_indicator``), whose
 docstring begins with its code; it takes the facts (names, spans, counts) and returns a
 :class:`~indexdsl.diagnostics.Diagnostic` with the message, labels and help worded

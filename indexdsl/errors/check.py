@@ -5,23 +5,6 @@ from __future__ import annotations
 from indexdsl.diagnostics import Diagnostic, Label, Span, error, warning
 
 
-def no_default_component(
-    role: str, keyword: str, available: list[str], span: Span | None
-) -> Diagnostic:
-    """E256: the index chooses no component for a role and no plugin offers a default."""
-    if available:
-        shown = ", ".join(f"`{name}`" for name in available[:6])
-        fix = f"choose one in `defaults {{ {keyword} NAME }}`: installed {role}s are {shown}"
-    else:
-        fix = f"no {role} is installed: enable the plugin that provides them"
-    return error(
-        "E256",
-        f"the index chooses no {role}, and no installed plugin offers a default one",
-        span,
-        help=fix,
-    )
-
-
 def screen_out_of_range(span: Span | None) -> Diagnostic:
     """E237: the share after `screen` is not above 0% and at most 100%."""
     return error(
@@ -29,16 +12,6 @@ def screen_out_of_range(span: Span | None) -> Diagnostic:
         "`screen` needs a share between 0% and 100%",
         span,
         help="e.g. `screen 90%` leaves out units with less than 90% of their data",
-    )
-
-
-def screen_on_an_indicator(span: Span | None) -> Diagnostic:
-    """E257: `screen` written on one indicator (it applies to a dimension or the index)."""
-    return error(
-        "E257",
-        "`screen` applies to a dimension or the index, not to one indicator",
-        span,
-        help="to require an indicator, screen its parent at 100%",
     )
 
 
@@ -417,16 +390,6 @@ def reference_unknown_name(
     )
 
 
-def tolerance_without_reference_scores(node: str, span) -> Diagnostic:
-    """E246: `reference tolerance` on a node without `reference scores`."""
-    return error(
-        "E246",
-        f"`{node}` has a reference tolerance but no published scores to compare with",
-        span,
-        help="write `reference scores TABLE.COLUMN` on the same node, or remove the tolerance",
-    )
-
-
 def direction_and_target(span) -> Diagnostic:
     """E245: a node with both a direction and a target (`lower is better` and `best
     at`), which rank it in two ways."""
@@ -526,104 +489,6 @@ def unknown_indicator(name: str, span, secondary: tuple, help: str) -> Diagnosti
         label="not declared in this index",
         secondary=secondary,
         help=help,
-    )
-
-
-def pathways_not_pairs(name: str, hint: str | None, span) -> Diagnostic:
-    """E230: `pathways` names something other than a pairs table."""
-    return error(
-        "E230",
-        f"`pathways` names `{name}`, which is not a pairs table",
-        span,
-        help=f"did you mean `{hint}`?"
-        if hint
-        else "declare the pairs with `pairs NAME { … }` first",
-    )
-
-
-def no_value_per_pair(indicator: str, pathways: str, span, pathways_span) -> Diagnostic:
-    """E231: pathway scores asked for, but an indicator has no value per pair."""
-    return error(
-        "E231",
-        f"pathway scores need a value per pair for every indicator, but `{indicator}` has none",
-        span,
-        secondary=(Label(pathways_span, "pathways requested here"),),
-        help=f"compute it from `{pathways}` columns with `sum(...)` or "
-        "`mean(...)` over partners, or remove `pathways`",
-    )
-
-
-def panel_without_template(imputer: str, name: str, why: str, span, declared) -> Diagnostic:
-    """E239: panel imputation for an indicator that has no earlier editions to read."""
-    return error(
-        "E239",
-        f"`{imputer}` fills `{name}` from earlier editions, but {why}",
-        span,
-        secondary=(Label(declared, "the indicator"),) if declared else (),
-        help="declare `parameter year = 2022` and read `TABLE.COLUMN_{year}`; "
-        "or choose another imputer",
-    )
-
-
-def indicator_never_used(name: str, span) -> Diagnostic:
-    """W240: an indicator that neither the framework nor another indicator uses."""
-    return warning(
-        "W240",
-        f"indicator `{name}` is declared but never used",
-        span,
-        help="add it to the framework, or remove it",
-    )
-
-
-def indicator_used_twice(name: str, span, first) -> Diagnostic:
-    """E241: one indicator at two places of the framework."""
-    return error(
-        "E241",
-        f"indicator `{name}` appears twice in the framework",
-        span,
-        secondary=(Label(first, "first used here"),) if first else (),
-        help="each indicator can have one place in the hierarchy; declare a second "
-        "indicator with the same expression if you need it twice",
-    )
-
-
-def leaf_not_per_unit(name: str, level: str, span, declared) -> Diagnostic:
-    """E242: a leaf of the framework that is a value per pair, not per unit."""
-    what = "a value per pair" if level == "pair" else "a constant"
-    return error(
-        "E242",
-        f"indicator `{name}` is {what}, but the framework ranks units",
-        span,
-        secondary=(Label(declared, "declared here"),),
-        help="aggregate pair values over each unit's partners, e.g. `sum(routes.flights)`"
-        if level == "pair"
-        else None,
-    )
-
-
-def leaf_title_ignored(name: str, span) -> Diagnostic:
-    """W243: a title written on a leaf (it comes from the indicator)."""
-    return warning("W243", f"leaf `{name}` takes its title from the indicator declaration", span)
-
-
-def dimension_without_children(name: str, span) -> Diagnostic:
-    """E244: `name { }` with nothing inside."""
-    return error(
-        "E244",
-        f"`{name}` has no indicators or sub-dimensions",
-        span,
-        help="list its children inside `{ … }`, or remove the braces to make it an indicator",
-    )
-
-
-def weights_chosen_and_written(name: str, scheme: str, span, chosen_span) -> Diagnostic:
-    """E254: a node with a weighting scheme and written weights."""
-    return error(
-        "E254",
-        f"`{name}` chooses its weights with `{scheme}`, but they are also written out",
-        span,
-        secondary=(Label(chosen_span, "weighting scheme chosen here"),),
-        help="remove the written weights, or the `weights` scheme",
     )
 
 
@@ -753,132 +618,6 @@ def component_rejects_parameters(
 # ---- indicators and expressions ------------------------------------------------------------
 
 
-def unknown_table(table: str, hint: str | None, listed: str, span) -> Diagnostic:
-    """E202: `table.column` names no units set, data table or pairs table."""
-    return error(
-        "E202",
-        f"unknown table `{table}`",
-        span,
-        label="no units set or pairs table has this name",
-        help=f"did you mean `{hint}`?" if hint else f"tables in this index: {listed}",
-    )
-
-
-def indicator_cycle(cycle: list[str], span, others: list) -> Diagnostic:
-    """E203: indicators computed from each other in a cycle (``others``: (name, span))."""
-    return error(
-        "E203",
-        f"indicators depend on each other in a cycle: {' → '.join(cycle)}",
-        span,
-        secondary=tuple(Label(s, f"`{c}` is part of the cycle") for c, s in others),
-        help="an indicator cannot be computed from itself; break the cycle",
-    )
-
-
-def partner_arguments(name: str, given: int, span) -> Diagnostic:
-    """E220: a partner aggregation with other than one argument."""
-    return error(
-        "E220",
-        f"`{name}` takes one value per pair, {given} given",
-        span,
-        help=f"write `{name}(pairs.column)`",
-    )
-
-
-def bad_flow(name: str, key: str | None, span) -> Diagnostic:
-    """E221: a partner aggregation's keyword is not `flow`, or its value is not out, in or
-    both (``key`` None)."""
-    if key is None:
-        return error("E221", "`flow` must be `out`, `in` or `both`", span)
-    return error(
-        "E221",
-        f"`{name}` has no parameter `{key}`",
-        span,
-        help="the only parameter is `flow = out`, `in` or `both`",
-    )
-
-
-def nested_partner_aggregation(name: str, span) -> Diagnostic:
-    """E222: a partner aggregation inside another."""
-    return error("E222", f"`{name}` over partners cannot be nested in another one", span)
-
-
-def function_arguments(name: str, span, params: list[str] | None = None, given: int = 0):
-    """E223: a transform given the wrong number of arguments, or a normaliser in an
-    expression given no values (``params`` None)."""
-    if params is None:
-        return error(
-            "E223",
-            f"`{name}` needs the values to normalise",
-            span,
-            help=f"write `{name}(indicator)`",
-        )
-    return error(
-        "E223",
-        f"`{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}"
-        f" ({', '.join(params)}), {given} given",
-        span,
-    )
-
-
-def normaliser_parameters_not_numbers(name: str, span) -> Diagnostic:
-    """E224: a normaliser in an expression with parameters that are not numbers."""
-    return error(
-        "E224",
-        f"parameters of `{name}` must be numbers",
-        span,
-        label="a value per unit",
-        help="write a number, a `parameter`, or one value for every unit computed from the"
-        " data, such as `max_over_units(x)`",
-    )
-
-
-def unknown_function(name: str, hint: str | None, span) -> Diagnostic:
-    """E225: a call of something that is no partner aggregation, transform or normaliser."""
-    return error(
-        "E225",
-        f"unknown function `{name}`",
-        span,
-        label="not a partner aggregation, transform or normaliser",
-        help=f"did you mean `{hint}`?"
-        if hint
-        else "run `indexdsl plugins` to list the functions installed",
-    )
-
-
-def partner_argument_not_per_pair(name: str, inner: str, span) -> Diagnostic:
-    """E226: a partner aggregation over something that is not a value per pair."""
-    return error(
-        "E226",
-        f"`{name}` aggregates over partners, but its argument is not a value per pair",
-        span,
-        label="one value per unit" if inner == "unit" else "a constant",
-        help="give it a column of a pairs table, e.g. `sum(routes.flights)`",
-    )
-
-
-def mixed_levels(span) -> Diagnostic:
-    """E227: an expression that mixes values per unit with values per pair."""
-    return error(
-        "E227",
-        "this expression mixes values per unit with values per pair",
-        span,
-        help="aggregate the pair values over partners first, e.g. "
-        "`sum(routes.flights) / city.population`",
-    )
-
-
-def partner_reads_two_tables(name: str, count: int, listed: str, span) -> Diagnostic:
-    """E228: a partner aggregation whose argument reads several pairs tables."""
-    return error(
-        "E228",
-        f"`{name}` over partners reads {count} pairs tables ({listed}); it can read only one",
-        span,
-        help="aggregate each pairs table separately and combine the results, e.g. "
-        "`sum(a.x) + sum(b.y)`",
-    )
-
-
 def rank_decimals_out_of_range(decimals: float, limit: int, span) -> Diagnostic:
     """E262: `rank at N decimals` with N not a whole number from 0 to the limit."""
     return error(
@@ -886,58 +625,4 @@ def rank_decimals_out_of_range(decimals: float, limit: int, span) -> Diagnostic:
         f"`rank at {decimals:g} decimals`: the decimals are a whole number from 0 to {limit}",
         span,
         help="write the precision the scores are published with, e.g. `rank at 3 decimals`",
-    )
-
-
-def imputation_group_undeclared(imputer: str, group: str, declared: list[str], span):
-    """E263: a group imputer names a column that is not one of the units' groups."""
-    from indexdsl.diagnostics import suggest
-
-    hints = suggest(group, declared)
-    return error(
-        "E263",
-        f"`{imputer}` imputes within the groups of `{group}`, which is not one of the "
-        "units' groups",
-        span,
-        help=(f"did you mean `{hints[0]}`? " if hints else "")
-        + (
-            f"the units' groups: {', '.join(f'`{g}`' for g in declared)}"
-            if declared
-            else "declare the column in the units block: `groups region`"
-        ),
-    )
-
-
-def formula_node_named_as_indicator(name: str, span, indicator_span) -> Diagnostic:
-    """E264: a formula node with the name of an indicator."""
-    return error(
-        "E264",
-        f"the formula node `{name}` has the name of an indicator",
-        span,
-        secondary=(Label(indicator_span, "indicator declared here"),) if indicator_span else (),
-        help="give the node its own name: in a formula, a name reads a node's score "
-        "before an indicator's value",
-    )
-
-
-def formula_reads_column(name: str, span) -> Diagnostic:
-    """E265: a formula node reads a column directly."""
-    return error(
-        "E265",
-        f"the formula of `{name}` reads a column",
-        span,
-        help="a formula combines nodes, indicators and parameters: declare the column "
-        "as an indicator (`indicator x = table.column`) and use its name",
-    )
-
-
-def formula_cycle(cycle: list[str], span) -> Diagnostic:
-    """E266: a formula node reads a node whose score needs its own."""
-    path = " → ".join(f"`{n}`" for n in cycle)
-    return error(
-        "E266",
-        f"a formula reads a node whose score needs its own: {path}",
-        span,
-        help="a formula may read any node except those it is part of: read the node's "
-        "children, or make the node auxiliary",
     )
