@@ -600,6 +600,34 @@ def _many_colours(count: int) -> list:
 # ---- rank intervals --------------------------------------------------------------------------
 
 
+def draw_rank_intervals(
+    ax, labels, nominal, median, low, high, *, accent: str, label_size=None, legend: dict
+) -> None:
+    """Rank intervals on ``ax``: per unit (in the order given, first on top) a line from
+    the low to the high rank, a dot at the median rank and a diamond at the nominal one;
+    the ranks on top, 1 (best) at the left.  `indexdsl plot ranks` and the HTML report
+    draw theirs here, each with its own labels, accent colour and legend."""
+    from matplotlib.ticker import MaxNLocator
+
+    y = np.arange(len(labels))
+    ax.hlines(y, low, high, color=_BAR, linewidth=2.5, alpha=0.55, label="5–95% interval")
+    ax.plot(median, y, "o", color=_BAR, markersize=4.5, label="median rank")
+    ax.plot(nominal, y, "D", markerfacecolor="none", markeredgecolor=accent,
+            markersize=6, markeredgewidth=1.3, label="nominal rank")  # fmt: skip
+    ax.set_yticks(y, labels, fontsize=label_size)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    finite = [v for v in [*high, *nominal] if np.isfinite(v)]
+    ax.set_xlim(0.5, max([*finite, 1]) + 0.5)
+    ax.xaxis.set_ticks_position("top")
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("rank (1 = best)")
+    ax.grid(axis="x", color="#eaeef2")
+    ax.set_axisbelow(True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(ncols=3, frameon=False, **legend)
+
+
 def plot_ranks(result: Result, uncertainty, settings: Sequence[str] = (), top: int | None = None):
     """Per unit (best nominal rank on top): a line over the 5–95 % interval of its
     ranks, a dot at the median rank, a diamond at the nominal rank; ``settings`` (lines
@@ -614,27 +642,11 @@ def plot_ranks(result: Result, uncertainty, settings: Sequence[str] = (), top: i
     count = len(table.units)
     with _Drawing((8.0, 1.5 + 0.2 * count)) as drawing:
         ax = drawing.figure.add_subplot()
-        y = np.arange(count)
-        ax.hlines(y, table.low, table.high, color=_BAR, linewidth=2.5, alpha=0.55,
-                  label="5–95% interval")  # fmt: skip
-        ax.plot(table.median, y, "o", color=_BAR, markersize=4.5, label="median rank")
-        ax.plot(table.nominal, y, "D", markerfacecolor="none", markeredgecolor=_ACCENT,
-                markersize=6, markeredgewidth=1.3, label="nominal rank")  # fmt: skip
-        ax.set_yticks(y, [names[i] for i in table.units], fontsize=7.5)
-        ax.set_ylim(count - 0.5, -0.5)
-        ax.tick_params(axis="y", length=0)
-        finite = [v for v in [*table.high, *table.nominal] if np.isfinite(v)]
-        ax.set_xlim(0.5, max([*finite, 1]) + 0.5)
-        ax.xaxis.set_ticks_position("top")
-        ax.xaxis.set_label_position("top")
-        ax.set_xlabel("rank (1 = best)")
-        ax.grid(axis="x", color="#eaeef2")
-        ax.set_axisbelow(True)
-        from matplotlib.ticker import MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), ncols=3, fontsize=7.5,
-                  frameon=False)  # fmt: skip
+        draw_rank_intervals(
+            ax, [names[i] for i in table.units], table.nominal, table.median, table.low,
+            table.high, accent=_ACCENT, label_size=7.5,
+            legend={"loc": "upper left", "bbox_to_anchor": (0.0, 0.0), "fontsize": 7.5},
+        )  # fmt: skip
         title = f"{_index_title(result)}: ranks over {table.replications} replications{note}"
         ax.set_title("\n".join([title, *settings]), fontsize=9)
     return drawing.figure

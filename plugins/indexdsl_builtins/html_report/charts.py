@@ -292,31 +292,13 @@ class Charts:
         """Rank intervals: per unit (in the order given, first on top) a line from the
         low to the high rank, a dot at the median rank and a diamond at the nominal one."""
 
-        from matplotlib.ticker import MaxNLocator
+        from indexdsl.output.plots import draw_rank_intervals
 
         def paint(figure):
-            ax = figure.add_subplot()
-            y = list(range(len(labels)))
-            ax.hlines(y, low, high, color=_BAR, linewidth=2.5, alpha=0.55,
-                      label="5–95% interval")  # fmt: skip
-            ax.plot(median, y, "o", color=_BAR, markersize=4.5, label="median rank")
-            ax.plot(
-                nominal, y, "D", markerfacecolor="none", markeredgecolor="#bf8700",
-                markersize=6, markeredgewidth=1.3, label="nominal rank",
-            )  # fmt: skip
-            ax.set_yticks(y, [wrapped(t, 30) for t in labels])
-            ax.set_ylim(len(labels) - 0.5, -0.5)
-            ax.tick_params(axis="y", length=0)
-            ax.set_xlim(0.5, max([*high, *nominal, 1]) + 0.5)
-            ax.xaxis.set_ticks_position("top")
-            ax.xaxis.set_label_position("top")
-            ax.set_xlabel("rank (1 = best)")
-            ax.grid(axis="x", color="#eaeef2")
-            ax.set_axisbelow(True)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.legend(
-                loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3, fontsize=8,
-                frameon=False,
+            draw_rank_intervals(
+                figure.add_subplot(), [wrapped(t, 30) for t in labels], nominal, median,
+                low, high, accent="#bf8700",
+                legend={"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "fontsize": 8},
             )  # fmt: skip
 
         return self.draw(title, (8.5, 1.0 + 0.21 * len(labels)), paint)
