@@ -61,17 +61,36 @@ def network(tmp_path: Path, units: int = 60) -> Path:
 
 
 @pytest.mark.parametrize("decimals", [10, 1])
-def test_distributed_ranks_are_the_numpy_competition_ranks(client, small_groups, decimals):
+def test_written_ranks_are_the_numpy_competition_ranks(tmp_path, client, small_groups, decimals):
     rng = np.random.default_rng(7)
     values = np.round(rng.normal(50, 20, 5_000), 2)  # ties at 2 decimals
     values[rng.random(5_000) < 0.05] = np.nan
     values[:300] = 0.0  # a large tie, spanning groups' edges
-    lazy = {"x": da.from_array(values, chunks=613), "y": da.from_array(-values, chunks=613)}
-    ranks = dask_pathways.distributed_ranks(lazy, {"x": decimals, "y": decimals})
-    for name, scores in (("x", values), ("y", -values)):
-        got = ranks[name].compute()
-        np.testing.assert_array_equal(got, competition_ranks(scores, decimals))
-        assert ranks[name].chunks == lazy[name].chunks
+    codes = da.from_array(np.arange(5_000) % 7, chunks=613)
+    stored = dask_pathways.write(
+        tmp_path,
+        [f"u{i}" for i in range(7)],
+        codes,
+        codes,
+        {"x": da.from_array(values, chunks=613)},
+        {"x": da.from_array(values, chunks=613), "y": da.from_array(values, chunks=613)},
+        {"x": True, "y": False},  # y ranked lower first
+        {"x": decimals, "y": decimals},
+    )
+    np.testing.assert_array_equal(stored.ranks["x"], competition_ranks(values, decimals))
+    np.testing.assert_array_equal(stored.ranks["y"], competition_ranks(-values, decimals))
+    np.testing.assert_array_equal(stored.raw["x"], values)
+    files = sorted(tmp_path.glob("part-*.parquet"))
+    assert len(files) == 9 and sorted(tmp_path.iterdir()) == files  # nothing else left
+    assert pq.read_schema(files[0]).names == [
+        "unit_a",
+        "unit_b",
+        "x_score",
+        "x_rank",
+        "y_score",
+        "y_rank",
+        "x_raw",
+    ]
 
 
 def test_pathways_are_written_by_the_workers_as_the_numpy_engine_scores_them(

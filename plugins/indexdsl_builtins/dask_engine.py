@@ -55,6 +55,7 @@ class DaskEvaluator(Evaluator):
         self._lazy: dict[tuple[str, str], object] = {}
         self._ends: dict[str, tuple] = {}
         self._checks: list[tuple] = []  # output checks made once the values are computed
+        self._out_of_core: bool | None = None  # the pathways read from Parquet by the workers
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str):
@@ -66,13 +67,14 @@ class DaskEvaluator(Evaluator):
 
             values = self.data.columns[key]
             if hasattr(values, "to_dask"):
-                # a partitioned Parquet column: each partition read by a worker, never
-                # by this process
+                # a partitioned Parquet column: each partition read by a worker where
+                # it is used, never by this process, and not kept (hundreds of millions
+                # of pathways do not fit in the workers' memory)
                 array = values.to_dask().rechunk(self._chunks(table))
             else:
-                array = da.from_array(values, chunks=self._chunks(table), name=False)
-            # sent to the workers once (or read there), then read there by every computation
-            self._lazy[key] = _persist(array)
+                # sent to the workers once, then read there by every computation
+                array = _persist(da.from_array(values, chunks=self._chunks(table), name=False))
+            self._lazy[key] = array
         return self._lazy[key]
 
     def _chunks(self, table: str) -> tuple[int, ...]:
@@ -95,11 +97,11 @@ class DaskEvaluator(Evaluator):
             chunks = self._chunks(table)
 
             def lazy(codes):
-                if hasattr(codes, "to_dask"):  # read by the workers, a partition each
+                if hasattr(codes, "to_dask"):  # read by the workers where used, a partition each
                     return codes.to_dask().rechunk(chunks)
-                return da.from_array(codes, chunks=chunks, name=False)
+                return _persist(da.from_array(codes, chunks=chunks, name=False))
 
-            self._ends[table] = (_persist(lazy(pairs.a)), _persist(lazy(pairs.b)))
+            self._ends[table] = (lazy(pairs.a), lazy(pairs.b))
         return self._ends[table]
 
     def partner_aggregate(self, how: str, values, table: str | None, flow: str):
@@ -141,10 +143,21 @@ class DaskEvaluator(Evaluator):
 
     def _array(self, value):
         if _is_lazy(value):
-            # an indicator's pair values are computed once, kept on the workers (spilled
-            # to their disk when memory runs short), and read by what follows
-            return _persist(value.astype(float))
+            # an indicator's pair values are computed once, kept on the workers, and
+            # read by what follows (or computed again where used: out of core)
+            return self._keep(value.astype(float))
         return super()._array(value)
+
+    def _keep(self, value):
+        """``value`` kept on the workers once computed, when the pathways' values were
+        held by this process (and so fit in the workers' memory); as it is when they
+        are read from partitioned Parquet by the workers: then they may not fit on the
+        cluster at all, and each computation reads them again, a partition at a time."""
+        if self._out_of_core is None:
+            pairs = self.data.pairs.get(self.model.pathways) if self.model.pathways else None
+            numbers = pairs.table.numbers.values() if pairs is not None else ()
+            self._out_of_core = any(hasattr(v, "to_dask") for v in numbers)
+        return value if self._out_of_core else _persist(value)
 
     # ---- guarded component calls ---------------------------------------------------------
     def _guard(self, fn, span, what, plugin, secondary=(), unit_names=None, expect=None):
@@ -172,8 +185,8 @@ class DaskEvaluator(Evaluator):
         # a leaf's or a node's scores kept on the workers: the checks and the nodes
         # above read them there instead of computing them again from the indicators
         if isinstance(out, tuple) and out and _is_lazy(out[0]):
-            return (_persist(out[0]), *out[1:])
-        return _persist(out) if _is_lazy(out) else out
+            return (self._keep(out[0]), *out[1:])
+        return self._keep(out) if _is_lazy(out) else out
 
     def _check_output(self, out, expect, span, what, plugin) -> None:
         values = out[0] if isinstance(out, tuple) else out
@@ -228,10 +241,6 @@ class DaskEvaluator(Evaluator):
         for found, (out, (shape, _), span, what, plugin) in zip(counts, checks, strict=True):
             dask_pathways.raise_bad_values(self, out, shape, found, span, what, plugin)
         names = list(result.ranks)
-        ranked_on = {
-            name: result.scores[name] if self._higher_is_better(name) else -result.scores[name]
-            for name in names
-        }
         pairs = self._pathway_data()
         table = next(t for t, p in self.data.pairs.items() if p is pairs)
         a, b = self._unit_codes(table)
@@ -242,7 +251,7 @@ class DaskEvaluator(Evaluator):
             b,
             result.raw,
             result.scores,
-            ranked_on,
+            {name: self._higher_is_better(name) for name in names},
             {name: self._rank_decimals(name) for name in names},
         )
         return LevelResult(

@@ -7,10 +7,9 @@ their scores and ranks do not fit in the process that runs ``indexdsl``.  So:
   are counts made per partition on the workers;
 - each node's pathway ranks are computed exactly as the numpy engine ranks them
   (competition ranks of the scores rounded at the node's decimals, ties sharing the
-  best rank), by counting for each score the scores above it: the scores are cut into
-  groups at quantiles of a sample, each partition's distinct scores of a group (with
-  their counts) are merged per group on the cluster, and each partition's ranks are
-  then the scores in the groups above plus those above it in its own group;
+  best rank), in stages of tasks that each hold one partition or one group of scores,
+  with files between them (:func:`write`): the workers' memory holds no pathway from
+  one stage to the next, whatever the number of pathways;
 - the workers write one Parquet file per partition (``part-00000.parquet`` …) into a
   folder: the two units' keys (``unit_a``, ``unit_b``), then ``{node}_score`` and
   ``{node}_rank`` for every node, then ``{indicator}_raw`` for every indicator;
@@ -29,9 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-#: scores per group of the distributed rank (each group's distinct scores are merged
-#: in one task)
-GROUP_SIZE = 20_000_000
+from indexdsl.evaluate import competition_ranks
+
+#: scores per group of the distributed rank (each group is ranked in one task, which
+#: holds about 50 bytes a score)
+GROUP_SIZE = 10_000_000
 #: the folder of the pathways' results when the engine is given none
 FOLDER_VARIABLE = "INDEXDSL_DASK_PATHWAYS"
 
@@ -87,190 +88,218 @@ def raise_bad_values(evaluator, out, shape, counts, span, what, plugin) -> None:
         raise PluginError(evaluate_errors.plugin_returned_bad_values(what, name, problem, span))
 
 
-# ---- exact ranks across partitions --------------------------------------------------------
-def _rounded(values: np.ndarray, decimals: int) -> np.ndarray:
-    return np.round(np.asarray(values, dtype=float), decimals)
-
-
-def _sample(values: np.ndarray, decimals: int, every: int) -> np.ndarray:
-    present = _rounded(values, decimals)
-    present = np.sort(present[~np.isnan(present)])
+# ---- the workers score, rank and write, a partition (or a group of scores) a task --------
+def _sample(values: np.ndarray, every: int) -> np.ndarray:
+    present = np.sort(values[~np.isnan(values)])
     return present[::every]
 
 
-def _split(values: np.ndarray, decimals: int, edges: np.ndarray) -> list:
-    """One partition's distinct scores and their counts, per group."""
-    present = _rounded(values, decimals)
-    present = present[~np.isnan(present)]
-    group = np.searchsorted(edges, present, side="right")
-    out = []
-    for g in range(len(edges) + 1):
-        distinct, count = np.unique(present[group == g], return_counts=True)
-        out.append((distinct, count))
-    return out
+def _ranked_on(table, name: str, plan) -> np.ndarray:
+    """A node's scores as it is ranked on (negated where lower is better), rounded at
+    its decimals."""
+    sign, decimals = plan[:2]
+    scores = table.column(f"{name}_score").to_numpy(zero_copy_only=False)
+    return np.round(sign * np.asarray(scores, dtype=float), decimals)
 
 
-def _merge(*parts) -> tuple[np.ndarray, np.ndarray]:
-    """A group's distinct scores over every partition, and for each the number of the
-    group's scores above it."""
-    if not parts:
-        return np.empty(0), np.zeros(1, dtype=np.int64)
-    values = np.concatenate([p[0] for p in parts])
-    counts = np.concatenate([p[1] for p in parts])
-    distinct, inverse = np.unique(values, return_inverse=True)
-    total = np.bincount(inverse, weights=counts, minlength=len(distinct)).astype(np.int64)
-    # above[i]: the scores greater than distinct[i-1] (above[len] = 0)
-    above = np.zeros(len(distinct) + 1, dtype=np.int64)
-    above[:-1] = np.cumsum(total[::-1])[::-1]
-    return distinct, above
+def _dictionary_keys(keys: list[str], codes):
+    import pyarrow as pa
+
+    dictionary = pa.array(keys, pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary)
 
 
-def _group_size(merged) -> int:
-    return int(merged[1][0])
-
-
-def _within(values: np.ndarray, decimals: int, edges: np.ndarray, g: int, merged) -> np.ndarray:
-    """For a partition's scores in group ``g``: the group's scores above each."""
-    present = _rounded(values, decimals)
-    valid = ~np.isnan(present)
-    group = np.searchsorted(edges, present[valid], side="right")
-    mine = present[valid][group == g]
-    distinct, above = merged
-    return above[np.searchsorted(distinct, mine, side="right")].astype(np.int64)
-
-
-def _ranks(values: np.ndarray, decimals: int, edges: np.ndarray, higher, kind, *within):
-    """A partition's competition ranks: 1 + the scores in the groups above + those
-    above in its own group; 0 where the score is missing."""
-    present = _rounded(values, decimals)
-    valid = ~np.isnan(present)
-    group = np.searchsorted(edges, present[valid], side="right")
-    found = np.asarray(higher, dtype=np.int64)[group]
-    for g, counts in enumerate(within):
-        found[group == g] += counts
-    ranks = np.zeros(len(present), dtype=kind)
-    ranks[valid] = found + 1
-    return ranks
-
-
-def distributed_ranks(columns: dict, decimals: dict) -> dict:
-    """The competition ranks of Dask arrays of scores (higher first), exactly those of
-    :func:`indexdsl.evaluate.competition_ranks` at each one's decimals, computed on the
-    cluster in two round trips whatever their number: a Dask array of the same
-    partitions for each (int32, or int64 beyond 2^31 pathways)."""
-    import dask
-    import dask.array as da
-
-    if not columns:
-        return {}
-    first = next(iter(columns.values()))
-    size, chunks = first.shape[0], first.chunks[0]
-    groups = max(1, -(-size // GROUP_SIZE))
-    blocks = {name: values.to_delayed().ravel() for name, values in columns.items()}
-    every = max(1, size // max(1, 200 * groups) // max(1, len(chunks)))
-    samples = dask.compute(
-        {
-            name: [dask.delayed(_sample)(b, decimals[name], every) for b in parts]
-            for name, parts in blocks.items()
-        }
-    )[0]
-    plans, sized = {}, {}
-    for name, parts in blocks.items():
-        sample = np.sort(np.concatenate(samples[name])) if samples[name] else np.empty(0)
-        edges = np.empty(0)
-        if groups > 1 and sample.size:
-            edges = np.unique(np.quantile(sample, np.linspace(0, 1, groups + 1)[1:-1]))
-        n = len(edges) + 1
-        split = [dask.delayed(_split, nout=n)(b, decimals[name], edges) for b in parts]
-        merged = [dask.delayed(_merge)(*[s[g] for s in split]) for g in range(n)]
-        plans[name] = (edges, merged)
-    flat = _persist([m for _, ms in plans.values() for m in ms])
-    merged, at = {}, 0
-    for name, (_, ms) in plans.items():
-        merged[name], at = flat[at : at + len(ms)], at + len(ms)
-    counted = dask.compute([dask.delayed(_group_size)(m) for m in flat])[0]
-    sized, at = {}, 0
-    for name, ms in merged.items():
-        sized[name], at = counted[at : at + len(ms)], at + len(ms)
-    kind = np.int32 if size < 2**31 - 1 else np.int64
-    out = {}
-    for name, parts in blocks.items():
-        edges = plans[name][0]
-        sizes = np.asarray(sized[name], dtype=np.int64)
-        higher = np.zeros(len(sizes), dtype=np.int64)  # scores in the groups above each
-        higher[:-1] = np.cumsum(sizes[::-1])[::-1][1:]
-        ranked = []
-        for b, n in zip(parts, chunks, strict=True):
-            within = [
-                dask.delayed(_within)(b, decimals[name], edges, g, m)
-                for g, m in enumerate(merged[name])
-            ]
-            ranks = dask.delayed(_ranks)(b, decimals[name], edges, higher, kind, *within)
-            ranked.append(da.from_delayed(ranks, (n,), dtype=kind))
-        out[name] = da.concatenate(ranked)
-    names = list(out)
-    return dict(zip(names, _persist([out[n] for n in names]), strict=True))
-
-
-def _persist(values: list) -> list:
-    """The values computed on the cluster and kept there (as they are, without one)."""
-    from distributed import default_client
-
-    try:
-        client = default_client()
-    except ValueError:
-        return values
-    return client.persist(values)
-
-
-# ---- the workers write the results --------------------------------------------------------
-def _write_part(path: str, keys: list[str], a, b, columns: dict) -> int:
+def _draft_part(path: str, keys: list[str], a, b, columns: dict, plans: dict, every: int):
+    """Stage 1, a partition: its pathways' keys, scores and raw values written to a
+    draft file; for each ranked node a sample of its (rounded, signed) scores."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    dictionary = pa.array(keys, pa.string())
-    table = {
-        name: pa.DictionaryArray.from_arrays(pa.array(np.asarray(c, dtype=np.int32)), dictionary)
-        for name, c in (("unit_a", a), ("unit_b", b))
-    }
+    table = {"unit_a": _dictionary_keys(keys, a), "unit_b": _dictionary_keys(keys, b)}
     for name, values in columns.items():
-        values = np.asarray(values)
-        if values.dtype == np.int32:  # ranks, kept small on the workers
-            values = values.astype(np.int64)
-        table[name] = pa.array(values)
-    pq.write_table(pa.table(table), path)
-    return len(a)
+        table[name] = pa.array(np.asarray(values, dtype=float))
+    table = pa.table(table)
+    pq.write_table(table, path)
+    return {name: _sample(_ranked_on(table, name, plan), every) for name, plan in plans.items()}
 
 
-def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked_on: dict, decimals: dict):
+def _groups(values: np.ndarray, edges: np.ndarray):
+    """The present scores of a partition ordered by group (stable), their order, and
+    how many fall in each group."""
+    valid = ~np.isnan(values)
+    present = values[valid]
+    group = np.searchsorted(edges, present, side="right")
+    order = np.argsort(group, kind="stable")
+    return valid, order, present[order], np.bincount(group, minlength=len(edges) + 1)
+
+
+def _split_part(path: str, spill: str, part: int, plans: dict) -> dict:
+    """Stage 2, a partition: each ranked node's present scores, ordered by group, saved
+    for the groups' tasks; how many fall in each group."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=[f"{name}_score" for name in plans])
+    counts = {}
+    for j, (name, plan) in enumerate(plans.items()):
+        _, _, ordered, counts[name] = _groups(_ranked_on(table, name, plan), plan[2])
+        np.save(Path(spill) / f"{j}-{part:05d}.npy", ordered)
+    return counts
+
+
+def _rank_group(
+    spill: str, j: int, group: int, pieces: list, above_group: int, decimals: int, kind
+) -> int:
+    """Stage 3, a group of one node's scores (``pieces``: (partition, start, stop) of
+    each partition's scores in the group): each score's competition rank, 1 + the
+    scores in the groups above + those above it in its group, saved for the partitions'
+    tasks in the order of the pieces."""
+    folder = Path(spill)
+    values = np.concatenate(
+        [np.load(folder / f"{j}-{part:05d}.npy", mmap_mode="r")[lo:hi] for part, lo, hi in pieces]
+        or [np.empty(0)]
+    )
+    # the values are rounded already (rounding them again changes none)
+    ranks = (competition_ranks(values, decimals) + above_group).astype(kind)
+    np.save(folder / f"{j}-g{group:05d}.npy", ranks)
+    return len(values)
+
+
+def _finish_part(draft: str, path: str, spill: str, part: int, plans: dict, starts: dict, kind):
+    """Stage 4, a partition: its ranks gathered from the groups' tasks, and its final
+    file written (keys, then each node's score and rank, then the raw values)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(draft)
+    folder = Path(spill)
+    ranks = {}
+    for j, (name, plan) in enumerate(plans.items()):
+        valid, order, _, counts = _groups(_ranked_on(table, name, plan), plan[2])
+        gathered = np.concatenate(
+            [
+                np.load(folder / f"{j}-g{g:05d}.npy", mmap_mode="r")[lo : lo + n]
+                for g, (lo, n) in enumerate(zip(starts[name], counts, strict=True))
+            ]
+            or [np.empty(0, kind)]
+        )
+        present = np.empty(len(order), dtype=kind)
+        present[order] = gathered
+        ranks[name] = np.zeros(len(valid), dtype=kind)
+        ranks[name][valid] = present
+    columns = {"unit_a": table.column("unit_a"), "unit_b": table.column("unit_b")}
+    for name in table.column_names:
+        if name.endswith("_score"):
+            columns[name] = table.column(name)
+            node = name[: -len("_score")]
+            if node in ranks:
+                columns[f"{node}_rank"] = pa.array(ranks[node])
+    for name in table.column_names:
+        if name.endswith("_raw"):
+            columns[name] = table.column(name)
+    pq.write_table(pa.table(columns), path)
+    Path(draft).unlink()
+    return table.num_rows
+
+
+def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked: dict, decimals: dict):
     """Every pathway's scores, ranks and raw values, written by the workers into
-    ``folder`` (a Parquet file per partition); the :class:`Stored` result reading it."""
+    ``folder`` (a Parquet file per partition); the :class:`Stored` result reading it.
+
+    ``ranked``: for each node ranked, whether a higher score is better.  Its ranks are
+    exactly :func:`indexdsl.evaluate.competition_ranks` at its ``decimals`` over every
+    pathway, computed in four stages of tasks, each holding one partition or one group
+    of scores, with files in ``folder`` between them (the workers' memory holds no
+    pathway from one stage to the next):
+
+    1. each partition's keys, scores and raw values computed and written to a draft
+       file, with a sample of each node's scores;
+    2. the scores cut into groups of about :data:`GROUP_SIZE` at quantiles of the
+       samples; each partition's scores saved ordered by group, their counts returned;
+    3. each group's ranks: the scores in the groups above (from the counts) plus those
+       above in the group;
+    4. each partition's ranks gathered from its groups and its final file written.
+    """
     import dask
     import dask.array as da
 
     chunks = a.chunks
-    lazy = {name: da.asarray(v).rechunk(chunks) for name, v in ranked_on.items()}
-    ranks = distributed_ranks(lazy, decimals)
-    columns = {}
-    for name in scores:
-        columns[f"{name}_score"] = da.asarray(scores[name], dtype=float).rechunk(chunks)
-        if name in ranks:
-            columns[f"{name}_rank"] = ranks[name]
-    for name in raw:
-        columns[f"{name}_raw"] = da.asarray(raw[name], dtype=float).rechunk(chunks)
-    names = list(columns)
-    blocks = {name: columns[name].to_delayed().ravel() for name in names}
+    size = a.shape[0]
+    kind = np.int32 if size < 2**31 - 1 else np.int64
+    plans = {name: (1.0 if ranked[name] else -1.0, decimals[name]) for name in ranked}
+    columns = {f"{name}_score": scores[name] for name in scores}
+    columns |= {f"{name}_raw": raw[name] for name in raw}
+    blocks = {
+        name: da.asarray(values, dtype=float).rechunk(chunks).to_delayed().ravel()
+        for name, values in columns.items()
+    }
     a_blocks, b_blocks = a.to_delayed().ravel(), b.to_delayed().ravel()
+    parts = len(a_blocks)
+    work = Path(tempfile.mkdtemp(prefix=".ranking-", dir=folder))
+    drafts = [str(work / f"draft-{i:05d}.parquet") for i in range(parts)]
+    files = [str(folder / f"part-{i:05d}.parquet") for i in range(parts)]
+    groups = max(1, -(-size // GROUP_SIZE))
+    every = max(1, size // max(1, 200 * groups) // max(1, parts))
     key_list = dask.delayed(list(keys), pure=True)
-    files = [str(folder / f"part-{i:05d}.parquet") for i in range(len(a_blocks))]
-    writes = [
-        dask.delayed(_write_part)(
-            files[i], key_list, a_blocks[i], b_blocks[i], {n: blocks[n][i] for n in names}
-        )
-        for i in range(len(a_blocks))
-    ]
-    dask.compute(*writes)
-    return Stored(folder, files, list(scores), list(ranks), list(raw), chunks[0])
+    samples = dask.compute(
+        [
+            dask.delayed(_draft_part)(
+                drafts[i],
+                key_list,
+                a_blocks[i],
+                b_blocks[i],
+                {name: blocks[name][i] for name in blocks},
+                plans,
+                every,
+            )
+            for i in range(parts)
+        ]
+    )[0]
+    for name, (sign, places) in list(plans.items()):
+        found = [s[name] for s in samples]
+        sample = np.sort(np.concatenate(found)) if found else np.empty(0)
+        edges = np.empty(0)
+        if groups > 1 and sample.size:
+            edges = np.unique(np.quantile(sample, np.linspace(0, 1, groups + 1)[1:-1]))
+        plans[name] = (sign, places, edges)
+    spill = str(work)
+    counts = dask.compute(
+        [dask.delayed(_split_part)(drafts[i], spill, i, plans) for i in range(parts)]
+    )[0]
+    ranking, starts = [], {}
+    for j, name in enumerate(plans):
+        matrix = np.array([c[name] for c in counts], dtype=np.int64).reshape(parts, -1)
+        sizes = matrix.sum(axis=0)
+        higher = np.zeros(len(sizes), dtype=np.int64)  # scores in the groups above each
+        higher[:-1] = np.cumsum(sizes[::-1])[::-1][1:]
+        begin = np.cumsum(matrix, axis=0) - matrix  # each partition's start in a group
+        starts[name] = begin
+        within = np.cumsum(matrix, axis=1) - matrix  # a group's start in a partition's
+        for g in range(matrix.shape[1]):
+            pieces = [
+                (i, int(within[i, g]), int(within[i, g] + matrix[i, g]))
+                for i in range(parts)
+                if matrix[i, g]
+            ]
+            ranking.append(
+                dask.delayed(_rank_group)(spill, j, g, pieces, int(higher[g]), plans[name][1], kind)
+            )
+    dask.compute(ranking)
+    dask.compute(
+        [
+            dask.delayed(_finish_part)(
+                drafts[i],
+                files[i],
+                spill,
+                i,
+                plans,
+                {name: starts[name][i] for name in plans},
+                kind,
+            )
+            for i in range(parts)
+        ]
+    )
+    shutil.rmtree(work, ignore_errors=True)
+    return Stored(folder, files, list(scores), list(ranked), list(raw), chunks[0])
 
 
 class StoredColumn:
