@@ -56,6 +56,7 @@ class DaskEvaluator(Evaluator):
         self._ends: dict[str, tuple] = {}
         self._checks: list[tuple] = []  # output checks made once the values are computed
         self._out_of_core: bool | None = None  # the pathways read from Parquet by the workers
+        self._held: dict = {}  # global reductions' results kept on the workers (out of core)
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str):
@@ -157,7 +158,37 @@ class DaskEvaluator(Evaluator):
             pairs = self.data.pairs.get(self.model.pathways) if self.model.pathways else None
             numbers = pairs.table.numbers.values() if pairs is not None else ()
             self._out_of_core = any(hasattr(v, "to_dask") for v in numbers)
-        return value if self._out_of_core else _persist(value)
+        if not self._out_of_core:
+            return _persist(value)
+        self._hold_reductions(value)
+        return value
+
+    def _hold_reductions(self, value) -> None:
+        """Keep on the workers the results of the global reductions that ``value``'s
+        partitions are computed from (a normaliser's minimum and maximum over every
+        pathway …): one value each.  A later computation that reads ``value`` then
+        finds them there; otherwise each partition of its input would wait, held in
+        memory (or spilled to disk), for the reduction over all of them to finish."""
+        from collections import Counter
+
+        from distributed import default_client
+
+        try:
+            client = default_client()
+        except ValueError:
+            return
+        graph = dict(value.__dask_graph__())
+        blocks = Counter(key[0] for key in graph if isinstance(key, tuple))
+        wanted = [
+            key
+            for key in graph
+            if isinstance(key, tuple)
+            and blocks[key[0]] == 1  # one value: not a partition's
+            and "-aggregate-" in key[0]  # the last step of a Dask reduction
+            and key not in self._held
+        ]
+        if wanted:
+            self._held.update(zip(wanted, client.get(graph, wanted, sync=False), strict=True))
 
     # ---- guarded component calls ---------------------------------------------------------
     def _guard(self, fn, span, what, plugin, secondary=(), unit_names=None, expect=None):

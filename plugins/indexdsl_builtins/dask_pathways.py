@@ -265,25 +265,29 @@ def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked: dict, decim
     counts = dask.compute(
         [dask.delayed(_split_part)(drafts[i], spill, i, plans) for i in range(parts)]
     )[0]
-    ranking, starts = [], {}
-    for j, name in enumerate(plans):
+    starts = {}
+    for j, name in enumerate(plans):  # a node at a time: its saved scores removed after
         matrix = np.array([c[name] for c in counts], dtype=np.int64).reshape(parts, -1)
         sizes = matrix.sum(axis=0)
         higher = np.zeros(len(sizes), dtype=np.int64)  # scores in the groups above each
         higher[:-1] = np.cumsum(sizes[::-1])[::-1][1:]
-        begin = np.cumsum(matrix, axis=0) - matrix  # each partition's start in a group
-        starts[name] = begin
+        starts[name] = np.cumsum(matrix, axis=0) - matrix  # each partition's start in a group
         within = np.cumsum(matrix, axis=1) - matrix  # a group's start in a partition's
-        for g in range(matrix.shape[1]):
-            pieces = [
-                (i, int(within[i, g]), int(within[i, g] + matrix[i, g]))
-                for i in range(parts)
-                if matrix[i, g]
-            ]
-            ranking.append(
-                dask.delayed(_rank_group)(spill, j, g, pieces, int(higher[g]), plans[name][1], kind)
+        ranking = [
+            dask.delayed(_rank_group)(
+                spill,
+                j,
+                g,
+                [(i, int(within[i, g]), int(within[i, g] + matrix[i, g])) for i in range(parts)],
+                int(higher[g]),
+                plans[name][1],
+                kind,
             )
-    dask.compute(ranking)
+            for g in range(matrix.shape[1])
+        ]
+        dask.compute(ranking)
+        for i in range(parts):
+            (work / f"{j}-{i:05d}.npy").unlink(missing_ok=True)
     dask.compute(
         [
             dask.delayed(_finish_part)(
