@@ -56,7 +56,7 @@ class DaskEvaluator(Evaluator):
         self._ends: dict[str, tuple] = {}
         self._checks: list[tuple] = []  # output checks made once the values are computed
         self._out_of_core: bool | None = None  # the pathways read from Parquet by the workers
-        self._held: dict = {}  # global reductions' results kept on the workers (out of core)
+        self._reduced: dict = {}  # global reductions' results by Dask layer (out of core)
 
     # ---- what compiled expressions ask of the engine -------------------------------
     def column(self, table: str, column: str):
@@ -160,35 +160,44 @@ class DaskEvaluator(Evaluator):
             self._out_of_core = any(hasattr(v, "to_dask") for v in numbers)
         if not self._out_of_core:
             return _persist(value)
-        self._hold_reductions(value)
-        return value
+        return self._reductions_computed(value)
 
-    def _hold_reductions(self, value) -> None:
-        """Keep on the workers the results of the global reductions that ``value``'s
-        partitions are computed from (a normaliser's minimum and maximum over every
-        pathway …): one value each.  A later computation that reads ``value`` then
-        finds them there; otherwise each partition of its input would wait, held in
-        memory (or spilled to disk), for the reduction over all of them to finish."""
-        from collections import Counter
+    def _reductions_computed(self, value):
+        """``value`` with the global reductions its partitions are computed from (a
+        normaliser's minimum and maximum over every pathway …: one value each) computed
+        now and written into its graph as constants.  A later computation that reads
+        ``value`` then does not wait for them: otherwise each partition of its input
+        would be held in memory (or spilled to disk) until the reduction over all of
+        them finished.  (Kept on the workers as futures instead, they would be keys
+        computed by a graph other than the later one's, which Dask warns can deadlock.)"""
+        import dask
+        from dask.delayed import Delayed
+        from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-        from distributed import default_client
-
-        try:
-            client = default_client()
-        except ValueError:
-            return
-        graph = dict(value.__dask_graph__())
-        blocks = Counter(key[0] for key in graph if isinstance(key, tuple))
-        wanted = [
-            key
-            for key in graph
-            if isinstance(key, tuple)
-            and blocks[key[0]] == 1  # one value: not a partition's
-            and "-aggregate-" in key[0]  # the last step of a Dask reduction
-            and key not in self._held
+        graph = value.__dask_graph__()
+        if not isinstance(graph, HighLevelGraph):
+            return value
+        reductions = [
+            name
+            for name, layer in graph.layers.items()
+            if "-aggregate-" in name  # the last step of a Dask reduction …
+            and len(layer) == 1  # … to one value, not one per partition
+            and not (isinstance(layer, MaterializedLayer) and name in self._reduced)
         ]
-        if wanted:
-            self._held.update(zip(wanted, client.get(graph, wanted, sync=False), strict=True))
+        if not reductions:
+            return value
+        missing = [name for name in reductions if name not in self._reduced]
+        if missing:
+            computed = dask.compute(*[Delayed((n, 0), graph, layer=n) for n in missing])
+            self._reduced.update(zip(missing, computed, strict=True))
+        layers = dict(graph.layers)
+        dependencies = {name: set(found) for name, found in graph.dependencies.items()}
+        for name in reductions:
+            layers[name] = MaterializedLayer({(name, 0): self._reduced[name]})
+            dependencies[name] = set()
+        return type(value)(
+            HighLevelGraph(layers, dependencies), value.name, value.chunks, meta=value._meta
+        )
 
     # ---- guarded component calls ---------------------------------------------------------
     def _guard(self, fn, span, what, plugin, secondary=(), unit_names=None, expect=None):
