@@ -162,16 +162,26 @@ class DaskEvaluator(Evaluator):
             return _persist(value)
         return self._reductions_computed(value)
 
+    def _constants(self, value):
+        """``value`` (an array, or a tuple, list or dict of them) with its global
+        reductions written in as constants, out of core (see :meth:`_reductions_computed`)."""
+        if not self._out_of_core:
+            return value
+        if isinstance(value, dict):
+            return {k: self._constants(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return type(value)(self._constants(v) for v in value)
+        return self._reductions_computed(value) if _is_lazy(value) else value
+
     def _reductions_computed(self, value):
         """``value`` with the global reductions its partitions are computed from (a
         normaliser's minimum and maximum over every pathway …: one value each) computed
         now and written into its graph as constants.  A later computation that reads
         ``value`` then does not wait for them: otherwise each partition of its input
         would be held in memory (or spilled to disk) until the reduction over all of
-        them finished.  (Kept on the workers as futures instead, they would be keys
-        computed by a graph other than the later one's, which Dask warns can deadlock.)"""
+        them finished."""
         import dask
-        from dask.delayed import Delayed
+        import dask.array as da
         from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
         graph = value.__dask_graph__()
@@ -186,14 +196,28 @@ class DaskEvaluator(Evaluator):
         ]
         if not reductions:
             return value
+        keys = {name: next(iter(graph.layers[name].get_output_keys())) for name in reductions}
         missing = [name for name in reductions if name not in self._reduced]
         if missing:
-            computed = dask.compute(*[Delayed((n, 0), graph, layer=n) for n in missing])
+            # computed as arrays, optimised as every later computation of the arrays
+            # is: a key computed by two graphs optimised differently is what Dask warns
+            # can fail or deadlock (dask issue 9888)
+            wanted = [
+                da.Array(
+                    graph,
+                    name,
+                    chunks=tuple((np.nan,) for _ in keys[name][1:]),
+                    meta=np.empty((0,) * len(keys[name][1:])),
+                )
+                for name in missing
+            ]
+            computed = dask.compute(*wanted)
             self._reduced.update(zip(missing, computed, strict=True))
+            _forgotten([keys[name] for name in missing])
         layers = dict(graph.layers)
         dependencies = {name: set(found) for name, found in graph.dependencies.items()}
         for name in reductions:
-            layers[name] = MaterializedLayer({(name, 0): self._reduced[name]})
+            layers[name] = MaterializedLayer({keys[name]: self._reduced[name]})
             dependencies[name] = set()
         return type(value)(
             HighLevelGraph(layers, dependencies), value.name, value.chunks, meta=value._meta
@@ -225,7 +249,7 @@ class DaskEvaluator(Evaluator):
         # a leaf's or a node's scores kept on the workers: the checks and the nodes
         # above read them there instead of computing them again from the indicators
         if isinstance(out, tuple) and out and _is_lazy(out[0]):
-            return (self._keep(out[0]), *out[1:])
+            return (self._keep(out[0]), *self._constants(out[1:]))
         return self._keep(out) if _is_lazy(out) else out
 
     def _check_output(self, out, expect, span, what, plugin) -> None:
@@ -274,9 +298,12 @@ class DaskEvaluator(Evaluator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             fitted, weights, counts = dask.compute(
-                result.fitted,
-                result.weights,
-                [dask_pathways.check_counts(out, missing) for out, (_, missing), *_ in checks],
+                self._constants(result.fitted),
+                self._constants(result.weights),
+                [
+                    dask_pathways.check_counts(self._constants(out), self._constants(missing))
+                    for out, (_, missing), *_ in checks
+                ],
             )
         for found, (out, (shape, _), span, what, plugin) in zip(counts, checks, strict=True):
             dask_pathways.raise_bad_values(self, out, shape, found, span, what, plugin)
@@ -304,6 +331,27 @@ class DaskEvaluator(Evaluator):
             result.screened,
             weights,
         )
+
+
+def _known(keys, dask_scheduler=None) -> bool:
+    return any(key in dask_scheduler.tasks for key in keys)
+
+
+def _forgotten(keys: list, wait: float = 5.0) -> None:
+    """Return once the scheduler has forgotten ``keys`` (computed and released, which
+    the client tells it a moment later), so that a graph giving them as constants is
+    not a second definition of keys it still knows (dask issue 9888)."""
+    import time
+
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:
+        return
+    end = time.monotonic() + wait
+    while client.run_on_scheduler(_known, keys) and time.monotonic() < end:
+        time.sleep(0.01)
 
 
 def _persist(array):
