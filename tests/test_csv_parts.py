@@ -15,7 +15,7 @@ from indexdsl import cli
 from indexdsl.data import PartitionCodes
 from indexdsl.diagnostics import DiagnosticError
 from indexdsl.pipeline import run_file
-from indexdsl_builtins import _arrowcsv, _fastcsv, _parquet
+from indexdsl_builtins import _arrowcsv, _csvparts, _fastcsv, _parquet
 from indexdsl_builtins.loaders import CsvLoader
 from tests.test_engine_dask import assert_same, write_network
 
@@ -65,6 +65,21 @@ def _decimal_comma(match: re.Match) -> str:
     """1234.5678 as 1.234,5678: thousands dots and a decimal comma."""
     whole, fraction = match.group(1), match.group(2)
     return f"{int(whole):,}".replace(",", ".") + "," + fraction
+
+
+def test_the_numpy_engine_parses_each_file_once_for_all_its_numbers(tmp_path, monkeypatch):
+    index = split(write_network(tmp_path), 4)
+    parsed = []
+    table = _csvparts.CsvPieces.table
+    monkeypatch.setattr(
+        _csvparts.CsvPieces, "table", lambda self, path: parsed.append(path) or table(self, path)
+    )
+    got, _ = run_file(index)
+    assert len(got.data.columns) == 3  # trade, flights, seats
+    files = sorted(str(p) for p in (tmp_path / "pairs").glob("*.csv"))
+    # once to check it, once for its numbers, twice for each column of unit keys (the
+    # data stage's check, the engine's unit numbers): not once per numeric column
+    assert sorted(set(parsed)) == files and len(parsed) == 6 * len(files)
 
 
 def test_the_loaders_options_apply_to_every_file(tmp_path):

@@ -12,12 +12,20 @@ data stage matches the unit keys a file at a time, the Dask engine reads each fi
 columns on the workers (at the same path there), the numpy engine reads them all.
 A column that is not a number in every file stays text, and the data stage reports
 its bad cells, as for one file, at the file of the folder and its line.
+
+A CSV file is parsed whole whichever of its columns is read.  So that a file is not
+parsed once per column: the numpy engine reads every numeric column in one pass over
+the files (:class:`FolderNumbers`), and a process that reads a file for one numeric
+column (a Dask worker) keeps all its columns a while (:data:`CACHE_BYTES`), for the
+tasks that read its other columns, and read them again for the next computation.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,6 +92,10 @@ class CsvPieces:
     delimiter: str
     decimal: str
     thousands: str
+    #: the folder's numeric and text columns, all read (and kept a while, see
+    #: :data:`CACHE_BYTES`) when a file is parsed for a numeric one
+    numeric: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
 
     def table(self, path: str) -> Table:
         from indexdsl_builtins.loaders import CsvLoader
@@ -99,17 +111,42 @@ class CsvPieces:
         return loader.read_file(file, display_path(file))
 
     def numbers(self, path: str, group: int, name: str) -> np.ndarray:
-        """One file's column as floats, NaN where missing."""
-        table = self.table(path)
+        """One file's column as floats, NaN where missing.  The file's other numeric
+        columns are kept for a while (:data:`CACHE_BYTES`): a Dask worker reads each
+        column of a partition in a task of its own, and again for every computation."""
+        key = self._key(path)
+        found = _CACHE.get(key, name)
+        if found is None:
+            table = self.table(path)
+            columns = {n: self.column(table, n, path) for n in {name, *self.numeric}}
+            columns |= {("words", n): self._words(table, n) for n in self.texts}
+            del table
+            _CACHE.put(key, columns)
+            found = columns[name]
+        return found.copy()
+
+    def _key(self, path: str) -> tuple:
+        stat = Path(path).stat()
+        return (self, path, stat.st_mtime_ns, stat.st_size)
+
+    def column(self, table: Table, name: str, path: str) -> np.ndarray:
         values = column_numbers(table, name)
         if values is None:  # a number when the folder was read: the file has changed
             shown = display_path(path)
-            raise DataError(f"`{shown}` changed while it was read: `{name}` is not numeric", shown)
+            raise DataError(
+                f"`{shown}` changed while it was read: `{name}` is no longer numeric",
+                shown,
+                help="run again once the files are written",
+            )
         return values
 
     def words(self, path: str, group: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """One file's column as (distinct cells in the file's encoding, each row's index)."""
-        table = self.table(path)
+        """One file's column as (distinct cells in the file's encoding, each row's index):
+        kept from the file's last parsing for its numbers (:meth:`numbers`), if any."""
+        found = _CACHE.get(self._key(path), ("words", name))
+        return found if found is not None else self._words(self.table(path), name)
+
+    def _words(self, table: Table, name: str) -> tuple[np.ndarray, np.ndarray]:
         cells, indices = _distinct(table, name)
         words = np.array([c.encode(self.encoding) for c in cells] + [b""], dtype=bytes)
         return words, indices
@@ -118,6 +155,86 @@ class CsvPieces:
         """The file's text, for a diagnostic that shows one of its lines."""
         text = Path(path).read_bytes().decode(self.encoding, errors="replace")
         return text[1:] if text.startswith("\ufeff") else text
+
+
+#: bytes of the columns of CSV files that a process keeps once read for a numeric column
+#: (least recently used first out): see :meth:`CsvPieces.numbers`
+CACHE_BYTES = 256 * 2**20
+
+
+class _ColumnCache:
+    """The columns (numbers, and the words of the text columns) of the files read last
+    for their numbers, by file (and its size and time)."""
+
+    def __init__(self) -> None:
+        self._files: OrderedDict[tuple, dict] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, name):
+        with self._lock:
+            columns = self._files.get(key)
+            if columns is None or name not in columns:
+                return None
+            self._files.move_to_end(key)
+            return columns[name]
+
+    def put(self, key: tuple, columns: dict) -> None:
+        size = _nbytes(columns)
+        with self._lock:
+            if key in self._files or size > CACHE_BYTES:
+                return
+            self._files[key] = columns
+            self._bytes += size
+            while self._bytes > CACHE_BYTES:
+                _, dropped = self._files.popitem(last=False)
+                self._bytes -= _nbytes(dropped)
+
+
+def _nbytes(columns: dict) -> int:
+    """Bytes of a file's kept columns: arrays, and (words, indices) pairs of arrays."""
+    return sum(
+        sum(v.nbytes for v in value) if isinstance(value, tuple) else value.nbytes
+        for value in columns.values()
+    )
+
+
+_CACHE = _ColumnCache()
+
+
+class FolderNumbers:
+    """Every numeric column of a folder, read in one pass over its files the first time
+    one of them is read whole in this process (the numpy engine): each file is parsed
+    once, not once per column.  The columns are then held as one CSV file's are; each
+    is handed to its :class:`~indexdsl_builtins._parquet.PartitionedColumn` when asked
+    for (and not kept here after)."""
+
+    def __init__(self, pieces: CsvPieces, files: list[str], names: list[str]):
+        self.pieces, self.files, self.names = pieces, files, names
+        self._columns: dict[str, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:  # sent elsewhere: read there again if asked
+        return {"pieces": self.pieces, "files": self.files, "names": self.names}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["pieces"], state["files"], state["names"])
+
+    def __call__(self, name: str) -> np.ndarray | None:
+        """The column's values, or None when it was handed out already."""
+        with self._lock:
+            if self._columns is None:
+                parts: dict[str, list[np.ndarray]] = {n: [] for n in self.names}
+                for file in self.files:
+                    table = self.pieces.table(file)
+                    for n in self.names:
+                        parts[n].append(self.pieces.column(table, n, file))
+                    del table
+                self._columns = {}
+                for n in self.names:
+                    found = parts.pop(n)
+                    self._columns[n] = np.concatenate(found) if found else np.empty(0)
+            return self._columns.pop(name, None)
 
 
 class FolderLines(Sequence):
@@ -219,8 +336,11 @@ def read_folder(pieces: CsvPieces, path: Path, shown: str) -> Table:
         del table
     assert header is not None
     chunks = [(file, 0, len(rows)) for file, rows in zip(files, lines, strict=True)]
+    text = tuple(name for name in header if name not in numeric)
+    pieces = attrs.evolve(pieces, numeric=tuple(numeric), texts=text)
+    whole = FolderNumbers(pieces, files, list(numeric))
     numbers = {
-        name: _parquet.PartitionedColumn(name, chunks, pieces.numbers, stats)
+        name: _parquet.PartitionedColumn(name, chunks, pieces.numbers, stats, whole)
         for name, stats in numeric.items()
     }
     words = {name: _parquet.PartitionedText(name, chunks, pieces.words) for name in header}

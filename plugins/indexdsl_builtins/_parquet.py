@@ -151,7 +151,8 @@ def read_columns(pa, table) -> tuple[list[str], int, dict, Mapping, Callable]:
 
 class PartitionedColumn:
     """A numeric column of a partitioned Parquet source (a folder of Parquet files, or a
-    file of several row groups), read one partition (row group) at a time.
+    file of several row groups), read one partition (row group) at a time; the pieces
+    of another source (the files of a folder of CSV files) with its own ``reader``.
 
     The data stage holds it in place of the column's values: the Dask engine reads
     each partition on a worker (:meth:`to_dask`), and nothing else reads more than one
@@ -162,7 +163,9 @@ class PartitionedColumn:
     ndim = 1
     dtype = np.dtype(float)
 
-    def __init__(self, name: str, pieces: list[tuple[str, int, int]], reader=None, stats=None):
+    def __init__(
+        self, name: str, pieces: list[tuple[str, int, int]], reader=None, stats=None, whole=None
+    ):
         self.name = name
         self.pieces = pieces  # (file, row group, rows)
         self.chunks = tuple(rows for _, _, rows in pieces)
@@ -173,6 +176,9 @@ class PartitionedColumn:
         self.reader = read_piece if reader is None else reader
         #: (smallest, largest, count) of each piece's values, when the loader knows them
         self.stats = stats
+        #: reads the whole column, ``whole(name)``, when reading it a piece at a time
+        #: would cost more (a CSV file is parsed whole for any of its columns)
+        self.whole = whole
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -183,6 +189,8 @@ class PartitionedColumn:
         return self.reader(path, group, self.name)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if self._values is None and self.whole is not None:
+            self._values = self.whole(self.name)
         if self._values is None:
             parts = [self.read(i) for i in range(len(self.pieces))]
             self._values = np.concatenate(parts) if parts else np.empty(0)
@@ -231,9 +239,10 @@ class PartitionedColumn:
 class PartitionedText:
     """A text column of a partitioned Parquet source (unit keys), read one partition
     (row group) at a time as Parquet stores it: the partition's distinct cells and the
-    index of each row's cell.  The data stage matches the keys a partition at a time
-    (:meth:`codes`), and the Dask engine does it on the workers (:meth:`to_dask_codes`);
-    :meth:`cells` reads every row (diagnostics)."""
+    index of each row's cell (another source's pieces with its own ``reader``).  The
+    data stage matches the keys a partition at a time (:meth:`codes`), and the Dask
+    engine does it on the workers (:meth:`to_dask_codes`); :meth:`cells` reads every
+    row (diagnostics)."""
 
     def __init__(self, name: str, pieces: list[tuple[str, int, int]], reader=None):
         self.name = name
