@@ -14,6 +14,26 @@ Each case runs `indexdsl run FILE -q --no-write` in a new process (`scale.measur
 the median wall time of --repeats runs and the largest peak RSS of the `indexdsl`
 process (with `--engine dask`, its local cluster's workers are not counted), with the
 load average before and after each case.
+
+Recorded (2 cores shared with other jobs, one run each, so the figures are rough):
+
+    uv run python benchmarks/csv_parts.py --units 2000 --parts 8 --data /tmp/csvp/b2000 \
+        --engine dask
+    2,000 units, 1,999,000 pairs, pairs.csv 82 MiB in 8 files
+    | case | time | peak RSS (indexdsl) | load before, after |
+    |---|---|---|---|
+    | one CSV file, numpy | 8.2 s | 0.71 GiB | 6.4, 6.7 |
+    | folder, numpy | 9.7 s | 0.72 GiB | 6.7, 6.9 |
+    | one CSV file, dask | 64.3 s | 0.81 GiB | 6.9, 8.0 |
+    | folder, dask | 129.6 s | 0.78 GiB | 8.0, 9.9 |
+
+Then, the same 8 files converted to Parquet (pyarrow, one row group each) and both
+folders on Dask again, one after the other: Parquet 99.0 s (load 9.0, 10.0), CSV
+70.0 s (load 10.0, 7.5): the Dask engine's partitioned reading (the workers read the
+pairs again for each computation) costs about the same from either here.  Before the
+unit keys were kept from the folder's check (each file parsed again for each key
+column, by the data stage and again by the numpy engine), under less load (3.8-7.1):
+numpy 8.9 s (one file), 16.8 s (folder); Dask 50.5 s, 103.8 s.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def _decimal_comma(match: re.Match) -> str:
     return f"{int(whole):,}".replace(",", ".") + "," + fraction
 
 
-def test_the_numpy_engine_parses_each_file_once_for_all_its_numbers(tmp_path, monkeypatch):
+def test_the_numpy_engine_parses_each_file_twice(tmp_path, monkeypatch):
     index = split(write_network(tmp_path), 4)
     parsed = []
     table = _csvparts.CsvPieces.table
@@ -77,9 +77,9 @@ def test_the_numpy_engine_parses_each_file_once_for_all_its_numbers(tmp_path, mo
     got, _ = run_file(index)
     assert len(got.data.columns) == 3  # trade, flights, seats
     files = sorted(str(p) for p in (tmp_path / "pairs").glob("*.csv"))
-    # once to check it, once for its numbers, twice for each column of unit keys (the
-    # data stage's check, the engine's unit numbers): not once per numeric column
-    assert sorted(set(parsed)) == files and len(parsed) == 6 * len(files)
+    # once to check it (its unit keys kept, for the data stage and the engine to match
+    # them), once for all its numbers: not once per numeric column, nor per key column
+    assert sorted(set(parsed)) == files and len(parsed) == 2 * len(files)
 
 
 def test_the_loaders_options_apply_to_every_file(tmp_path):
@@ -259,3 +259,20 @@ def test_the_dask_engine_reads_every_file_on_the_workers(tmp_path, scheduler, mo
         assert isinstance(column, _parquet.PartitionedColumn) and column._values is None
         assert len(column.chunks) == 4
     assert isinstance(got.pair_data.a, PartitionCodes) and got.pair_data.a._values is None
+
+
+def test_kept_columns_make_room_from_other_folders_only(monkeypatch):
+    monkeypatch.setattr(_csvparts, "CACHE_BYTES", 3 * 80)  # three files of 10 floats
+    kept = _csvparts._ColumnCache()
+
+    def key(folder: str, i: int) -> tuple:
+        return ("utf-8", ",", ".", "", f"/{folder}/part-{i}.csv", 0, 0)
+
+    def held(folder: str) -> list[bool]:
+        return [kept.get(key(folder, i), "x") is not None for i in range(5)]
+
+    for i in range(5):  # read in turn, again and again: its first files stay
+        kept.put(key("a", i), {"x": np.zeros(10)})
+    assert held("a") == [True, True, True, False, False]
+    kept.put(key("b", 0), {"x": np.zeros(10)})  # another folder: the oldest file goes
+    assert held("b")[0] and held("a") == [False, True, True, False, False]

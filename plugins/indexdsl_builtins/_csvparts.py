@@ -127,7 +127,13 @@ class CsvPieces:
 
     def _key(self, path: str) -> tuple:
         stat = Path(path).stat()
-        return (self, path, stat.st_mtime_ns, stat.st_size)
+        options = (self.encoding, self.delimiter, self.decimal, self.thousands)
+        return (*options, path, stat.st_mtime_ns, stat.st_size)
+
+    def keep_words(self, table: Table, path: str, names) -> None:
+        """Keep the words of a file's text columns (read while the folder is checked),
+        for the data stage and the numpy engine, which match the keys a file at a time."""
+        _CACHE.put(self._key(path), {("words", n): self._words(table, n) for n in names})
 
     def column(self, table: Table, name: str, path: str) -> np.ndarray:
         values = column_numbers(table, name)
@@ -149,7 +155,7 @@ class CsvPieces:
     def _words(self, table: Table, name: str) -> tuple[np.ndarray, np.ndarray]:
         cells, indices = _distinct(table, name)
         words = np.array([c.encode(self.encoding) for c in cells] + [b""], dtype=bytes)
-        return words, indices
+        return words, indices.astype(np.int32 if len(words) < 2**31 else np.int64)
 
     def text(self, path: str) -> str:
         """The file's text, for a diagnostic that shows one of its lines."""
@@ -157,8 +163,8 @@ class CsvPieces:
         return text[1:] if text.startswith("\ufeff") else text
 
 
-#: bytes of the columns of CSV files that a process keeps once read for a numeric column
-#: (least recently used first out): see :meth:`CsvPieces.numbers`
+#: bytes of the columns of CSV files that a process keeps once read (the words of the
+#: text columns, and every numeric column once one is read): see :meth:`CsvPieces.numbers`
 CACHE_BYTES = 256 * 2**20
 
 
@@ -180,15 +186,24 @@ class _ColumnCache:
             return columns[name]
 
     def put(self, key: tuple, columns: dict) -> None:
-        size = _nbytes(columns)
+        """Keep a file's columns (with those kept already), making room by dropping the
+        files of other folders, least recently used first, never those of the same
+        folder: read in turn again and again (a computation after another), a folder
+        larger than the budget keeps its first files rather than none."""
+        folder = Path(key[4]).parent
         with self._lock:
-            if key in self._files or size > CACHE_BYTES:
-                return
-            self._files[key] = columns
-            self._bytes += size
-            while self._bytes > CACHE_BYTES:
-                _, dropped = self._files.popitem(last=False)
-                self._bytes -= _nbytes(dropped)
+            kept = self._files.pop(key, {})
+            self._bytes -= _nbytes(kept)
+            kept = kept | columns
+            size = _nbytes(kept)
+            for other in list(self._files):
+                if self._bytes + size <= CACHE_BYTES:
+                    break
+                if Path(other[4]).parent != folder:
+                    self._bytes -= _nbytes(self._files.pop(other))
+            if self._bytes + size <= CACHE_BYTES:
+                self._files[key] = kept
+                self._bytes += size
 
 
 def _nbytes(columns: dict) -> int:
@@ -329,6 +344,7 @@ def read_folder(pieces: CsvPieces, path: Path, shown: str) -> Table:
                 numeric[name].append((float(present.min()), float(present.max()), present.size))
             else:
                 numeric[name].append((math.inf, -math.inf, 0))
+        pieces.keep_words(table, file, [name for name in header if name not in numeric])
         size = len(table.rows)
         lines.append(_compact(table.line_numbers))
         parts.append(TablePart(file_shown, start, functools.partial(pieces.text, file)))
