@@ -9,6 +9,7 @@ any leading axes, so that the evaluator can pass a batch of variants in one call
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -269,6 +270,18 @@ class LazyRows(Sequence):
 
 
 @attrs.frozen
+class TablePart:
+    """The rows of a table that one of its files holds, for a table read from several
+    files (a folder of them): rows from ``start`` up to the next part's ``start`` are
+    lines of ``path`` (as shown to users), whose text ``text()`` reads when a diagnostic
+    points into it."""
+
+    path: str
+    start: int
+    text: Callable[[], str] = attrs.field(repr=False, eq=False)
+
+
+@attrs.frozen
 class Table:
     """A loaded data table: header, text cells, and where each row came from.
 
@@ -299,6 +312,9 @@ class Table:
     dictionaries: dict[str, tuple[np.ndarray, np.ndarray]] = attrs.field(
         factory=dict, repr=False, eq=False
     )
+    #: for a table read from several files, the file of each run of rows
+    #: (:class:`TablePart`, by ``start``); ``line_numbers`` are then lines of those files
+    parts: tuple[TablePart, ...] = attrs.field(default=(), repr=False, eq=False)
 
     def full_text(self) -> str:
         """The file's text, read again if the loader did not keep it."""
@@ -343,13 +359,18 @@ def _line(text: str, number: int) -> str:
 def cell_span(table: Table, row: int, column: int) -> Span:
     """Where a cell of a table stands in its file, for diagnostics that point at data."""
     line = table.line_numbers[row]
+    path, text = table.path, table.full_text
+    if table.parts:  # the file of the table's folder that holds the row
+        starts = [part.start for part in table.parts]
+        part = table.parts[max(bisect.bisect_right(starts, row) - 1, 0)]
+        path, text = part.path, part.text
     if table.column_offsets:
         offsets = table.column_offsets[row]
     else:  # found from the line's text, only when a cell is reported
-        offsets = _field_offsets(_line(table.full_text(), line), table.delimiter)
+        offsets = _field_offsets(_line(text(), line), table.delimiter)
     col = offsets[column] if column < len(offsets) else 1
     width = len(table.rows[row][column]) or 1
-    return Span(table.path, line, col, line, col + width)
+    return Span(path, line, col, line, col + width)
 
 
 class DataError(IndexdslError):

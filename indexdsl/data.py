@@ -7,6 +7,7 @@ the data file (file:line:column), with the declaration in the index file beside 
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import math
 from pathlib import Path
@@ -88,6 +89,8 @@ def _subset(table: Table, keep: list[int]) -> Table:
         numbers={name: values[keep] for name, values in table.numbers.items()},
         texts={name: cells[keep] for name, cells in table.texts.items()},
         dictionaries={},
+        # the first kept row of each file (a table read from a folder of files)
+        parts=tuple(attrs.evolve(p, start=bisect.bisect_left(keep, p.start)) for p in table.parts),
     )
 
 
@@ -159,6 +162,8 @@ class DataChecker:
                 )
             ) from None
         self.sources.add(table.path, table.text or table.text_loader or "")
+        for part in table.parts:  # a folder of files: each file's text, read if shown
+            self.sources.add(part.path, part.text)
         self.files.update(source_files(loader, self.base, table.path))
         seen: dict[str, int] = {}
         for position, name in enumerate(table.columns):  # which of two would be read?

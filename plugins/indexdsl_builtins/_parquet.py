@@ -151,7 +151,8 @@ def read_columns(pa, table) -> tuple[list[str], int, dict, Mapping, Callable]:
 
 class PartitionedColumn:
     """A numeric column of a partitioned Parquet source (a folder of Parquet files, or a
-    file of several row groups), read one partition (row group) at a time.
+    file of several row groups), read one partition (row group) at a time; the pieces
+    of another source (the files of a folder of CSV files) with its own ``reader``.
 
     The data stage holds it in place of the column's values: the Dask engine reads
     each partition on a worker (:meth:`to_dask`), and nothing else reads more than one
@@ -162,12 +163,22 @@ class PartitionedColumn:
     ndim = 1
     dtype = np.dtype(float)
 
-    def __init__(self, name: str, pieces: list[tuple[str, int, int]]):
+    def __init__(
+        self, name: str, pieces: list[tuple[str, int, int]], reader=None, stats=None, whole=None
+    ):
         self.name = name
         self.pieces = pieces  # (file, row group, rows)
         self.chunks = tuple(rows for _, _, rows in pieces)
         self.shape = (sum(self.chunks),)
         self._values: np.ndarray | None = None
+        #: reads one piece's column, ``reader(file, group, name)``: a Parquet row group
+        #: by default; another source's pieces (a folder of CSV files) bring their own
+        self.reader = read_piece if reader is None else reader
+        #: (smallest, largest, count) of each piece's values, when the loader knows them
+        self.stats = stats
+        #: reads the whole column, ``whole(name)``, when reading it a piece at a time
+        #: would cost more (a CSV file is parsed whole for any of its columns)
+        self.whole = whole
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -175,9 +186,11 @@ class PartitionedColumn:
     def read(self, piece: int) -> np.ndarray:
         """One partition's values."""
         path, group, _ = self.pieces[piece]
-        return read_piece(path, group, self.name)
+        return self.reader(path, group, self.name)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if self._values is None and self.whole is not None:
+            self._values = self.whole(self.name)
         if self._values is None:
             parts = [self.read(i) for i in range(len(self.pieces))]
             self._values = np.concatenate(parts) if parts else np.empty(0)
@@ -192,6 +205,12 @@ class PartitionedColumn:
     def min_max(self) -> tuple[float, float, int]:
         """(smallest, largest, count) of the values present, a partition at a time."""
         low, high, count = np.inf, -np.inf, 0
+        if self.stats is not None:  # known from the loader's reading: no piece read again
+            for piece_low, piece_high, piece_count in self.stats:
+                if piece_count:
+                    low, high = min(low, piece_low), max(high, piece_high)
+                    count += piece_count
+            return low, high, count
         for i in range(len(self.pieces)):
             values = self.read(i)
             present = values[~np.isnan(values)]
@@ -208,7 +227,7 @@ class PartitionedColumn:
 
         parts = [
             da.from_delayed(
-                dask.delayed(read_piece, pure=True)(path, group, self.name),
+                dask.delayed(self.reader, pure=True)(path, group, self.name),
                 (rows,),
                 dtype=float,
             )
@@ -220,14 +239,18 @@ class PartitionedColumn:
 class PartitionedText:
     """A text column of a partitioned Parquet source (unit keys), read one partition
     (row group) at a time as Parquet stores it: the partition's distinct cells and the
-    index of each row's cell.  The data stage matches the keys a partition at a time
-    (:meth:`codes`), and the Dask engine does it on the workers (:meth:`to_dask_codes`);
-    :meth:`cells` reads every row (diagnostics)."""
+    index of each row's cell (another source's pieces with its own ``reader``).  The
+    data stage matches the keys a partition at a time (:meth:`codes`), and the Dask
+    engine does it on the workers (:meth:`to_dask_codes`); :meth:`cells` reads every
+    row (diagnostics)."""
 
-    def __init__(self, name: str, pieces: list[tuple[str, int, int]]):
+    def __init__(self, name: str, pieces: list[tuple[str, int, int]], reader=None):
         self.name = name
         self.pieces = pieces
         self.chunks = tuple(rows for _, _, rows in pieces)
+        #: reads one piece's cells, ``reader(file, group, name)`` -> (distinct cells,
+        #: each row's index): a Parquet row group's dictionary by default
+        self.reader = read_text_piece if reader is None else reader
 
     def __len__(self) -> int:
         return sum(self.chunks)
@@ -235,7 +258,7 @@ class PartitionedText:
     def read(self, piece: int) -> tuple[np.ndarray, np.ndarray]:
         """(distinct cells as UTF-8 bytes then ``b""`` for null, each row's index)."""
         path, group, _ = self.pieces[piece]
-        return read_text_piece(path, group, self.name)
+        return self.reader(path, group, self.name)
 
     def cells(self) -> np.ndarray:
         parts = [words[indices] for words, indices in map(self.read, range(len(self.pieces)))]
@@ -245,7 +268,7 @@ class PartitionedText:
         """One partition's cells as unit numbers: ``rows[i]`` for the cell equal to
         ``ordered[i]`` (sorted keys), -1 for a cell that is none of them."""
         path, group, _ = self.pieces[piece]
-        return text_piece_codes(path, group, self.name, ordered, rows)
+        return text_piece_codes(path, group, self.name, ordered, rows, self.reader)
 
     def to_dask_codes(self, ordered: np.ndarray, rows: np.ndarray):
         """:meth:`codes` as a Dask array of one chunk per partition, each read where it
@@ -254,9 +277,10 @@ class PartitionedText:
         import dask.array as da
 
         keys = dask.delayed(ordered, pure=True), dask.delayed(rows, pure=True)
+        extra = () if self.reader is read_text_piece else (self.reader,)
         parts = [
             da.from_delayed(
-                dask.delayed(text_piece_codes, pure=True)(path, group, self.name, *keys),
+                dask.delayed(text_piece_codes, pure=True)(path, group, self.name, *keys, *extra),
                 (size,),
                 dtype=np.int64,
             )
@@ -277,10 +301,11 @@ def read_text_piece(path: str, group: int, name: str) -> tuple[np.ndarray, np.nd
 
 
 def text_piece_codes(
-    path: str, group: int, name: str, ordered: np.ndarray, rows: np.ndarray
+    path: str, group: int, name: str, ordered: np.ndarray, rows: np.ndarray, reader=None
 ) -> np.ndarray:
-    """One row group's cells as unit numbers (see :meth:`PartitionedText.codes`)."""
-    words, indices = read_text_piece(path, group, name)
+    """One row group's cells as unit numbers (see :meth:`PartitionedText.codes`); another
+    kind of piece is read by ``reader`` (see :class:`PartitionedText`)."""
+    words, indices = (reader or read_text_piece)(path, group, name)
     if not len(ordered):
         return np.full(len(indices), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(ordered, words), len(ordered) - 1)

@@ -1,5 +1,5 @@
-"""Data loaders: CSV with an explicit encoding, and Parquet (with pyarrow, the optional
-``parquet`` extra)."""
+"""Data loaders: CSV with an explicit encoding (a file, or a folder of files), and Parquet
+(with pyarrow, the optional ``parquet`` extra)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from indexdsl.components import DataError, LazyRows, Loader, Param, Table
 from indexdsl.data import MISSING
 from indexdsl.diagnostics import display_path
 from indexdsl.hookspecs import hookimpl
-from indexdsl_builtins import _arrowcsv, _fastcsv, _parquet
+from indexdsl_builtins import _arrowcsv, _csvparts, _fastcsv, _parquet
 
 #: a file's text larger than this (in characters) is not kept after its columns are read
 KEEP_TEXT = 64 * 2**20
@@ -23,9 +23,14 @@ DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 
 class CsvLoader(Loader):
     name = "csv"
-    summary = "a comma-separated file with a header row; text cells, decoded with `encoding`"
+    summary = (
+        "a comma-separated file with a header row, or a folder of them; text cells, "
+        "decoded with `encoding`"
+    )
+    #: a folder of CSV files is one table (see the data stage's special-file check)
+    reads_folders = True
     params = (
-        Param("path", str, doc="file path, relative to the index file"),
+        Param("path", str, doc="file path, or folder of CSV files, relative to the index file"),
         Param("encoding", str, "utf-8", "text encoding of the file (utf-8, latin-1, cp1252 …)"),
         Param("delimiter", str, ",", "field separator"),
         Param(
@@ -76,13 +81,20 @@ class CsvLoader(Loader):
                 help='files with decimal commas separate fields with ";": write '
                 '`delimiter = ";", decimal = ","`',
             )
+        if path.is_dir():  # a folder of CSV files is one table, every file a partition
+            options = (self.encoding, self.delimiter, self.decimal, self.thousands)
+            return _csvparts.read_folder(_csvparts.CsvPieces(*options), path, shown)
+        return self.read_file(path, shown, base)
+
+    def read_file(self, path: Path, shown: str, base: Path | None = None) -> Table:
+        """One CSV file's table (the options checked already)."""
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             raise DataError(
                 f"data file `{shown}` does not exist",
                 shown,
-                help=f"paths are relative to the index file's folder ({base})",
+                help=f"paths are relative to the index file's folder ({base})" if base else None,
             ) from None
         except IsADirectoryError:
             raise DataError(f"`{shown}` is a folder, not a data file", shown) from None
