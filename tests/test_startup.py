@@ -1,0 +1,179 @@
+"""The command's start-up (indexdsl/cli/startup.py, docs/performance.md): a run that
+writes nothing imports no output format's code, attrs' methods of indexdsl's classes
+come from a cache of compiled code that gives the same classes, and the garbage
+collector is on again once the command's modules are imported."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexdsl.cli.startup import MethodCache
+
+ROOT = Path(__file__).resolve().parents[1]
+ASEM = str(ROOT / "indices" / "asem.idx")
+
+#: the modules only writing results needs: the output formats' code and the statistics
+WRITING = (
+    "indexdsl.analyses.statistics",
+    "indexdsl.output.exports",
+    "indexdsl.output.results",
+    "indexdsl.output.writing",
+    "indexdsl_builtins.xlsx_sheets",
+)
+
+
+def python(code: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_run_that_writes_nothing_imports_no_output_format():
+    code = (
+        "import json, sys\n"
+        "from indexdsl.cli import main\n"
+        f"assert main(['run', {ASEM!r}, '-q', '--no-write']) == 0\n"
+        "from indexdsl.plugins import load_registry\n"
+        "print(json.dumps([load_registry().names('exporter'), sorted(sys.modules)]))\n"
+    )
+    exporters, modules = json.loads(python(code))
+    # every format is registered, none of their code imported
+    assert {"csv", "json", "md", "sqlite", "xlsx", "parquet", "html"} <= set(exporters)
+    assert [m for m in WRITING if m in modules] == []
+
+
+def test_the_formats_import_their_code_when_they_write(tmp_path):
+    code = (
+        "import json, sys\n"
+        "from indexdsl.cli import main\n"
+        f"assert main(['run', {ASEM!r}, '-q', '--format', 'csv,json,md,sqlite',"
+        f" '--out', {str(tmp_path)!r}]) == 0\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    modules = json.loads(python(code))
+    assert {"indexdsl.analyses.statistics", "indexdsl.output.writing"} <= set(modules)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"units.csv", "results.json", "results.md", "results.sqlite"} <= names
+
+
+# what a process prints to compare classes built from the cache with classes compiled
+SHOW = (
+    "import json, re, sys\n"
+    "from indexdsl.cli import main, startup\n"
+    f"assert main(['run', {ASEM!r}, '-q', '--no-write']) == 0\n"
+    "from pathlib import Path\n"
+    "from indexdsl.diagnostics import Span\n"
+    "from indexdsl.pipeline import Session, check_file\n"
+    f"model = check_file(Path({ASEM!r}), Session())\n"
+    f"other = check_file(Path({ASEM!r}), Session())\n"
+    "span = Span.point('f.idx', 3, 4)\n"
+    "cache = startup._STATE['cache']\n"
+    "print(json.dumps({'hits': cache.hits, 'misses': cache.misses,\n"
+    # hashes of values whose hash does not depend on addresses (None's does)
+    "    'hash': [hash(span), hash(Span('g', 1, 2, 3, 4)), hash(model.root.span)],\n"
+    "    'repr': [re.sub(' at 0x[0-9a-f]+', '', repr(x)) for x in (span, model.units, model)],\n"
+    "    'eq': [span == Span.point('f.idx', 3, 4), model.root == other.root, model == other],\n"
+    "    'ne': [span != Span.point('f.idx', 3, 5), span == Span.point('f.idx', 3, 5)]}))\n"
+)
+
+
+def test_attrs_methods_from_the_cache_are_those_compiled(tmp_path):
+    prefix = {"PYTHONPYCACHEPREFIX": str(tmp_path / "cache")}
+    written = {**prefix, "PYTHONDONTWRITEBYTECODE": "", "PYTHONHASHSEED": "1"}
+    first = json.loads(python(SHOW, {**written}))
+    assert first["misses"] > 50 and first["hits"] == 0  # nothing cached yet: all compiled
+    (found,) = (tmp_path / "cache").rglob("attrs-methods.*.marshal")
+    # the cache read under other hash seeds (attrs writes each class's salt, a string's
+    # hash, into its __hash__), against the same seed without a cache
+    for seed in ("1", "2", "3"):
+        cached = json.loads(python(SHOW, {**written, "PYTHONHASHSEED": seed}))
+        fresh = json.loads(
+            python(
+                SHOW,
+                {
+                    "PYTHONPYCACHEPREFIX": str(tmp_path / "none"),
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONHASHSEED": seed,
+                },
+            )
+        )
+        assert cached["misses"] == 0 and cached["hits"] == first["misses"]
+        assert fresh["hits"] == 0
+        for key in ("hash", "repr", "eq", "ne"):
+            assert cached[key] == fresh[key], key
+    assert not (tmp_path / "none").exists()  # PYTHONDONTWRITEBYTECODE: nothing written
+    assert found.exists()
+
+
+def test_a_class_whose_source_changed_is_compiled_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = tmp_path / "cache.marshal"
+    name = "<attrs generated methods indexdsl.example.Thing>"
+    cache = MethodCache(str(path))
+    code = cache.code("def __init__(self):\n    self.a = 1\n", name)
+    assert (cache.hits, cache.misses) == (0, 1)
+    cache.save()
+    again = MethodCache(str(path))
+    assert again.code("def __init__(self):\n    self.a = 1\n", name).co_consts == code.co_consts
+    assert (again.hits, again.misses) == (1, 0)
+    namespace: dict = {}
+    eval(again.code("def __init__(self):\n    self.a = 2\n", name), namespace)
+    assert (again.hits, again.misses) == (1, 1)
+
+    class Thing:
+        __init__ = namespace["__init__"]
+
+    assert Thing().a == 2
+
+
+def test_classes_not_of_indexdsl_are_not_cached(tmp_path):
+    cache = MethodCache(str(tmp_path / "cache.marshal"))
+    cache.code("x = 1\n", "<attrs generated methods someone.Else>")
+    assert cache.entries == {} and (cache.hits, cache.misses) == (0, 0)
+
+
+@pytest.mark.parametrize("content", [b"", b"not marshal", marshal.dumps({"key": ("old",)})])
+def test_an_unreadable_or_old_cache_is_compiled_anew(tmp_path, monkeypatch, content):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = tmp_path / "cache.marshal"
+    path.write_bytes(content)
+    cache = MethodCache(str(path))
+    assert cache.entries == {}
+    cache.code("x = 1\n", "<attrs generated methods indexdsl.x.Y>")
+    cache.save()
+    assert MethodCache(str(path)).entries.keys() == {"<attrs generated methods indexdsl.x.Y>"}
+
+
+def test_nothing_is_written_where_bytecode_is_not(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE
+    cache = MethodCache(str(tmp_path / "cache.marshal"))
+    cache.code("x = 1\n", "<attrs generated methods indexdsl.x.Y>")
+    cache.save()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["run", ASEM, "-q", "--no-write"], ["--no-such-option"], []])
+def test_the_collector_is_on_again_after_start_up(argv):
+    code = (
+        "import gc, json\n"
+        "from indexdsl.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps([gc.isenabled(), gc.get_freeze_count() > 10000]))\n"
+    )
+    assert json.loads(python(code)) == [True, True]
