@@ -177,3 +177,44 @@ def test_the_collector_is_on_again_after_start_up(argv):
         "print(json.dumps([gc.isenabled(), gc.get_freeze_count() > 10000]))\n"
     )
     assert json.loads(python(code)) == [True, True]
+
+
+def test_plugin_modules_give_the_hook_implementations_pluggy_finds():
+    # registering skips a module's classes and constants before pluggy looks at them:
+    # its functions are still found, by name or by `specname`, and nothing is run
+    import types as pytypes
+
+    from indexdsl.hookspecs import hookimpl
+    from indexdsl.plugins import get_plugin_manager
+
+    class Loud:
+        def __getattr__(self, name):
+            raise AssertionError(f"looked up {name}")
+
+    module = pytypes.ModuleType("a_plugin")
+
+    @hookimpl
+    def indexdsl_register_loaders():
+        return []
+
+    @hookimpl(specname="indexdsl_register_normalisers")
+    def normalisers():
+        return []
+
+    def helper():
+        return None
+
+    module.__dict__.update(
+        indexdsl_register_loaders=indexdsl_register_loaders,
+        normalisers=normalisers,
+        helper=helper,
+        loud=Loud(),
+        Thing=type("Thing", (), {}),
+        LIMIT=3,
+    )
+    pm = get_plugin_manager(load_entry_points=False, disabled=[])
+    pm.register(module, name="a_plugin")
+    assert sorted(h.name for h in pm.get_hookcallers(module)) == [
+        "indexdsl_register_loaders",
+        "indexdsl_register_normalisers",
+    ]
