@@ -218,3 +218,83 @@ def test_plugin_modules_give_the_hook_implementations_pluggy_finds():
         "indexdsl_register_loaders",
         "indexdsl_register_normalisers",
     ]
+
+
+# ---- the LALR parser, pickled beside the bytecode ------------------------------------------
+
+
+def test_the_pickled_parser_parses_as_the_built_one(tmp_path, monkeypatch):
+    import lark
+
+    from indexdsl.syntax import parser_cache
+    from indexdsl.syntax.parser import _comment
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(parser_cache, "cache_path", lambda: str(tmp_path / "parser.pickle"))
+    grammar = (ROOT / "indexdsl" / "syntax" / "grammar.lark").read_text("utf-8")
+    options = dict(
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        start="start",
+        lexer_callbacks={"COMMENT": _comment},
+    )
+    assert parser_cache.load(grammar, options) is None  # nothing pickled yet
+    built = lark.Lark(grammar, **options)
+    parser_cache.save(grammar, options, built)
+    loaded = parser_cache.load(grammar, options)
+    assert loaded is not None and loaded is not built
+    files = sorted((ROOT / "indices").glob("*.idx"))
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text("utf-8")
+        assert loaded.parse(text) == built.parse(text), path.name
+    # a syntax error: the same place and the same terminals expected
+    for bad in ("index x {\n  title 3 +\n}\n", "framework {", "index x { @@@ }"):
+        errors = []
+        for parser in (built, loaded):
+            try:
+                parser.parse(bad)
+            except lark.exceptions.UnexpectedInput as exc:
+                errors.append((type(exc).__name__, exc.line, exc.column, str(exc)))
+        assert len(errors) == 2 and errors[0] == errors[1], bad
+    # another grammar or other options: not this parser
+    assert parser_cache.load(grammar + "\n", options) is None
+    assert parser_cache.load(grammar, {**options, "start": "other"}) is None
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", None])
+def test_a_damaged_pickled_parser_is_built_again(tmp_path, monkeypatch, content):
+    from indexdsl.syntax import parser_cache
+    from indexdsl.syntax.parser import _comment
+
+    path = tmp_path / "parser.pickle"
+    monkeypatch.setattr(parser_cache, "cache_path", lambda: str(path))
+    grammar = (ROOT / "indexdsl" / "syntax" / "grammar.lark").read_text("utf-8")
+    options = dict(parser="lalr", start="start", lexer_callbacks={"COMMENT": _comment})
+    if content is None:  # the right key, a truncated pickle
+        content = parser_cache._key(grammar, options) + b"\x80\x05\x95"
+    path.write_bytes(content)
+    assert parser_cache.load(grammar, options) is None
+
+
+def test_commands_use_the_pickled_parser(tmp_path):
+    code = (
+        "import json, sys\n"
+        "from indexdsl.syntax import parser, parser_cache\n"
+        "import lark\n"
+        "built = []\n"
+        "original = lark.Lark.__init__\n"
+        "def counting(self, *a, **k):\n"
+        "    built.append(1)\n"
+        "    original(self, *a, **k)\n"
+        "lark.Lark.__init__ = counting\n"
+        f"tree = parser.parse(open({ASEM!r}).read(), 'asem.idx')\n"
+        "print(json.dumps([len(built), parser_cache.cache_path(), repr(tree)[:4000]]))\n"
+    )
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONDONTWRITEBYTECODE": ""}
+    first = json.loads(python(code, env))
+    second = json.loads(python(code, env))
+    assert first[0] == 1 and second[0] == 0  # built by lark once, then loaded
+    assert Path(first[1]).is_file() and first[1].startswith(str(tmp_path))
+    assert first[2] == second[2]
