@@ -24,6 +24,7 @@ import importlib.machinery
 import os
 import re
 import sys
+import types
 from collections.abc import Iterable
 
 import attrs
@@ -118,6 +119,20 @@ class PluginManager(pluggy.PluginManager):
 
     def is_disabled(self, name: str, disabled: set[str], distribution: str = "") -> bool:
         return bool({normalise_name(name), normalise_name(distribution)} & disabled)
+
+    def parse_hookimpl_opts(self, plugin: object, name: str):
+        # a module's classes, constants and modules are no hook implementations: skipped
+        # here as pluggy would skip them, without its `inspect.getattr_static` for each
+        # (most of registering the plugins at start-up); functions are left to pluggy
+        if isinstance(plugin, types.ModuleType) and not isinstance(
+            vars(plugin).get(name), _HOOKABLE
+        ):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
+#: what pluggy takes a hook implementation from (the rest it skips)
+_HOOKABLE = (types.FunctionType, types.MethodType, staticmethod, classmethod)
 
 
 def disabled_from_environment() -> tuple[str, ...]:

@@ -474,4 +474,9 @@ def test_a_command_imports_only_its_own_module():
     )
     assert out.returncode == 0, out.stderr
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
-    assert loaded == ["indexdsl.cli.common", "indexdsl.cli.options", "indexdsl.cli.run"]
+    assert loaded == [
+        "indexdsl.cli.common",
+        "indexdsl.cli.options",
+        "indexdsl.cli.run",
+        "indexdsl.cli.startup",
+    ]

@@ -172,7 +172,10 @@ def test_a_misspelt_indicator_gets_checks_diagnostic_and_its_quick_fix(folder: P
         try:
             client = editor.client
             editor.open(uri, INDEX)
-            assert await editor.diagnostics(uri, 1, lambda d: True) == []
+            # W406 (unit d misses `trade`) once the data stage has run: whether it has
+            # when the diagnostics are read depends on timing
+            shown = await editor.diagnostics(uri, 1, lambda d: True)
+            assert [d.code for d in shown if d.code != "W406"] == []
             editor.change(uri, 2, misspelt)
             found = await editor.diagnostics(uri, 2, lambda d: any(x.code == "E201" for x in d))
             e201 = next(d for d in found if d.code == "E201")
@@ -196,7 +199,10 @@ def test_a_misspelt_indicator_gets_checks_diagnostic_and_its_quick_fix(folder: P
             fixed = apply(misspelt, actions[0].edit.changes[uri])
             assert fixed == INDEX
             editor.change(uri, 3, fixed)
-            assert await editor.diagnostics(uri, 3, lambda d: True) == []
+            # W406 (unit d misses `trade`) once the data stage has run: whether it has
+            # when the diagnostics are read depends on timing
+            shown = await editor.diagnostics(uri, 3, lambda d: True)
+            assert [d.code for d in shown if d.code != "W406"] == []
         finally:
             await editor.stop()
 

@@ -62,18 +62,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    from importlib import import_module
+    from indexdsl.cli import startup
 
-    from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
-    from indexdsl.pipeline import Session
+    # start-up (cold start): the command's modules imported without garbage collection,
+    # attrs' methods compiled once (indexdsl/cli/startup.py)
+    starting = startup.begin()
+    try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        from importlib import import_module
 
-    # a command's module is imported only when it runs (cold start): indexdsl.cli.<command>
-    handler = getattr(import_module(f"indexdsl.cli.{args.command}"), f"cmd_{args.command}")
+        from indexdsl.diagnostics import DiagnosticError, PluginError, UsageError
+        from indexdsl.pipeline import Session
+
+        # a command's module is imported only when it runs (cold start): indexdsl.cli.<command>
+        handler = getattr(import_module(f"indexdsl.cli.{args.command}"), f"cmd_{args.command}")
+    finally:
+        if starting:
+            startup.end()
     from indexdsl.plugins import disabled_from_environment
 
     disabled = [*args.disable_plugin, *getattr(args, "disable_plugin_after", [])]

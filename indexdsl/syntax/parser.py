@@ -65,16 +65,23 @@ def _comment(token: lark.Token) -> lark.Token:
 
 @functools.cache
 def _parser() -> lark.Lark:
+    from indexdsl.syntax import parser_cache
+
     grammar = resources.files("indexdsl.syntax").joinpath("grammar.lark").read_text("utf-8")
-    return lark.Lark(
-        grammar,
+    options = dict(
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
         start="start",
-        cache=True,  # lark keys the cached tables by the grammar's hash, in the temp folder
         lexer_callbacks={"COMMENT": _comment},
     )
+    # the parser built, pickled beside the bytecode (start-up: parser_cache.py)
+    parser = parser_cache.load(grammar, options)
+    if parser is None:
+        # lark keys the cached tables by the grammar's hash, in the temp folder
+        parser = lark.Lark(grammar, cache=True, **options)
+        parser_cache.save(grammar, options, parser)
+    return parser
 
 
 @functools.cache

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from indexdsl.analyses.statistics import Statistics, cached
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output.exports import table_csv
-from indexdsl.output.results import tables
 
 
 class CsvExporter(Exporter):
@@ -19,6 +16,11 @@ class CsvExporter(Exporter):
     role_default = True  # what `indexdsl run` writes without `--format`
 
     def render(self, export: Export) -> dict[str, str | bytes]:
+        # imported here: registering the format imports none of its code (cold start)
+        from indexdsl.analyses.statistics import Statistics, cached
+        from indexdsl.output.exports import table_csv
+        from indexdsl.output.results import tables
+
         files = dict(tables(export.result))
         # data availability, statistics, correlations, weights: the run's, shared with
         # the other formats (computed here when the tables given do not hold them)

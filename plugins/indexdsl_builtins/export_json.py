@@ -7,14 +7,9 @@ from typing import TYPE_CHECKING
 
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output.exports import (
-    Table,
-    canonical,
-)
-from indexdsl.output.inert import json_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from indexdsl.output.exports import Table
 
 # ---- JSON -------------------------------------------------------------------------------------
 
@@ -23,6 +18,9 @@ def render_json(tables: dict[str, Table], record: dict) -> str:
     """results.json: the run record (``run``, with its provenance and time), each table's
     columns and their types (``columns``), and each table as a list of records
     (``tables``), one record a line."""
+    # imported here: registering the format imports none of its code (cold start)
+    from indexdsl.output.exports import canonical
+    from indexdsl.output.inert import json_text
 
     def dump(value, indent: int | None = None) -> str:
         return json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)

@@ -8,15 +8,10 @@ from typing import TYPE_CHECKING
 
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output.exports import (
-    Table,
-    run_id,
-)
-from indexdsl.output.inert import markdown, markdown_code
-from indexdsl.output.results import agreement, safe_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from indexdsl.evaluate import Result
+    from indexdsl.output.exports import Table
 
 #: pathways listed in results.md
 MARKDOWN_TOP_PATHWAYS = 10
@@ -24,8 +19,13 @@ MARKDOWN_TOP_PATHWAYS = 10
 
 # ---- Markdown ---------------------------------------------------------------------------------
 
-#: text for a Markdown table cell or heading (:func:`indexdsl.output.inert.markdown`)
-md_text = markdown
+
+def md_text(value: object) -> str:
+    """Text for a Markdown table cell or heading (:func:`indexdsl.output.inert.markdown`)."""
+    # imported here: registering the format imports none of its code (cold start)
+    from indexdsl.output.inert import markdown
+
+    return markdown(value)
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[bool]) -> str:
@@ -52,6 +52,9 @@ def _md_rank(rank: int) -> str:
 def render_markdown(result: Result, tables: dict[str, Table], record: dict) -> str:
     """results.md: the overall ranking, each dimension's ranking, the agreement with
     published ranks, the scores by group, the top pathways and the provenance."""
+    from indexdsl.output.exports import run_id
+    from indexdsl.output.inert import markdown_code
+    from indexdsl.output.results import agreement, safe_text
 
     graph, data = result.graph, result.data
     model = graph.model

@@ -8,15 +8,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output.exports import (
-    Table,
-    canonical,
-    require,
-    run_id,
-)
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from indexdsl.output.exports import Table
 
 # ---- Parquet ----------------------------------------------------------------------------------
 
@@ -24,6 +18,9 @@ if TYPE_CHECKING:  # pragma: no cover
 def render_parquet(tables: dict[str, Table], record: dict) -> dict[str, bytes]:
     """One ``<table>.parquet`` per table; the run record (provenance and time) is in each
     file's key-value metadata under ``indexdsl.run``, and its id under ``indexdsl.run_id``."""
+    # imported here: registering the format imports none of its code (cold start)
+    from indexdsl.output.exports import canonical, require, run_id
+
     require("parquet", *ParquetExporter.requires)
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexdsl.components import Export, Exporter
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output.exports import (
-    OutputError,
-    Table,
-    canonical,
-    output_error,
-    real,
-    run_id,
-    stable,
-)
-from indexdsl.output.writing import folder_lock, lock_timeout
 
 if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
     from indexdsl.evaluate import Result
+    from indexdsl.output.exports import OutputError, Table
+
+# sqlite3 and the output modules are imported in the functions that use them: registering the format
+# imports none of its code (cold start)
 
 #: version of the SQLite schema, kept in ``PRAGMA user_version``
 SQLITE_SCHEMA_VERSION = 1
@@ -110,6 +105,8 @@ SQLITE_TABLES = ("runs", "units", "nodes", "scores", "indicators", "pathways", "
 
 def sqlite_rows(result: Result, tables: dict[str, Table], record: dict) -> dict[str, list[tuple]]:
     """The rows a run adds to each table of the database."""
+    from indexdsl.output.exports import canonical, real, run_id, stable
+
     graph, data = result.graph, result.data
     rid = run_id(record)
     meta = record["index"]
@@ -193,6 +190,9 @@ def _busy(exc: sqlite3.Error) -> bool:
 
 
 def _locked(path: Path, exc: sqlite3.Error) -> OutputError:
+    from indexdsl.output.exports import OutputError
+    from indexdsl.output.writing import lock_timeout
+
     return OutputError(
         f"cannot write the database `{path}`: another program holds it locked (waited "
         f"{lock_timeout():g} s; INDEXDSL_LOCK_TIMEOUT sets how long)",
@@ -203,6 +203,11 @@ def _locked(path: Path, exc: sqlite3.Error) -> OutputError:
 
 def _open_database(path: Path) -> sqlite3.Connection:
     """Open (or create) a results database and check that it is one of ours."""
+    import sqlite3
+
+    from indexdsl.output.exports import OutputError
+    from indexdsl.output.writing import lock_timeout
+
     if path.is_dir():
         raise OutputError(f"cannot write the database `{path}`: it is a folder", path)
     try:
@@ -238,6 +243,9 @@ def write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
     """Add a run's rows to the database at ``path`` (created if needed) in one
     transaction: all of them or, on failure, none.  A run with the same id (the same
     inputs) replaces its earlier rows."""
+    from indexdsl.output.exports import output_error
+    from indexdsl.output.writing import folder_lock
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -249,6 +257,10 @@ def write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
 
 
 def _write_sqlite(path: Path, rows: dict[str, list[tuple]]) -> None:
+    import sqlite3
+
+    from indexdsl.output.exports import OutputError
+
     created = not path.exists()
     try:
         connection = _open_database(path)

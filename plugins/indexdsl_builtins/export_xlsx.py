@@ -18,15 +18,17 @@ import io
 import math
 import re
 import zipfile
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from indexdsl.components import Export, Exporter
 from indexdsl.diagnostics import printable
 from indexdsl.hookspecs import hookimpl
-from indexdsl.output.exports import require, run_id
-from indexdsl.output.inert import FORMULA_PREFIXES
 
-from .xlsx_sheets import Percent, Sheet, workbook_sheets
+if TYPE_CHECKING:  # pragma: no cover
+    from .xlsx_sheets import Sheet
+
+# the sheets (xlsx_sheets) and the output modules are imported in the functions that use
+# them: registering the format imports none of its code (cold start)
 
 #: a fixed time stamp for the members of the .xlsx archive (the earliest a zip can hold),
 #: so that the same inputs give the same bytes
@@ -92,6 +94,8 @@ def _formats(sheet: Sheet) -> list[str | None]:
 
 def _value_format(value) -> str | None:
     """The number format of a cell of a column of kind ``any``."""
+    from .xlsx_sheets import Percent
+
     if isinstance(value, Percent):
         return "0.0%"
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -102,6 +106,8 @@ def _value_format(value) -> str | None:
 
 
 def _width(value, fmt: str | None) -> int:
+    from .xlsx_sheets import Percent
+
     if value is None:
         return 0
     if isinstance(value, Percent):
@@ -141,6 +147,10 @@ def _write_sheet(ws, sheet: Sheet, header: dict, WriteOnlyCell) -> None:  # noqa
     """One sheet into a write-only worksheet: widths, frozen panes and the autofilter
     first (a streamed sheet takes them before its rows), then the header and the rows."""
     from openpyxl.utils import get_column_letter
+
+    from indexdsl.output.inert import FORMULA_PREFIXES
+
+    from .xlsx_sheets import Percent
 
     formats = _formats(sheet)
     values = _column_values(sheet)
@@ -194,6 +204,10 @@ def _write_sheet(ws, sheet: Sheet, header: dict, WriteOnlyCell) -> None:  # noqa
 
 def render_xlsx(export: Export) -> bytes:
     """results.xlsx: the sheets of :func:`~indexdsl_builtins.xlsx_sheets.workbook_sheets`."""
+    from indexdsl.output.exports import require, run_id
+
+    from .xlsx_sheets import workbook_sheets
+
     openpyxl = require("xlsx", *XlsxExporter.requires)
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
