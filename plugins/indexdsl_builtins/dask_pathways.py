@@ -125,12 +125,19 @@ def _draft_part(path: str, keys: list[str], a, b, columns: dict, plans: dict, ev
 
 def _groups(values: np.ndarray, edges: np.ndarray):
     """The present scores of a partition ordered by group (stable), their order, and
-    how many fall in each group."""
+    how many fall in each group.  Groups go up by score: 2i holds the scores strictly
+    between edges i - 1 and i, 2i + 1 those equal to edge i, whose ranks are all the
+    same (a large tie, most pathways without flights …, is an edge of the sample's
+    quantiles, and needs no sorting)."""
     valid = ~np.isnan(values)
     present = values[valid]
-    group = np.searchsorted(edges, present, side="right")
+    at = np.searchsorted(edges, present, side="left")
+    equal = np.zeros(len(present), dtype=bool)
+    inside = at < len(edges)
+    equal[inside] = edges[at[inside]] == present[inside]
+    group = 2 * at + equal
     order = np.argsort(group, kind="stable")
-    return valid, order, present[order], np.bincount(group, minlength=len(edges) + 1)
+    return valid, order, present[order], np.bincount(group, minlength=2 * len(edges) + 1)
 
 
 def _split_part(path: str, spill: str, part: int, plans: dict) -> dict:
@@ -175,10 +182,14 @@ def _finish_part(draft: str, path: str, spill: str, part: int, plans: dict, star
     ranks = {}
     for j, (name, plan) in enumerate(plans.items()):
         valid, order, _, counts = _groups(_ranked_on(table, name, plan), plan[2])
+        begin, higher = starts[name]
         gathered = np.concatenate(
             [
-                np.load(folder / f"{j}-g{g:05d}.npy", mmap_mode="r")[lo : lo + n]
-                for g, (lo, n) in enumerate(zip(starts[name], counts, strict=True))
+                np.full(n, higher[g] + 1, dtype=kind)  # a tie: one rank
+                if g % 2
+                else np.load(folder / f"{j}-g{g:05d}.npy", mmap_mode="r")[lo : lo + n]
+                for g, (lo, n) in enumerate(zip(begin, counts, strict=True))
+                if n
             ]
             or [np.empty(0, kind)]
         )
@@ -214,9 +225,10 @@ def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked: dict, decim
     1. each partition's keys, scores and raw values computed and written to a draft
        file, with a sample of each node's scores;
     2. the scores cut into groups of about :data:`GROUP_SIZE` at quantiles of the
-       samples; each partition's scores saved ordered by group, their counts returned;
-    3. each group's ranks: the scores in the groups above (from the counts) plus those
-       above in the group;
+       samples, each quantile a group of its own (a tie, however large, is one rank);
+       each partition's scores saved ordered by group, their counts returned;
+    3. each group's ranks (a node at a time, the ties' without a task): the scores in
+       the groups above (from the counts) plus those above in the group;
     4. each partition's ranks gathered from its groups and its final file written.
     """
     import dask
@@ -271,7 +283,7 @@ def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked: dict, decim
         sizes = matrix.sum(axis=0)
         higher = np.zeros(len(sizes), dtype=np.int64)  # scores in the groups above each
         higher[:-1] = np.cumsum(sizes[::-1])[::-1][1:]
-        starts[name] = np.cumsum(matrix, axis=0) - matrix  # each partition's start in a group
+        starts[name] = (np.cumsum(matrix, axis=0) - matrix, higher)  # a partition's start
         within = np.cumsum(matrix, axis=1) - matrix  # a group's start in a partition's
         ranking = [
             dask.delayed(_rank_group)(
@@ -283,7 +295,8 @@ def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked: dict, decim
                 plans[name][1],
                 kind,
             )
-            for g in range(matrix.shape[1])
+            for g in range(0, matrix.shape[1], 2)  # the odd groups are ties
+            if sizes[g]
         ]
         dask.compute(ranking)
         for i in range(parts):
@@ -296,7 +309,7 @@ def write(folder: Path, keys, a, b, raw: dict, scores: dict, ranked: dict, decim
                 spill,
                 i,
                 plans,
-                {name: starts[name][i] for name in plans},
+                {name: (starts[name][0][i], starts[name][1]) for name in plans},
                 kind,
             )
             for i in range(parts)
