@@ -176,3 +176,14 @@ def line_col_of(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
     line = text.count("\n", 0, start) + 1
     col = start - (text.rfind("\n", 0, start) + 1) + 1
     return line, col
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """A local Dask cluster of two single-threaded workers, one per test module that
+    asks for it: its scheduler's address."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address

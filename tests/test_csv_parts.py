@@ -234,15 +234,6 @@ distributed = pytest.importorskip("distributed")
 from indexdsl_builtins.engines import DaskEngine  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def scheduler():
-    """A local cluster of two single-threaded workers."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 def test_the_dask_engine_reads_every_file_on_the_workers(tmp_path, scheduler, monkeypatch):
     index = write_network(tmp_path)
     expected, _ = run_file(index)

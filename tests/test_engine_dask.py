@@ -25,15 +25,6 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "indices").glob("*.idx"))
 
 
-@pytest.fixture(scope="module")
-def scheduler():
-    """One local cluster for the module: two single-threaded workers."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 def assert_same(numpy_result, dask_result):
     for level in ("units", "pairs"):
         a, b = getattr(numpy_result, level), getattr(dask_result, level)

@@ -23,15 +23,6 @@ from indexdsl_builtins.engines import DaskEngine  # noqa: E402
 from tests.test_engine_dask import assert_same, write_network  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def scheduler():
-    """A local cluster of two single-threaded workers."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 def as_folder(index: Path, parts: int = 3, row_group: int = 150) -> Path:
     """The network's pairs table written as a folder of ``parts`` Parquet files of
     several row groups each, and an index reading that folder."""
