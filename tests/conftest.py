@@ -6,7 +6,11 @@ Every test builds its own tiny index, so that expected values can be computed by
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +26,11 @@ from indexdsl.plugins import Registry, load_registry
 from indexdsl.syntax import parse
 
 REPO = Path(__file__).resolve().parents[1]
+
+# index files parsed by the tests are kept in a folder of this test run, not in the
+# user's cache (indexdsl/syntax/parsed_cache.py); commands the tests start inherit it
+os.environ["INDEXDSL_CACHE_DIR"] = tempfile.mkdtemp(prefix="indexdsl-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["INDEXDSL_CACHE_DIR"], ignore_errors=True)
 
 # the plugin author's fixtures (indexdsl_registry, indexdsl_project), as a plugin would use them
 pytest_plugins = ["indexdsl.testing"]

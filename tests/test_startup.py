@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -244,6 +245,15 @@ def test_the_pickled_parser_parses_as_the_built_one(tmp_path, monkeypatch):
     parser_cache.save(grammar, options, built)
     loaded = parser_cache.load(grammar, options)
     assert loaded is not None and loaded is not built
+    # every state's scanner came built, its expressions loaded from their compiled
+    # programs: the same as `re` compiles from their text (patterns compare programs)
+    lexer = loaded.parser.lexer
+    scanners = [b._scanner for b in [*lexer.lexers.values(), lexer.root_lexer]]
+    assert len(scanners) > 20 and all(s is not None for s in scanners)
+    for scanner in scanners:
+        for expression in scanner._mres:
+            again = re.compile(expression.pattern, expression.flags)
+            assert expression == again and expression.groupindex == again.groupindex
     files = sorted((ROOT / "indices").glob("*.idx"))
     assert len(files) >= 5
     for path in files:
@@ -298,3 +308,24 @@ def test_commands_use_the_pickled_parser(tmp_path):
     assert first[0] == 1 and second[0] == 0  # built by lark once, then loaded
     assert Path(first[1]).is_file() and first[1].startswith(str(tmp_path))
     assert first[2] == second[2]
+
+
+# ---- OpenBLAS's idle threads ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", [None, "28"])
+def test_the_command_lets_openblas_threads_sleep_unless_told_otherwise(given):
+    code = (
+        "import os, sys\n"
+        "from indexdsl.cli import main\n"
+        f"assert main(['run', {ASEM!r}, '-q', '--no-write']) == 0\n"
+        "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if given is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == (given or "20")

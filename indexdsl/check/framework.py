@@ -24,7 +24,6 @@ from indexdsl.model import (
 )
 from indexdsl.syntax import ast
 from indexdsl.syntax.formatter import format_expr
-from indexdsl.syntax.parser import keywords
 
 
 class FrameworkPass:
@@ -458,6 +457,9 @@ class FrameworkPass:
 def _keyword_hint(name: str) -> str | None:
     """A leaf whose name is a misspelled setting (`agregate geometric` reads as two
     leaves): say which setting was meant."""
+    # the grammar's words come from the parser, imported only here (start-up)
+    from indexdsl.syntax.parser import keywords
+
     hints = suggest(name, [w for w in keywords() if len(w) > 3])
     return f"did you mean the setting `{hints[0]}`?" if hints else None
 

@@ -18,6 +18,13 @@ changes nothing of theirs):
   generated, so that a class whose fields change is compiled again.  Like Python's
   bytecode cache it is written only where ``PYTHONDONTWRITEBYTECODE`` is not set, and
   nothing goes wrong where it cannot be read or written (it is compiled then).
+- **OpenBLAS's threads sleep when idle.** From numpy's import on, each thread of
+  OpenBLAS's pool waits for work spinning for 2^28 processor cycles (about 0.1 s)
+  before it sleeps: a second core kept busy through most of a short command.
+  ``OPENBLAS_THREAD_TIMEOUT=20`` (2^20 cycles, under a millisecond) lets them sleep
+  soon after, and keeps matrix products that follow one another as fast (both
+  measured in docs/performance.md).  Set where the environment does not set it,
+  before numpy is imported; processes the command starts (Dask's workers) inherit it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ _STATE: dict[str, object] = {}
 #: the text attrs generates for a class's methods starts its file name with this
 _GENERATED = "<attrs generated "
 
+#: OpenBLAS's threads spin 2^this processor cycles waiting for work before they sleep
+OPENBLAS_THREAD_TIMEOUT = 20
+
 #: the modules whose classes' methods are cached
 _OURS = ("indexdsl.", "indexdsl_builtins.")
 
@@ -50,6 +60,8 @@ def begin() -> bool:
         return False
     _STATE["started"] = True
     gc.disable()
+    # read by OpenBLAS when numpy loads it, which the command's modules do next
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", str(OPENBLAS_THREAD_TIMEOUT))
     MethodCache.install()
     return True
 

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from indexdsl.diagnostics import DiagnosticError, split_lines
 from indexdsl.errors import check as check_errors
 from indexdsl.syntax import ast
-from indexdsl.syntax.parser import Comment, parse_with_comments
 from indexdsl.syntax.settings import setting_rules
+
+if TYPE_CHECKING:  # the parser (and lark) is imported by `format_text` alone: start-up
+    from indexdsl.syntax.parser import Comment
 
 INDENT = "  "
 # binding strength of each expression form; higher binds tighter
@@ -383,6 +386,8 @@ def format_text(text: str, file: str = "<string>") -> str:
     parse, or if formatting would change what it says: an item given twice in one block
     (`E102`; the checker uses the first, and the formatted text would keep only one,
     hiding the mistake)."""
+    from indexdsl.syntax.parser import parse_with_comments
+
     tree, comments = parse_with_comments(text, file)
     repeats = [
         check_errors.given_twice(
