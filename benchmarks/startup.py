@@ -13,11 +13,20 @@ new process, its output thrown away:
 - ``indexdsl sensitivity indices/asem_full.idx -N 1000`` (target ≤ 0.8 s): 1024 base
   samples, 6,144 index evaluations, 1,000 bootstrap resamples
 
-twice: with Python's bytecode cache (a first run writes the cache of the project's own
-modules; the environment's packages are compiled at install by ``uv sync
---compile-bytecode`` / ``UV_COMPILE_BYTECODE=1``, or by that first run), and without
-one (``PYTHONDONTWRITEBYTECODE=1`` and a cache folder that does not exist: every
-module compiled from source on each start).  ``--importtime`` runs each command once
+three ways:
+
+- **cached, parsed before**: with Python's bytecode cache (a first run writes the
+  cache of the project's own modules; the environment's packages are compiled at
+  install by ``uv sync --compile-bytecode`` / ``UV_COMPILE_BYTECODE=1``, or by that
+  first run) and the index file's tree kept by that first run
+  (``indexdsl/syntax/parsed_cache.py``): a user running a file again;
+- **cached, parsed anew**: bytecode cached, the file parsed on each run, as after
+  each edit of it;
+- **without bytecode cache** (``PYTHONDONTWRITEBYTECODE=1`` and a cache folder that
+  does not exist: every module compiled from source on each start), nor kept trees.
+
+The trees are kept in a folder made for the run (``INDEXDSL_CACHE_DIR``), so that
+nothing the user kept is timed.  ``--importtime`` runs each command once
 more under ``python -X importtime`` and prints the slowest imports and whether a heavy
 optional module (scipy, matplotlib, jinja2, pyarrow) was imported.
 
@@ -40,6 +49,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,14 +68,29 @@ def loadavg() -> str:
 
 
 def environments() -> dict[str, dict[str, str]]:
-    cached = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
-    cached.pop("PYTHONPYCACHEPREFIX", None)
-    uncached = {
-        **cached,
+    """Three ways a command starts: bytecode cached and the index file parsed before
+    (its tree kept, indexdsl/syntax/parsed_cache.py), as for a user who runs a file
+    again; bytecode cached and the file parsed anew (as after each edit); and nothing
+    cached.  Each gets a folder of parsed files of its own, a new one for this run."""
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
+    base.pop("PYTHONPYCACHEPREFIX", None)
+    folder = tempfile.mkdtemp(prefix="indexdsl-startup-")
+    cached = {**base, "INDEXDSL_CACHE_DIR": os.path.join(folder, "kept")}
+    # bytecode already written (the warm-up run); trees neither read nor written
+    parsed = {
+        **base,
         "PYTHONDONTWRITEBYTECODE": "1",
+        "INDEXDSL_CACHE_DIR": os.path.join(folder, "never-written"),
+    }
+    uncached = {
+        **parsed,
         "PYTHONPYCACHEPREFIX": "/nonexistent/indexdsl-no-bytecode",
     }
-    return {"with bytecode cache": cached, "without bytecode cache": uncached}
+    return {
+        "cached, parsed before": cached,
+        "cached, parsed anew": parsed,
+        "without bytecode cache": uncached,
+    }
 
 
 def wall(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
@@ -147,7 +172,7 @@ def main() -> None:
             continue
         for root, script in trees.values():
             # writes the project's bytecode cache
-            wall([str(script), *command], envs["with bytecode cache"], root)
+            wall([str(script), *command], envs["cached, parsed before"], root)
         for mode, env in envs.items():
             times: dict[str, list[float]] = {tree: [] for tree in trees}
             cpu: dict[str, list[float]] = {tree: [] for tree in trees}
@@ -157,9 +182,9 @@ def main() -> None:
                     cpu[tree].append(CPU[-1])
             for tree in trees:
                 where = f" [{tree}]" if args.baseline else ""
-                print(f"{label:<30} {mode:<23} {summary(times[tree], cpu[tree])}{where}")
+                print(f"{label:<30} {mode:<22} {summary(times[tree], cpu[tree])}{where}")
         if args.importtime:
-            importtime(command, envs["with bytecode cache"], args.top)
+            importtime(command, envs["cached, parsed before"], args.top)
     print(f"load average after: {loadavg()}")
 
 

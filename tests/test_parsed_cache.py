@@ -38,6 +38,7 @@ def whole(value):
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
+    monkeypatch.setitem(parsed_cache._KEEPING, "on", True)
     monkeypatch.setenv("INDEXDSL_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     return tmp_path / "parsed"
@@ -187,3 +188,17 @@ def test_a_run_of_a_file_parsed_before_imports_no_parser(tmp_path):
     first, second = run(), run()
     assert "lark" in first and "indexdsl.syntax.parser" in first  # parsed, and kept
     assert [m for m in second if m.startswith("lark") or m == "indexdsl.syntax.parser"] == []
+
+
+def test_a_process_that_stopped_keeping_parses_every_time(cache, monkeypatch):
+    monkeypatch.setitem(parsed_cache._KEEPING, "on", True)
+    text = 'index a {\n  title "A"\n}\n'
+    parsed_cache.parse(text, "a.idx")
+    parsed_cache.stop_keeping()
+    calls = []
+    monkeypatch.setattr(
+        "indexdsl.syntax.parser.parse", lambda t, f: calls.append(f) or parse_text(t, f)
+    )
+    parsed_cache.parse(text, "a.idx")
+    parsed_cache.parse(text.replace("A", "B"), "a.idx")
+    assert calls == ["a.idx", "a.idx"] and len(entries(cache)) == 1

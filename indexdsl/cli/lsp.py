@@ -19,5 +19,9 @@ def cmd_lsp(args, session) -> int:
         ) from None
     from indexdsl.lsp.server import build
 
+    # texts parsed as they are edited: none kept between runs (syntax/parsed_cache.py)
+    from indexdsl.syntax import parsed_cache
+
+    parsed_cache.stop_keeping()
     build(load_registry(session.disabled_plugins)).start_io()
     return EXIT_OK

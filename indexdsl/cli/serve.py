@@ -11,6 +11,10 @@ def cmd_serve(args, session) -> int:
     from indexdsl.serve.server import make_server
     from indexdsl.serve.session import Explorer
 
+    # texts parsed as they are edited: none kept between runs (syntax/parsed_cache.py)
+    from indexdsl.syntax import parsed_cache
+
+    parsed_cache.stop_keeping()
     explorer = Explorer.open(args.file)
     _print_diagnostics(explorer.session.warnings, explorer.session.sources)
     try:

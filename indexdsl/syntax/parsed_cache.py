@@ -18,7 +18,9 @@ Where: ``$INDEXDSL_CACHE_DIR``, else ``$XDG_CACHE_HOME/indexdsl``, else
 ``~/.cache/indexdsl``, in a folder ``parsed``; written, like Python's bytecode, only
 where ``PYTHONDONTWRITEBYTECODE`` is not set, and nothing goes wrong where it cannot
 be read or written (the file is parsed then).  The folder keeps the newest
-:data:`KEEP` entries.
+:data:`KEEP` entries.  Processes that parse text as it is edited (the language
+server, the explorer) keep nothing (:func:`stop_keeping`): each version of the text
+would be an entry of its own, used once.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ FORMAT = "indexdsl parsed 1"
 #: entries kept in the folder; the oldest are removed past it
 KEEP = 256
 
+#: whether this process keeps the trees it parses (read them it does, while it keeps)
+_KEEPING = {"on": True}
+
 
 def parse(text: str, file: str = "<string>") -> ast.IndexFile:
     """The tree of ``text`` (named ``file`` in its spans): kept from an earlier parse of
     the same text, or parsed now (and kept)."""
-    entry = _entry_path(text, file)
+    entry = _entry_path(text, file) if _KEEPING["on"] else None
     if entry is not None:
         tree = _load(entry, text, file)
         if tree is not None:
@@ -52,6 +57,12 @@ def parse(text: str, file: str = "<string>") -> ast.IndexFile:
     if entry is not None and not sys.dont_write_bytecode:
         _save(entry, text, file, tree)
     return tree
+
+
+def stop_keeping() -> None:
+    """From now on, this process parses every text and keeps no tree: for a long-lived
+    process whose parser is loaded once and whose texts change with each edit."""
+    _KEEPING["on"] = False
 
 
 def cache_folder() -> str | None:
