@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -350,6 +349,8 @@ def render_all(diagnostics: Iterable[Diagnostic], sources: SourceMap, colour: bo
 
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    import json  # only JSON output needs it (cold start)
+
     return json.dumps([d.to_dict() for d in diagnostics], indent=2)
 
 

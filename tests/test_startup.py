@@ -56,6 +56,47 @@ def test_a_run_that_writes_nothing_imports_no_output_format():
     assert [m for m in WRITING if m in modules] == []
 
 
+#: modules a run that writes nothing does not use: JSON (diagnostics, --json, the json,
+#: parquet and sqlite formats), HTML escaping (Markdown), SQLite (the example plugin's
+#: loader) and the readers of large CSV files, of folders of files and of Parquet
+NOT_RUN = (
+    "json",
+    "html",
+    "sqlite3",
+    "indexdsl_builtins._arrowcsv",
+    "indexdsl_builtins._csvparts",
+    "indexdsl_builtins._parquet",
+)
+
+
+def test_a_run_that_writes_nothing_imports_no_module_it_does_not_use():
+    code = (
+        "import sys\n"
+        "from indexdsl.cli import main\n"
+        f"assert main(['run', {ASEM!r}, '-q', '--no-write']) == 0\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    modules = python(code).split()
+    assert "indexdsl_builtins.loaders" in modules
+    assert [m for m in NOT_RUN if m in modules] == []
+
+
+def test_a_run_builds_the_options_of_its_command_only():
+    code = (
+        "import sys\n"
+        "from indexdsl.cli import main, options\n"
+        "built = []\n"
+        "for name, (_, add) in options.COMMANDS.items():\n"
+        "    def adding(parser, add=add, name=name):\n"
+        "        built.append(name)\n"
+        "        add(parser)\n"
+        "    options.COMMANDS[name] = (_, adding)\n"
+        f"assert main(['run', {ASEM!r}, '-q', '--no-write']) == 0\n"
+        "print(' '.join(built))\n"
+    )
+    assert python(code).split() == ["run"]
+
+
 def test_the_formats_import_their_code_when_they_write(tmp_path):
     code = (
         "import json, sys\n"

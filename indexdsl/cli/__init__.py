@@ -8,7 +8,6 @@ indexdsl: please report it); 5 the results could not be written.
 from __future__ import annotations
 
 import sys
-import traceback
 
 from indexdsl.cli.common import (
     EXIT_INTERNAL,
@@ -116,6 +115,7 @@ def _main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception:
         import tempfile
+        import traceback
 
         with tempfile.NamedTemporaryFile(
             "w", prefix="indexdsl-crash-", suffix=".txt", delete=False

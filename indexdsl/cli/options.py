@@ -1,12 +1,51 @@
-"""Every command's options (argparse) and the types that read them."""
+"""Every command's options (argparse) and the types that read them.
+
+A run makes the parser and the options of its own command only (cold start): every command
+is registered with its help line, and the command argparse selects is made when argparse
+reaches it (`_Commands`); `_parser(lazy=False)` makes them all at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+_VARY_HELP = (
+    'an uncertain input, as a line of the `uncertainty` block (e.g. "aggregate arithmetic '
+    'or geometric"); replaces the file\'s input of the same kind; "none" drops the file\'s'
+)
+_FAILED_HELP = (
+    "largest share of replications that may fail (an alternative that cannot be "
+    "evaluated on these data) before the analysis is refused as not reliable (5%%)"
+)
 
-def _parser() -> argparse.ArgumentParser:
+
+class _Later:
+    """A command's parser not made yet: what argparse gives to make it, and the function
+    adding the command's options."""
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.options = None
+
+
+class _Commands(argparse._SubParsersAction):
+    """The commands: the parser of the one argparse selects, with its options, is made when
+    it is selected, before it parses the rest of the command line."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        later = self._name_parser_map.get(values[0])
+        if isinstance(later, _Later):
+            command = self.make(**later.kwargs)
+            _add_options(command, later.options)
+            self._name_parser_map[values[0]] = command
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _parser(*, lazy: bool = True) -> argparse.ArgumentParser:
+    """The command line's parser; `lazy`: a command's parser and its options are made only
+    when that command is parsed (the help of the commands and of each command is the same,
+    and each command's parser is the one `lazy=False` makes at once)."""
     from indexdsl.version import __version__
 
     parser = argparse.ArgumentParser(
@@ -14,17 +53,61 @@ def _parser() -> argparse.ArgumentParser:
         description="Compute composite indices defined in .idx files.",
     )
     parser.add_argument("--version", action="version", version=f"indexdsl {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = sub.add_parser("run", help="compute an index, print its rankings, write every score")
-    run.add_argument("file", type=Path, help="the index file (.idx)")
-    run.add_argument(
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Commands)
+    sub.make = sub._parser_class
+    if lazy:
+        sub._parser_class = _Later
+    for name, (help_text, options) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text)
+        if lazy:
+            command.options = options
+        else:
+            _add_options(command, options)
+    # a global option, accepted before or after the command (also added to each command)
+    _disable_plugin_option(parser, after=False)
+    return parser
+
+
+def _add_options(command: argparse.ArgumentParser, options) -> None:
+    options(command)
+    _disable_plugin_option(command, after=True)
+
+
+def _disable_plugin_option(parser: argparse.ArgumentParser, *, after: bool) -> None:
+    parser.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=argparse.SUPPRESS if after else [],
+        dest="disable_plugin_after" if after else "disable_plugin",
+        metavar="NAME",
+        help="leave out this plugin (entry-point or distribution name; repeatable); "
+        "also INDEXDSL_DISABLE_PLUGINS=a,b",
+    )
+
+
+def _results_options(parser: argparse.ArgumentParser, stem: str | None) -> None:
+    """`-o` (where `stem` names the files) and `--format` of the analysis commands."""
+    if stem is not None:
+        parser.add_argument(
+            "-o", "--out", type=Path, default=None,
+            help=f"also write the results as CSV ({stem}…) and JSON into this folder",
+        )  # fmt: skip
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="text tables (the default), or JSON on standard output, for scripts",
+    )  # fmt: skip
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the index file (.idx)")
+    parser.add_argument(
         "-o",
         "--out",
         type=Path,
         default=None,
         help="output folder (default: indexdsl-out/<index name>)",
     )
-    run.add_argument(
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -32,22 +115,22 @@ def _parser() -> argparse.ArgumentParser:
         help="change a `parameter` of the index (repeatable); NAME=1990..2022 or "
         "NAME=a,b,c runs one edition per value",
     )
-    run.add_argument("--top", type=_count, default=10, help="pathways to print (default 10)")
-    run.add_argument(
+    parser.add_argument("--top", type=_count, default=10, help="pathways to print (default 10)")
+    parser.add_argument(
         "--depth",
         type=_count,
         default=1,
         help="levels of the hierarchy to print rankings for (default 1; 2 adds the "
         "sub-dimensions, shown anyway where the file gives their published ranks)",
     )
-    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
-    run.add_argument(
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+    parser.add_argument(
         "--json",
         action="store_true",
         help="print the run record (scores location, agreement, warnings) as JSON",
     )
-    run.add_argument("--no-write", action="store_true", help="do not write the output folder")
-    run.add_argument(
+    parser.add_argument("--no-write", action="store_true", help="do not write the output folder")
+    parser.add_argument(
         "--min-coverage",
         type=_coverage,
         default=None,
@@ -55,8 +138,7 @@ def _parser() -> argparse.ArgumentParser:
         help="flag units with less than this share of the indicators (default 2/3; "
         "0.8, 80%% or 4/5): availability.csv and a line in the report",
     )
-
-    run.add_argument(
+    parser.add_argument(
         "--format",
         action="append",
         type=_format_option,
@@ -65,90 +147,90 @@ def _parser() -> argparse.ArgumentParser:
         "json, md, sqlite (appends to results.sqlite), xlsx, parquet, html (report.html), "
         "or a plugin's format",
     )
-    run.add_argument(
+    parser.add_argument(
         "--only",
         action="store_true",
         help="write only the formats given with --format, not the default tables",
     )
-    run.add_argument(
+    parser.add_argument(
         "--engine",
         default=None,
         metavar="NAME",
         help="what computes the index: numpy (the default, in this process), dask (a local "
         "cluster, or the one of --scheduler), or a plugin's engine",
     )
-    run.add_argument(
+    parser.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
         help="with --engine dask: a running Dask scheduler (tcp://host:8786) whose workers "
         "compute, instead of a local cluster",
     )
-    check = sub.add_parser("check", help="check an index file and its data without computing")
-    check.add_argument("file", type=Path)
-    check.add_argument(
+
+
+def _check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="how to print problems"
     )
-    fmt = sub.add_parser("fmt", help="print an index file in the canonical layout")
-    fmt.add_argument("file", type=Path)
-    mode = fmt.add_mutually_exclusive_group()
+
+
+def _fmt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="rewrite the file in place")
     mode.add_argument(
         "--check", action="store_true", help="exit 1 if the file is not formatted; change nothing"
     )
-    unc = sub.add_parser(
-        "uncertainty", help="rank intervals when the inputs of the `uncertainty` block vary"
-    )
-    unc.add_argument("file", type=Path)
-    unc.add_argument("-N", "--samples", type=int, default=1000, help="replications (1000)")
-    unc.add_argument(
+
+
+def _uncertainty_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("-N", "--samples", type=int, default=1000, help="replications (1000)")
+    parser.add_argument(
         "--seed", type=_seed, default=1, help="random seed (1): same seed, same result"
     )
-    _parameter_option(unc)
-    unc.add_argument(
+    _parameter_option(parser)
+    parser.add_argument(
         "-o", "--out", type=Path, default=None, help="also write uncertainty.csv into this folder"
     )
-    vary_help = (
-        'an uncertain input, as a line of the `uncertainty` block (e.g. "aggregate arithmetic '
-        'or geometric"); replaces the file\'s input of the same kind; "none" drops the file\'s'
+    parser.add_argument("--vary", action="append", default=[], metavar="INPUT", help=_VARY_HELP)
+    parser.add_argument(
+        "--max-failed", type=_share, default=0.05, metavar="SHARE", help=_FAILED_HELP
     )
-    unc.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
-    failed_help = (
-        "largest share of replications that may fail (an alternative that cannot be "
-        "evaluated on these data) before the analysis is refused as not reliable (5%%)"
-    )
-    unc.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
-    _replication_engine_options(unc)
-    sens = sub.add_parser(
-        "sensitivity", help="Sobol indices of the uncertain inputs on the mean rank shift"
-    )
-    sens.add_argument("file", type=Path)
-    sens.add_argument(
+    _replication_engine_options(parser)
+    _results_options(parser, None)
+
+
+def _sensitivity_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "-N",
         "--samples",
         type=int,
         default=1024,
         help="base samples (1024; rounded up to a power of two): N·(inputs + 2) evaluations",
     )
-    sens.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
-    sens.add_argument("--vary", action="append", default=[], metavar="INPUT", help=vary_help)
-    sens.add_argument("--max-failed", type=_share, default=0.05, metavar="SHARE", help=failed_help)
-    _replication_engine_options(sens)
-    _parameter_option(sens)
-    aud = sub.add_parser(
-        "audit",
-        help="statistical audit: correlations, Cronbach's alpha, PCA, skewness and kurtosis",
+    parser.add_argument("--seed", type=_seed, default=1, help="random seed (1)")
+    parser.add_argument("--vary", action="append", default=[], metavar="INPUT", help=_VARY_HELP)
+    parser.add_argument(
+        "--max-failed", type=_share, default=0.05, metavar="SHARE", help=_FAILED_HELP
     )
-    aud.add_argument("file", type=Path)
-    _parameter_option(aud)
-    stat = sub.add_parser(
-        "stats",
-        help="statistics and data quality: availability, indicator statistics, "
-        "correlations, effective weights and importance",
-    )
-    stat.add_argument("file", type=Path)
-    _parameter_option(stat)
-    stat.add_argument(
+    _replication_engine_options(parser)
+    _parameter_option(parser)
+    _results_options(parser, "sensitivity")
+
+
+def _audit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    _parameter_option(parser)
+    _results_options(parser, "audit_nodes.csv, audit_children")
+
+
+def _stats_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    _parameter_option(parser)
+    parser.add_argument(
         "--min-coverage",
         type=_coverage,
         default=None,
@@ -156,21 +238,22 @@ def _parser() -> argparse.ArgumentParser:
         help="flag units with less than this share of the indicators (default 2/3; "
         "0.8, 80%% or 4/5)",
     )
-    stat.add_argument(
+    parser.add_argument(
         "--top", type=_count, default=10, help="least covered units listed (default 10)"
     )
-    what = sub.add_parser(
-        "whatif", help="rank changes when a node of the hierarchy is left out (or added)"
-    )
-    what.add_argument("file", type=Path)
-    what.add_argument(
+    _results_options(parser, "statistics.csv, availability")
+
+
+def _whatif_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "--drop",
         action="append",
         default=[],
         metavar="NODE",
         help="leave out this node (repeatable); its siblings keep their relative weights",
     )
-    what.add_argument(
+    parser.add_argument(
         "--add",
         action="append",
         default=[],
@@ -178,114 +261,120 @@ def _parser() -> argparse.ArgumentParser:
         help="the effect of adding this node (repeatable): the index without it, then as "
         "written; + is a rise in rank when it is added",
     )
-    what.add_argument(
+    parser.add_argument(
         "--published",
         metavar="COLUMN",
         help="a column of the units table holding the published rank changes, shown "
         "beside the computed ones",
     )
-    _parameter_option(what)
-    fit = sub.add_parser(
-        "fit", help="the weights of a node's children that best reproduce published values"
-    )
-    fit.add_argument("file", type=Path)
-    fit.add_argument(
+    _parameter_option(parser)
+    _results_options(parser, "whatif")
+
+
+def _fit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "--node", default=None, help="the node whose children are weighted (default: the index)"
     )
-    fit.add_argument(
+    parser.add_argument(
         "--against",
         required=True,
         metavar="COLUMN",
         help="the column of the units table holding the published scores (or ranks)",
     )
-    fit.add_argument(
+    parser.add_argument(
         "--ranks", action="store_true", help="the column holds ranks (1 best), not scores"
     )
-    fit.add_argument(
+    parser.add_argument(
         "--bootstrap",
         type=_count,
         default=0,
         metavar="N",
         help="resample the units N times for an interval per weight (0: none)",
     )
-    fit.add_argument("--seed", type=_seed, default=1, help="random seed of the bootstrap (1)")
-    _parameter_option(fit)
-    expl = sub.add_parser("explain", help="why a unit ranks where it does")
-    expl.add_argument("file", type=Path)
-    expl.add_argument("unit", help="the unit's key or label")
-    _parameter_option(expl)
-    expl.add_argument(
+    parser.add_argument("--seed", type=_seed, default=1, help="random seed of the bootstrap (1)")
+    _parameter_option(parser)
+    _results_options(parser, "fit_weights, fit_units")
+
+
+def _explain_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("unit", help="the unit's key or label")
+    _parameter_option(parser)
+    parser.add_argument(
         "--rivals", type=int, default=2, help="units shown above and below it (default 2)"
     )
-    graph = sub.add_parser("graph", help="print the computation graph (Graphviz DOT or Mermaid)")
-    graph.add_argument("file", type=Path)
-    graph.add_argument(
+
+
+def _graph_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "--format", choices=("dot", "mermaid"), default="dot", help="output language (dot)"
     )
-    _parameter_option(graph)
-    plot = sub.add_parser(
-        "plot",
-        help="draw a figure as SVG or PNG: framework, correlations, distribution, scatter, "
-        "contributions, ranks",
-    )
-    plot.add_argument(
+    _parameter_option(parser)
+
+
+def _plot_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "kind",
         choices=("framework", "correlations", "distribution", "scatter", "contributions", "ranks"),
         help="what to draw",
     )
-    plot.add_argument("file", type=Path)
-    plot.add_argument(
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "nodes",
         nargs="*",
         metavar="NODE",
         help="distribution: one node; scatter: two; correlations: any (instead of --level)",
     )
-    plot.add_argument(
+    parser.add_argument(
         "-o", "--out", type=Path, required=True, help="the figure to write (.svg or .png)"
     )
-    plot.add_argument(
+    parser.add_argument(
         "--style", choices=("tree", "sunburst"), default="tree", help="framework: tree or sunburst"
     )
-    plot.add_argument(
+    parser.add_argument(
         "--level",
         default="indicators",
         help="correlations: `indicators` (default) or a depth of the hierarchy (1: dimensions)",
     )
-    plot.add_argument(
+    parser.add_argument(
         "--against", default=None, metavar="LEVEL", help="correlations: columns at another level"
     )
-    plot.add_argument(
+    parser.add_argument(
         "--raw", action="store_true", help="indicators' values before normalisation, not scores"
     )
-    plot.add_argument(
+    parser.add_argument(
         "--node", default=None, help="contributions: the node split into its children (the index)"
     )
-    plot.add_argument(
+    parser.add_argument(
         "--label", type=_count, default=3, help="scatter: units named at each extreme (3)"
     )
-    plot.add_argument(
+    parser.add_argument(
         "--top",
         type=_count,
         default=None,
         help="contributions, ranks: the first N units (default: all, up to 150)",
     )
-    plot.add_argument(
+    parser.add_argument(
         "-N", "--samples", type=int, default=200, help="ranks: uncertainty replications (200)"
     )
-    plot.add_argument("--seed", type=_seed, default=1, help="ranks: random seed (1)")
-    plot.add_argument(
-        "--vary", action="append", default=[], metavar="INPUT", help="ranks: " + vary_help
+    parser.add_argument("--seed", type=_seed, default=1, help="ranks: random seed (1)")
+    parser.add_argument(
+        "--vary", action="append", default=[], metavar="INPUT", help="ranks: " + _VARY_HELP
     )
-    plot.add_argument(
-        "--max-failed", type=_share, default=0.05, metavar="SHARE", help="ranks: " + failed_help
+    parser.add_argument(
+        "--max-failed", type=_share, default=0.05, metavar="SHARE", help="ranks: " + _FAILED_HELP
     )
-    _parameter_option(plot)
-    new = sub.add_parser("new", help="write a starter index NAME.idx and a tiny data set")
-    new.add_argument("name", help="the index's short name (letters, digits, underscores)")
-    new.add_argument(
+    _parameter_option(parser)
+
+
+def _new_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="the index's short name (letters, digits, underscores)")
+    parser.add_argument(
         "--dir", type=Path, default=Path("."), help="folder to write into (default: here)"
     )
-    new.add_argument(
+    parser.add_argument(
         "--from",
         dest="data",
         type=Path,
@@ -293,60 +382,111 @@ def _parser() -> argparse.ArgumentParser:
         help="start from your own data file instead of the made-up one: each numeric "
         "column becomes an indicator (the file is read, not copied or changed)",
     )
-    new.add_argument("--key", metavar="COLUMN", help="with --from: the column naming the units")
-    cmp_ = sub.add_parser(
-        "compare", help="compare the ranking with another index file's, or with a ranking column"
-    )
-    cmp_.add_argument("file", type=Path)
-    cmp_.add_argument(
+    parser.add_argument("--key", metavar="COLUMN", help="with --from: the column naming the units")
+
+
+def _compare_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
         "other", type=Path, nargs="?", help="another index file ranking the same units"
     )
-    cmp_.add_argument(
+    parser.add_argument(
         "--ranking",
         metavar="COLUMN",
         help="instead of another file: a column of the units table holding another "
         "ranking of the units (another index's published ranks)",
     )
-    cmp_.add_argument("--top", type=_count, default=10, help="movers to list (10)")
-    for command, stem in (
-        (unc, None), (sens, "sensitivity"), (aud, "audit_nodes.csv, audit_children"),
-        (stat, "statistics.csv, availability"), (what, "whatif"),
-        (fit, "fit_weights, fit_units"), (cmp_, "compare"),
-    ):  # fmt: skip
-        if stem is not None:
-            command.add_argument(
-                "-o", "--out", type=Path, default=None,
-                help=f"also write the results as CSV ({stem}…) and JSON into this folder",
-            )  # fmt: skip
-        command.add_argument(
-            "--format", choices=("text", "json"), default="text",
-            help="text tables (the default), or JSON on standard output, for scripts",
-        )  # fmt: skip
-    plug = sub.add_parser(
-        "plugins", help="list every plugin (distribution, version, hooks) and its components"
-    )
-    plug.add_argument("--format", choices=("text", "json"), default="text", help="output")
-    sub.add_parser(
-        "lsp", help="the language server for editors (Language Server Protocol on stdin/stdout)"
-    )
-    serve = sub.add_parser(
-        "serve", help="explore an index in the browser: move weights and choices, re-rank, save"
-    )
-    serve.add_argument("file", type=Path)
-    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (8765; 0: any)")
-    serve.add_argument("--no-open", action="store_true", help="do not open a browser")
-    # a global option, accepted before or after the command
-    for where in (parser, *sub.choices.values()):
-        where.add_argument(
-            "--disable-plugin",
-            action="append",
-            default=[] if where is parser else argparse.SUPPRESS,
-            dest="disable_plugin" if where is parser else "disable_plugin_after",
-            metavar="NAME",
-            help="leave out this plugin (entry-point or distribution name; repeatable); "
-            "also INDEXDSL_DISABLE_PLUGINS=a,b",
-        )
-    return parser
+    parser.add_argument("--top", type=_count, default=10, help="movers to list (10)")
+    _results_options(parser, "compare")
+
+
+def _plugins_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output")
+
+
+def _lsp_options(parser: argparse.ArgumentParser) -> None:
+    """None: the language server takes no options."""
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (8765; 0: any)")
+    parser.add_argument("--no-open", action="store_true", help="do not open a browser")
+
+
+#: every command: its help line and the function adding its options, in help order
+COMMANDS = {
+    "run": (
+        "compute an index, print its rankings, write every score",
+        _run_options,
+    ),
+    "check": (
+        "check an index file and its data without computing",
+        _check_options,
+    ),
+    "fmt": (
+        "print an index file in the canonical layout",
+        _fmt_options,
+    ),
+    "uncertainty": (
+        "rank intervals when the inputs of the `uncertainty` block vary",
+        _uncertainty_options,
+    ),
+    "sensitivity": (
+        "Sobol indices of the uncertain inputs on the mean rank shift",
+        _sensitivity_options,
+    ),
+    "audit": (
+        "statistical audit: correlations, Cronbach's alpha, PCA, skewness and kurtosis",
+        _audit_options,
+    ),
+    "stats": (
+        "statistics and data quality: availability, indicator statistics, "
+        "correlations, effective weights and importance",
+        _stats_options,
+    ),
+    "whatif": (
+        "rank changes when a node of the hierarchy is left out (or added)",
+        _whatif_options,
+    ),
+    "fit": (
+        "the weights of a node's children that best reproduce published values",
+        _fit_options,
+    ),
+    "explain": (
+        "why a unit ranks where it does",
+        _explain_options,
+    ),
+    "graph": (
+        "print the computation graph (Graphviz DOT or Mermaid)",
+        _graph_options,
+    ),
+    "plot": (
+        "draw a figure as SVG or PNG: framework, correlations, distribution, scatter, "
+        "contributions, ranks",
+        _plot_options,
+    ),
+    "new": (
+        "write a starter index NAME.idx and a tiny data set",
+        _new_options,
+    ),
+    "compare": (
+        "compare the ranking with another index file's, or with a ranking column",
+        _compare_options,
+    ),
+    "plugins": (
+        "list every plugin (distribution, version, hooks) and its components",
+        _plugins_options,
+    ),
+    "lsp": (
+        "the language server for editors (Language Server Protocol on stdin/stdout)",
+        _lsp_options,
+    ),
+    "serve": (
+        "explore an index in the browser: move weights and choices, re-rank, save",
+        _serve_options,
+    ),
+}
 
 
 def _count(text: str) -> int:

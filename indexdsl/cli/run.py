@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -113,6 +112,8 @@ def cmd_run(args, session) -> int:
                     f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
                 )
     if args.json:
+        import json  # only --json needs it (cold start)
+
         shown = records[0] if len(records) == 1 else records
         print(json.dumps(shown, indent=2, sort_keys=True, default=str))
     return EXIT_OK

@@ -22,7 +22,6 @@ is the one place that says, per medium, what is neutralised (docs/reference/outp
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from pathlib import Path
 
@@ -55,6 +54,8 @@ def markdown(value: object) -> str:
     """Text for Markdown (a table cell, a heading): one line, control characters written
     out, HTML and Markdown syntax escaped, and a dangerous link scheme's colon written as
     an entity (``javascript&#58;``), so that no link, image or tag can form."""
+    import html  # Markdown output only (cold start)
+
     text = printable(" ".join(str(value).split()))
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
     return _SCHEMES.sub(lambda m: m.group(1) + "&#58;", text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from indexdsl.components import Export, Exporter
@@ -19,6 +18,8 @@ def render_json(tables: dict[str, Table], record: dict) -> str:
     columns and their types (``columns``), and each table as a list of records
     (``tables``), one record a line."""
     # imported here: registering the format imports none of its code (cold start)
+    import json
+
     from indexdsl.output.exports import canonical
     from indexdsl.output.inert import json_text
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import TYPE_CHECKING, ClassVar
 
 from indexdsl.components import Export, Exporter
@@ -19,6 +18,8 @@ def render_parquet(tables: dict[str, Table], record: dict) -> dict[str, bytes]:
     """One ``<table>.parquet`` per table; the run record (provenance and time) is in each
     file's key-value metadata under ``indexdsl.run``, and its id under ``indexdsl.run_id``."""
     # imported here: registering the format imports none of its code (cold start)
+    import json
+
     from indexdsl.output.exports import canonical, require, run_id
 
     require("parquet", *ParquetExporter.requires)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -105,6 +104,8 @@ SQLITE_TABLES = ("runs", "units", "nodes", "scores", "indicators", "pathways", "
 
 def sqlite_rows(result: Result, tables: dict[str, Table], record: dict) -> dict[str, list[tuple]]:
     """The rows a run adds to each table of the database."""
+    import json
+
     from indexdsl.output.exports import canonical, real, run_id, stable
 
     graph, data = result.graph, result.data

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
 from typing import TYPE_CHECKING, ClassVar
 
 from indexdsl.components import Export, Exporter
@@ -204,6 +203,8 @@ def _write_sheet(ws, sheet: Sheet, header: dict, WriteOnlyCell) -> None:  # noqa
 
 def render_xlsx(export: Export) -> bytes:
     """results.xlsx: the sheets of :func:`~indexdsl_builtins.xlsx_sheets.workbook_sheets`."""
+    import zipfile
+
     from indexdsl.output.exports import require, run_id
 
     from .xlsx_sheets import workbook_sheets

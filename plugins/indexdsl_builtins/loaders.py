@@ -12,7 +12,10 @@ from indexdsl.components import DataError, LazyRows, Loader, Param, Table
 from indexdsl.data import MISSING
 from indexdsl.diagnostics import display_path
 from indexdsl.hookspecs import hookimpl
-from indexdsl_builtins import _arrowcsv, _csvparts, _fastcsv, _parquet
+from indexdsl_builtins import _fastcsv
+
+# the readers of large files, of folders and of Parquet (_arrowcsv, _csvparts, _parquet) are
+# imported where they are used: reading a small CSV file imports none of them (cold start)
 
 #: a file's text larger than this (in characters) is not kept after its columns are read
 KEEP_TEXT = 64 * 2**20
@@ -82,6 +85,8 @@ class CsvLoader(Loader):
                 '`delimiter = ";", decimal = ","`',
             )
         if path.is_dir():  # a folder of CSV files is one table, every file a partition
+            from indexdsl_builtins import _csvparts
+
             options = (self.encoding, self.delimiter, self.decimal, self.thousands)
             return _csvparts.read_folder(_csvparts.CsvPieces(*options), path, shown)
         return self.read_file(path, shown, base)
@@ -104,6 +109,8 @@ class CsvLoader(Loader):
         if len(raw) >= _fastcsv.MIN_BYTES and self.decimal == "." and not self.thousands:
             # the columns first, while only the bytes are held: a large file's text and
             # the reader's buffers need not be in memory at the same time
+            from indexdsl_builtins import _arrowcsv
+
             try:
                 found = _arrowcsv.read_columns(raw, self.delimiter, self.encoding, MISSING)
                 if found is None:
@@ -263,6 +270,8 @@ class ParquetLoader(Loader):
         return (self.path,)
 
     def load(self, base: Path) -> Table:
+        from indexdsl_builtins import _parquet
+
         path, shown = _located(self.path, base)
         try:
             import pyarrow as pa
@@ -316,6 +325,8 @@ class ParquetLoader(Loader):
         """A folder of Parquet files, or a file of several row groups: numeric columns
         are read a partition at a time when used (on the workers, by the Dask engine),
         text columns (unit keys) read whole, dictionary-encoded."""
+        from indexdsl_builtins import _parquet
+
         try:
             header, size, numbers, texts, rows, words = _parquet.read_partitioned(pa, pq, path)
         except _parquet.ColumnError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from indexdsl.components import DataError, Loader, Param, Table
@@ -38,6 +37,8 @@ class SqliteLoader(Loader):
         return (self.path,)
 
     def load(self, base: Path) -> Table:
+        import sqlite3  # only a file reading a database needs it (cold start)
+
         path = Path(self.path) if Path(self.path).is_absolute() else base / self.path
         shown = display_path(path)
         if not path.is_file():
