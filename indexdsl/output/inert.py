@@ -21,7 +21,6 @@ is the one place that says, per medium, what is neutralised (docs/reference/outp
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -134,6 +133,8 @@ def file_name(text: str) -> str:
 
     name = _NAME_SAFE.sub(encode, text) or "%00"
     if len(name) > NAME_LIMIT:
+        import hashlib  # here, not at import: OpenSSL's loading is a few ms of start-up
+
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
         name = name[: NAME_LIMIT - 13] + "~" + digest
     return name

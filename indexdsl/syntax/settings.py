@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 
 import attrs
 
@@ -41,6 +40,8 @@ class SettingRule:
 def setting_rules() -> dict[str, SettingRule]:
     """Kind -> its rule, the first spelling of each kind (``normalise``, not
     ``normalize``)."""
+    from importlib import resources  # here, not at import: a run of a kept tree needs none
+
     grammar = resources.files("indexdsl.syntax").joinpath("grammar.lark").read_text("utf-8")
     keyword_rules = {
         name: " ".join(re.findall(r'"([^"]+)"', body))
