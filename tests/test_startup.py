@@ -114,6 +114,9 @@ def test_the_formats_import_their_code_when_they_write(tmp_path):
 # what a process prints to compare classes built from the cache with classes compiled
 SHOW = (
     "import json, re, sys\n"
+    # every run parses (a kept tree would leave the parser's classes unbuilt)
+    "from indexdsl.syntax import parsed_cache\n"
+    "parsed_cache.stop_keeping()\n"
     "from indexdsl.cli import main, startup\n"
     f"assert main(['run', {ASEM!r}, '-q', '--no-write']) == 0\n"
     "from pathlib import Path\n"
