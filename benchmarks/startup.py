@@ -43,9 +43,11 @@ less than the wall time.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,6 +77,7 @@ def environments() -> dict[str, dict[str, str]]:
     base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
     base.pop("PYTHONPYCACHEPREFIX", None)
     folder = tempfile.mkdtemp(prefix="indexdsl-startup-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     cached = {**base, "INDEXDSL_CACHE_DIR": os.path.join(folder, "kept")}
     # bytecode already written (the warm-up run); trees neither read nor written
     parsed = {

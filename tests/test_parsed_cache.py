@@ -38,7 +38,7 @@ def whole(value):
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    monkeypatch.setitem(parsed_cache._KEEPING, "on", True)
+    monkeypatch.setattr(parsed_cache, "_keeping", True)
     monkeypatch.setenv("INDEXDSL_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     return tmp_path / "parsed"
@@ -191,7 +191,7 @@ def test_a_run_of_a_file_parsed_before_imports_no_parser(tmp_path):
 
 
 def test_a_process_that_stopped_keeping_parses_every_time(cache, monkeypatch):
-    monkeypatch.setitem(parsed_cache._KEEPING, "on", True)
+    monkeypatch.setattr(parsed_cache, "_keeping", True)
     text = 'index a {\n  title "A"\n}\n'
     parsed_cache.parse(text, "a.idx")
     parsed_cache.stop_keeping()

@@ -272,18 +272,12 @@ def test_the_pickled_parser_parses_as_the_built_one(tmp_path, monkeypatch):
     import lark
 
     from indexdsl.syntax import parser_cache
-    from indexdsl.syntax.parser import _comment
+    from indexdsl.syntax.parser import _options
 
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     monkeypatch.setattr(parser_cache, "cache_path", lambda: str(tmp_path / "parser.pickle"))
     grammar = (ROOT / "indexdsl" / "syntax" / "grammar.lark").read_text("utf-8")
-    options = dict(
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start="start",
-        lexer_callbacks={"COMMENT": _comment},
-    )
+    options = _options()  # the parser's own
     assert parser_cache.load(grammar, options) is None  # nothing pickled yet
     built = lark.Lark(grammar, **options)
     parser_cache.save(grammar, options, built)
@@ -318,6 +312,25 @@ def test_the_pickled_parser_parses_as_the_built_one(tmp_path, monkeypatch):
     # another grammar or other options: not this parser
     assert parser_cache.load(grammar + "\n", options) is None
     assert parser_cache.load(grammar, {**options, "start": "other"}) is None
+
+
+def test_a_python_whose_re_cannot_be_read_only_pickles_no_parser(tmp_path, monkeypatch):
+    """The expressions' programs come from `re`'s private modules: where they are
+    missing, nothing is written and nothing is raised (the parser is built each time)."""
+    import lark
+
+    from indexdsl.syntax import parser_cache
+    from indexdsl.syntax.parser import _options
+
+    def missing(pattern):
+        raise ImportError("cannot import name '_compiler' from 're'")
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(parser_cache, "cache_path", lambda: str(tmp_path / "parser.pickle"))
+    monkeypatch.setattr(parser_cache, "_pattern", missing)
+    grammar = (ROOT / "indexdsl" / "syntax" / "grammar.lark").read_text("utf-8")
+    parser_cache.save(grammar, _options(), lark.Lark(grammar, **_options()))
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage", None])

@@ -39,14 +39,14 @@ FORMAT = "indexdsl parsed 1"
 #: entries kept in the folder; the oldest are removed past it
 KEEP = 256
 
-#: whether this process keeps the trees it parses (read them it does, while it keeps)
-_KEEPING = {"on": True}
+#: whether this process reads and keeps trees (:func:`stop_keeping`)
+_keeping = True
 
 
 def parse(text: str, file: str = "<string>") -> ast.IndexFile:
     """The tree of ``text`` (named ``file`` in its spans): kept from an earlier parse of
     the same text, or parsed now (and kept)."""
-    entry = _entry_path(text, file) if _KEEPING["on"] else None
+    entry = _entry_path(text, file) if _keeping else None
     if entry is not None:
         tree = _load(entry, text, file)
         if tree is not None:
@@ -62,7 +62,8 @@ def parse(text: str, file: str = "<string>") -> ast.IndexFile:
 def stop_keeping() -> None:
     """From now on, this process parses every text and keeps no tree: for a long-lived
     process whose parser is loaded once and whose texts change with each edit."""
-    _KEEPING["on"] = False
+    global _keeping
+    _keeping = False
 
 
 def cache_folder() -> str | None:

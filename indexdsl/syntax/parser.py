@@ -63,18 +63,23 @@ def _comment(token: lark.Token) -> lark.Token:
     return token
 
 
-@functools.cache
-def _parser() -> lark.Lark:
-    from indexdsl.syntax import parser_cache
-
-    grammar = resources.files("indexdsl.syntax").joinpath("grammar.lark").read_text("utf-8")
-    options = dict(
+def _options() -> dict:
+    """How lark builds the parser (also the key of the pickled parser)."""
+    return dict(
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
         start="start",
         lexer_callbacks={"COMMENT": _comment},
     )
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    from indexdsl.syntax import parser_cache
+
+    grammar = resources.files("indexdsl.syntax").joinpath("grammar.lark").read_text("utf-8")
+    options = _options()
     # the parser built, pickled beside the bytecode (start-up: parser_cache.py)
     parser = parser_cache.load(grammar, options)
     if parser is None:

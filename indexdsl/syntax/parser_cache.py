@@ -69,15 +69,16 @@ def save(grammar: str, options: dict, parser: lark.Lark) -> None:
     pickler.dispatch_table[types.ModuleType] = _module
     pickler.dispatch_table[Action] = _action
     pickler.dispatch_table[re.Pattern] = _pattern
-    _build_scanners(parser)
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
+        _build_scanners(parser)
         pickler.dump(parser)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as f:
             f.write(_key(grammar, options) + buffer.getvalue())
         os.replace(temporary, path)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, ImportError):
+        # ImportError: a Python whose `re` no longer has the modules `_pattern` reads
         try:
             os.unlink(temporary)
         except OSError:
